@@ -1,0 +1,150 @@
+"""Command line: ``python -m importer {split,push,import,up}``.
+
+Every option defaults from an environment variable (Label Studio's own names where they
+exist), so the same settings work on the command line, in a shell profile and in
+docker-compose.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from importer.pipeline import JobOptions, run_split
+from importer.split import SplitOptions
+from importer.studio import DEFAULT_CLASSES, Studio
+
+log = logging.getLogger("importer")
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(name, default)
+
+
+def _add_split_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("splitting")
+    g.add_argument("--min-size", type=int, default=int(env("SPLIT_MIN_SIZE", str(SplitOptions().min_size))),
+                   help="smallest crop side in pixels; smaller crops are dropped (env SPLIT_MIN_SIZE)")
+    g.add_argument("--max-pixels", type=int, default=int(env("MAX_IMAGE_PIXELS", "64000000")),
+                   help="images with more pixels are reported as too large, not decoded (env MAX_IMAGE_PIXELS)")
+    g.add_argument("--dedup-distance", type=int, default=int(env("DEDUP_DISTANCE", "4")),
+                   help="perceptual-hash bits within which two crops count as one; 0 keeps only exact "
+                        "duplicates out (env DEDUP_DISTANCE)")
+    g.add_argument("--workers", type=int, default=int(env("WORKERS", str(os.cpu_count() or 1))),
+                   help="decoding and splitting processes (env WORKERS; default: all cores)")
+
+
+def _add_studio_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("Label Studio")
+    g.add_argument("--url", default=env("LABEL_STUDIO_URL", "http://127.0.0.1:8080"),
+                   help="Label Studio address (env LABEL_STUDIO_URL)")
+    g.add_argument("--api-key", default=env("LABEL_STUDIO_API_KEY"),
+                   help="API token (env LABEL_STUDIO_API_KEY); never printed")
+    g.add_argument("--document-root", type=Path, default=env("LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT"),
+                   help="Label Studio's local-files root; the crop store must lie below it "
+                        "(env LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT)")
+    g.add_argument("--project", default=env("LABEL_STUDIO_PROJECT", "Heap curation"),
+                   help="project title, created if missing (env LABEL_STUDIO_PROJECT)")
+    g.add_argument("--classes", default=env("LABEL_CLASSES", ",".join(DEFAULT_CLASSES)),
+                   help="comma-separated class names, the one to keep first (env LABEL_CLASSES)")
+
+
+def _job_options(a: argparse.Namespace) -> JobOptions:
+    return JobOptions(max_pixels=a.max_pixels, dedup_distance=a.dedup_distance, workers=a.workers,
+                      split=SplitOptions(**{**asdict(SplitOptions()), "min_size": a.min_size}))
+
+
+def _split(a: argparse.Namespace) -> None:
+    summary = run_split(a.heap, a.out, _job_options(a))
+    print(f"{summary.files} files: {summary.crops} crops kept, {summary.duplicates} duplicates, "
+          f"{summary.blanks} blank crops dropped, {summary.bad_files} unreadable files "
+          f"(see {a.out / 'bad_files.jsonl'})")
+
+
+def cmd_push(a: argparse.Namespace) -> None:
+    from importer.push import push
+    if a.document_root is None:
+        sys.exit("error: --document-root (LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT) is required to push")
+    summary = push(a.out, Studio(a.url, a.api_key), a.document_root, a.project,
+                   tuple(a.classes.split(",")))
+    print(f"project {summary.project_id}: {summary.imported} tasks imported, "
+          f"{summary.already_there} already there")
+
+
+def cmd_import(a: argparse.Namespace) -> None:
+    _split(a)
+    cmd_push(a)
+
+
+def cmd_up(a: argparse.Namespace) -> None:
+    """Start the local stack, import the heap, connect the backend, serve until Ctrl-C."""
+    from importer.push import push
+    from importer.stack import LocalStack, connect_backend
+    stack = LocalStack(a.state, ls_port=a.port, backend_port=a.backend_port)
+    out = a.out or stack.document_root / a.heap.resolve().name
+    with stack:
+        _split(argparse.Namespace(**{**vars(a), "out": out}))
+        studio = stack.studio()
+        summary = push(out, studio, stack.document_root, a.project, tuple(a.classes.split(",")))
+        connect_backend(studio, summary.project_id, stack.backend_url)
+        print(f"\nLabel Studio: {stack.ls_url}/projects/{summary.project_id}  "
+              f"({summary.imported} new tasks, {summary.already_there} already there)\n"
+              f"Log in with the user and password in {stack.state / 'credentials.env'}.\n"
+              "Press Ctrl-C to stop.")
+        if not a.detach:
+            signal.sigwait({signal.SIGINT, signal.SIGTERM})
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m importer", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--log-level", default=env("LOG_LEVEL", "WARNING"), help="(env LOG_LEVEL)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("split", help="split a heap into crops, write manifest.jsonl and bad_files.jsonl",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("heap", type=Path, help="folder of scraped images, walked recursively")
+    p.add_argument("--out", type=Path, required=True, help="output folder (crops/, manifest, report)")
+    _add_split_options(p)
+    p.set_defaults(func=_split)
+
+    p = sub.add_parser("push", help="import the crops of a split output folder into Label Studio",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("out", type=Path, help="output folder of a previous split")
+    _add_studio_options(p)
+    p.set_defaults(func=cmd_push)
+
+    p = sub.add_parser("import", help="split, then push (re-runs add only new crops)",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("heap", type=Path)
+    p.add_argument("--out", type=Path, required=True, help="output folder, below the document root")
+    _add_split_options(p)
+    _add_studio_options(p)
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("up", help="start Label Studio and the ML backend locally, import a heap, connect",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("heap", type=Path, help="folder of scraped images")
+    p.add_argument("--state", type=Path, default=Path(env("HEAP_CURATOR_STATE", "var")),
+                   help="folder for Label Studio's data, crops, models and credentials (env HEAP_CURATOR_STATE)")
+    p.add_argument("--out", type=Path, default=None, help="crop store (default: STATE/files/HEAP_NAME)")
+    p.add_argument("--port", type=int, default=int(env("LABEL_STUDIO_PORT", "8080")), help="(env LABEL_STUDIO_PORT)")
+    p.add_argument("--backend-port", type=int, default=int(env("PORT", "9090")), help="(env PORT)")
+    p.add_argument("--detach", action="store_true", help="stop the stack once the import is done")
+    _add_split_options(p)
+    _add_studio_options(p)
+    p.set_defaults(func=cmd_up)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    a = build_parser().parse_args(argv)
+    logging.basicConfig(level=a.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    try:
+        a.func(a)
+    except (FileNotFoundError, ValueError) as exc:
+        sys.exit(f"error: {exc}")

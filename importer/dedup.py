@@ -1,0 +1,56 @@
+"""Dedup: keep each crop once, dropping exact and near duplicates.
+
+Exact duplicates share a pixel hash. Near duplicates (rescaled or recompressed copies)
+have perceptual hashes (``imagehash.phash``, 64 bits) within ``max_distance`` bits and
+nearly the same aspect ratio, so a rescaled copy matches while a different item of
+similar texture but other proportions does not.
+"""
+from __future__ import annotations
+
+import imagehash
+import numpy as np
+from PIL import Image
+
+
+def perceptual_hash(rgb: np.ndarray) -> int:
+    """The 64-bit DCT perceptual hash of an RGB crop, as an int."""
+    bits = imagehash.phash(Image.fromarray(rgb)).hash.flatten()
+    return int("".join("1" if b else "0" for b in bits), 2)
+
+
+def _popcount(values: np.ndarray) -> np.ndarray:
+    """Number of set bits of each uint64."""
+    as_bytes = values.view(np.uint8).reshape(-1, 8)
+    return np.unpackbits(as_bytes, axis=1).sum(axis=1)
+
+
+class Deduper:
+    """Remembers kept crops; ``check`` names the kept crop a new one duplicates, if any."""
+
+    def __init__(self, max_distance: int = 4, max_aspect_change: float = 0.1):
+        if not 0 <= max_distance <= 64:
+            raise ValueError(f"max_distance must be within 0..64 bits, got {max_distance}")
+        self.max_distance = max_distance
+        self.max_aspect_change = max_aspect_change
+        self._exact: dict[str, str] = {}
+        self._hashes = np.zeros(0, dtype=np.uint64)
+        self._aspects = np.zeros(0, dtype=np.float64)
+        self._owners: list[str] = []
+
+    def check(self, sha256: str, rgb: np.ndarray) -> str | None:
+        """Return the sha256 of the kept crop that ``rgb`` duplicates, else keep it and return None."""
+        if sha256 in self._exact:
+            return self._exact[sha256]
+        phash = perceptual_hash(rgb) if self.max_distance > 0 else 0
+        aspect = np.log(rgb.shape[1] / rgb.shape[0])
+        if self.max_distance > 0 and len(self._owners):
+            distance = _popcount(self._hashes ^ np.uint64(phash))
+            close = (distance <= self.max_distance) & (
+                np.abs(self._aspects - aspect) <= np.log1p(self.max_aspect_change))
+            if close.any():
+                return self._owners[int(np.argmax(close))]
+        self._exact[sha256] = sha256
+        self._hashes = np.append(self._hashes, np.uint64(phash))
+        self._aspects = np.append(self._aspects, aspect)
+        self._owners.append(sha256)
+        return None

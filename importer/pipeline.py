@@ -1,0 +1,118 @@
+"""The split job: gather → decode → split → drop blanks → dedup → store, writing the manifest.
+
+Decoding and splitting run in worker processes; deduplication and storage run in the
+parent, in the heap's sorted order, so a run is deterministic whatever the worker count.
+"""
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+from tqdm import tqdm
+
+from importer.decode import BadImage, decode
+from importer.dedup import Deduper
+from importer.gather import gather, relative_source
+from importer.split import SplitOptions, split
+from importer.store import pixel_sha256, save_crop, write_jsonl
+
+log = logging.getLogger(__name__)
+MANIFEST = "manifest.jsonl"
+BAD_FILES = "bad_files.jsonl"
+
+
+@dataclass(frozen=True)
+class JobOptions:
+    """Knobs of the split job (the splitter's own live in ``SplitOptions``)."""
+
+    max_pixels: int = 64_000_000
+    blank_contrast: int = 12
+    dedup_distance: int = 4
+    workers: int = 2
+    split: SplitOptions = field(default_factory=SplitOptions)
+
+
+@dataclass
+class JobSummary:
+    files: int = 0
+    bad_files: int = 0
+    crops: int = 0
+    duplicates: int = 0
+    blanks: int = 0
+
+
+def is_blank(rgb: np.ndarray, contrast: int) -> bool:
+    """A crop is blank when its gray levels span less than ``contrast``."""
+    gray = rgb.min(axis=2)
+    return int(gray.max()) - int(gray.min()) < contrast
+
+
+def _split_file(args: tuple[Path, JobOptions]) -> tuple[list, str | None]:
+    """Worker: decode one file and cut its crops; return (crops with boxes, bad reason)."""
+    path, options = args
+    try:
+        picture = decode(path, max_pixels=options.max_pixels)
+        boxes = split(picture, options.split)
+    except BadImage as exc:
+        return [], str(exc)
+    except Exception as exc:  # one odd file must not stop the heap
+        return [], f"unexpected {type(exc).__name__}: {exc}"
+    crops = [(box, picture.rgb[box[1]:box[1] + box[3], box[0]:box[0] + box[2]].copy())
+             for box in boxes]
+    return crops, None
+
+
+def _results(files: list[Path], options: JobOptions) -> Iterator[tuple[list, str | None]]:
+    """Per-file split results in order, from worker processes when more than one worker."""
+    jobs = [(f, options) for f in files]
+    if options.workers <= 1:
+        yield from map(_split_file, jobs)
+        return
+    with ProcessPoolExecutor(options.workers) as pool:
+        yield from pool.map(_split_file, jobs, chunksize=4)
+
+
+def run_split(heap: Path, out: Path, options: JobOptions = JobOptions()) -> JobSummary:
+    """Split every image of ``heap`` into ``out``: crops/, manifest.jsonl, bad_files.jsonl."""
+    if not heap.is_dir():
+        raise FileNotFoundError(f"heap folder not found: {heap}")
+    files = list(gather(heap))
+    summary = JobSummary(files=len(files))
+    deduper = Deduper(options.dedup_distance)
+    rows, bad = [], []
+    results = _results(files, options)
+    for path, (crops, reason) in tqdm(zip(files, results), total=len(files), desc="split", unit="file"):
+        source = relative_source(path, heap)
+        if reason is not None:
+            bad.append({"source": source, "reason": reason})
+            log.warning("skipped %s: %s", source, reason)
+            continue
+        for box, rgb in crops:
+            if is_blank(rgb, options.blank_contrast):
+                summary.blanks += 1
+                continue
+            rows.append(_manifest_row(out, source, box, rgb, deduper, summary))
+    summary.bad_files = len(bad)
+    write_jsonl(out / BAD_FILES, bad)
+    write_jsonl(out / MANIFEST, rows)
+    return summary
+
+
+def _manifest_row(out: Path, source: str, box, rgb: np.ndarray, deduper: Deduper,
+                  summary: JobSummary) -> dict:
+    """Dedup and store one crop; return its manifest line."""
+    sha = pixel_sha256(rgb)
+    row = {"source": source, "bbox": [int(v) for v in box], "sha256": sha, "label_hint": None,
+           "width": int(rgb.shape[1]), "height": int(rgb.shape[0])}
+    original = deduper.check(sha, rgb)
+    if original is None:
+        row["path"] = save_crop(out, sha, rgb)
+        summary.crops += 1
+    else:
+        row["duplicate_of"] = original
+        summary.duplicates += 1
+    return row

@@ -1,0 +1,85 @@
+"""Talking to Label Studio: an SDK client with retries, and the project's labeling config."""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Callable, TypeVar
+from xml.sax.saxutils import quoteattr
+
+import httpx
+import requests
+from label_studio_sdk import LabelStudio
+from label_studio_sdk.core.api_error import ApiError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+DEFAULT_CLASSES = ("symbol", "garbage")
+
+
+class StudioUnavailable(RuntimeError):
+    """Label Studio did not answer after all retries."""
+
+
+def label_config(classes: tuple[str, ...] = DEFAULT_CLASSES) -> str:
+    """Keep-vs-garbage image classification; the first class is the one to keep."""
+    if len(classes) < 2 or len(set(classes)) != len(classes):
+        raise ValueError(f"need two or more distinct class names, got {classes!r}")
+    choices = "\n".join(f"    <Choice value={quoteattr(c)}/>" for c in classes)
+    return ("<View>\n"
+            '  <Image name="image" value="$image" maxWidth="400px"/>\n'
+            '  <Choices name="label" toName="image" choice="single" showInline="true">\n'
+            f"{choices}\n"
+            "  </Choices>\n"
+            '  <Text name="source" value="$source"/>\n'
+            "</View>")
+
+
+def _transient(exc: Exception) -> bool:
+    if isinstance(exc, (httpx.TransportError, requests.ConnectionError, requests.Timeout)):
+        return True
+    status = getattr(exc, "status_code", None) or getattr(getattr(exc, "response", None), "status_code", None)
+    return isinstance(exc, (ApiError, requests.HTTPError)) and (status is None or status >= 500)
+
+
+def with_retries(call: Callable[[], T], what: str, attempts: int = 6, delay: float = 1.0) -> T:
+    """Run ``call``, retrying transient failures with exponential backoff."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return call()
+        except Exception as exc:
+            if not _transient(exc):
+                raise
+            if attempt == attempts:
+                raise StudioUnavailable(f"{what}: Label Studio did not answer after {attempts} tries "
+                                        f"({type(exc).__name__})") from exc
+            log.warning("%s failed (%s), retry %d/%d in %.0f s", what, type(exc).__name__,
+                        attempt, attempts - 1, delay)
+            time.sleep(delay)
+            delay *= 2
+    raise AssertionError("unreachable")
+
+
+class Studio:
+    """A Label Studio connection: the SDK client plus a plain HTTP session for bulk reads."""
+
+    def __init__(self, url: str, api_key: str, timeout: float = 120.0):
+        if not api_key:
+            raise ValueError("no Label Studio API key: set LABEL_STUDIO_API_KEY or pass --api-key")
+        self.url = url.rstrip("/")
+        self.sdk = LabelStudio(base_url=self.url, api_key=api_key, timeout=timeout)
+        self.http = requests.Session()
+        self.http.headers["Authorization"] = f"Token {api_key}"
+        self.timeout = timeout
+
+    def get_json(self, path: str, **params):
+        """GET an API path, raising for HTTP errors."""
+        response = self.http.get(self.url + path, params=params, timeout=self.timeout)
+        response.raise_for_status()
+        return response.json()
+
+    def tasks(self, project_id: int, fields: str = "task_only") -> list[dict]:
+        """All tasks of a project in one response (the SDK's pagination is slow)."""
+        def page():
+            data = self.get_json("/api/tasks", project=project_id, page_size=1_000_000, fields=fields)
+            return data["tasks"] if isinstance(data, dict) else data
+        return with_retries(page, "listing tasks")
