@@ -1,0 +1,136 @@
+"""Decode one raw heap file into a ``Picture``, or say in one line why it cannot be used.
+
+Content decides, not the file name: the first bytes are sniffed before Pillow sees the
+file. The image size is checked from the header, before any pixel is decoded, so
+decompression bombs never allocate memory; Pillow's own bomb guard is held to the same
+limit while pixels load (multi-frame formats check each frame). Truncated files are
+rejected, never half-loaded (``ImageFile.LOAD_TRUNCATED_IMAGES`` is left alone).
+"""
+from __future__ import annotations
+
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+DEFAULT_MAX_PIXELS = 64_000_000
+DEFAULT_MIN_SIDE = 8
+_SNIFF_BYTES = 512
+_ALPHA_MODES = {"RGBA", "LA", "PA", "RGBa", "La"}
+_MARKUP = {b"<!doctype html": "HTML", b"<html": "HTML", b"<head": "HTML", b"<body": "HTML",
+           b"<svg": "SVG (vector, not supported)", b"<?xml": "XML", b"{": "JSON"}
+
+
+class BadImage(ValueError):
+    """An unusable file; ``str(exc)`` is a one-line human reason."""
+
+
+@dataclass
+class Picture:
+    """``rgb``: H×W×3 uint8, alpha composited on white; ``alpha``: H×W uint8 or None if opaque."""
+
+    rgb: np.ndarray
+    alpha: np.ndarray | None
+
+
+def sniff_text(head: bytes) -> str | None:
+    """Name the text format ``head`` looks like (HTML, SVG, ...), or None for binary data."""
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    for sign, kind in _MARKUP.items():
+        if start.startswith(sign):
+            return "SVG (vector, not supported)" if b"<svg" in start else kind
+    if b"<html" in start:
+        return "HTML"
+    printable = sum(32 <= b < 127 or b in b"\t\r\n" for b in head)
+    return "text" if head and printable == len(head) else None
+
+
+@contextmanager
+def _pillow_limit(limit: int | None):
+    """Hold Pillow's global bomb limit at ``limit`` and make its bomb warning an error."""
+    saved = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = limit
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            yield
+    finally:
+        Image.MAX_IMAGE_PIXELS = saved
+
+
+def decode(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS,
+           min_side: int = DEFAULT_MIN_SIDE) -> Picture:
+    """Read ``path`` (first frame of animations, EXIF orientation applied) as a Picture."""
+    with open(path, "rb") as f:
+        head = f.read(_SNIFF_BYTES)
+    if not head:
+        raise BadImage("empty file")
+    kind = sniff_text(head)
+    if kind and kind != "text":
+        raise BadImage(f"not an image: looks like {kind}")
+    try:
+        with _pillow_limit(None):  # header only: nothing decoded yet
+            im = Image.open(path)
+    except UnidentifiedImageError:
+        raise BadImage(f"not an image: {'looks like text' if kind else 'unknown format'}") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise BadImage(f"corrupt header: {_one_line(exc)}") from None
+    with im:
+        w, h = im.size
+        if w * h > max_pixels:
+            raise BadImage(f"too large: {w}x{h} pixels exceeds limit {max_pixels}")
+        if min(w, h) < min_side:
+            raise BadImage(f"too small: {w}x{h}")
+        try:
+            with _pillow_limit(max_pixels):
+                im.load()
+                im = ImageOps.exif_transpose(im)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise BadImage(f"too large: {_one_line(exc)}") from None
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            msg = _one_line(exc)
+            label = "truncated" if "truncat" in msg or isinstance(exc, EOFError) else "corrupt"
+            raise BadImage(f"{label} image: {msg}") from None
+        return _to_picture(im)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _to_picture(im: Image.Image) -> Picture:
+    """Convert any Pillow mode to RGB on white plus an optional alpha plane."""
+    if im.mode.startswith("I;16"):
+        im = Image.fromarray(_to_uint8(np.asarray(im), bits=16))
+    elif im.mode in ("I", "F"):
+        im = Image.fromarray(_to_uint8(np.asarray(im)))
+    if im.mode in _ALPHA_MODES or "transparency" in im.info:
+        rgba = np.asarray(im.convert("RGBA"))
+        alpha = rgba[..., 3]
+        if alpha.min() < 255:
+            return Picture(_on_white(rgba[..., :3], alpha), np.ascontiguousarray(alpha))
+        return Picture(np.ascontiguousarray(rgba[..., :3]), None)
+    return Picture(np.asarray(im.convert("RGB")).copy(), None)
+
+
+def _to_uint8(values: np.ndarray, bits: int | None = None) -> np.ndarray:
+    """Scale gray samples to 0..255: by ``bits`` when known, else as 8/16-bit ints or by range."""
+    is_int = values.dtype.kind in "iu"
+    values = values.astype(np.float64)
+    low, top = values.min(initial=0), values.max(initial=0)
+    if bits is None and is_int and low >= 0 and top <= 65535:
+        bits = 8 if top <= 255 else 16
+    if bits:
+        low, scale = 0.0, 255 / (2**bits - 1)
+    else:
+        scale = 255 / max(top - low, 1e-12)
+    return np.clip((values - low) * scale + 0.5, 0, 255).astype(np.uint8)
+
+
+def _on_white(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Composite ``rgb`` over white with ``alpha`` (both uint8)."""
+    a = alpha.astype(np.uint16)[..., None]
+    return ((rgb.astype(np.uint16) * a + 255 * (255 - a) + 127) // 255).astype(np.uint8)
