@@ -2,10 +2,13 @@
 PY := .venv/bin/python
 SAMPLE := data/sample_heap
 
-.PHONY: up test venv sample bench clean
+.PHONY: up test venv sysdeps sample bench clean
 
 venv:
 	@bash scripts/bootstrap.sh
+
+sysdeps:
+	@bash scripts/system_deps.sh
 
 $(SAMPLE)/truth.json: | venv
 	$(PY) -m benchmarks.devheap --small --out $(SAMPLE)
@@ -17,7 +20,7 @@ up: venv sample
 	$(PY) -m importer up $(SAMPLE)
 
 ## Run the whole test suite (starts its own Label Studio and backend on free ports).
-test: venv
+test: venv sysdeps
 	$(PY) -m pytest -q
 
 ## Benchmarks on the development heap (downloads real material from Debian once).

@@ -1,0 +1,33 @@
+"""Session fixtures: one real Label Studio (and ML backend) for the whole test run."""
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from importer.stack import LocalStack
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory) -> LocalStack:
+    """Label Studio on SQLite plus the ML backend, on free loopback ports, for the session."""
+    state = tmp_path_factory.mktemp("stack")
+    with LocalStack(state, ls_port=free_port(), backend_port=free_port(),
+                    backend_env={"TRAIN_DEBOUNCE_SECONDS": "0.5"}) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def small_heap(tmp_path_factory) -> Path:
+    """A small heap built offline from fonts and photos that installed packages ship."""
+    from benchmarks.devheap import build_heap
+    heap = tmp_path_factory.mktemp("heap")
+    build_heap(heap, sheets=6, seed=1, offline=True)
+    return heap
