@@ -99,6 +99,29 @@ def cmd_up(a: argparse.Namespace) -> None:
             signal.sigwait({signal.SIGINT, signal.SIGTERM})
 
 
+def cmd_export(a: argparse.Namespace) -> None:
+    from importer.export import Variant, export
+    from importer.push import find_project
+    from ml_backend.project import LabelStudioProject
+    studio = Studio(a.url, a.api_key)
+    project_id = find_project(studio, a.project)
+    if project_id is None:
+        sys.exit(f"error: no Label Studio project called {a.project!r}")
+    project = LabelStudioProject(a.url, a.api_key, project_id, a.document_root)
+    counts = export(project, a.out, a.min_confidence, Variant(a.square, a.grayscale, a.dark_on_light))
+    print(f"exported to {a.out}: " + ", ".join(f"{n} {c}" for c, n in counts.items()))
+
+
+def cmd_simulate(a: argparse.Namespace) -> None:
+    from importer.simulate import SimulationOptions, simulate
+    result = simulate(a.heap, a.oracle, a.out, SimulationOptions(
+        every=a.every, min_confidence=a.min_confidence, seconds_per_label=a.seconds_per_label,
+        max_fraction=a.max_fraction, random_factor=a.random_factor, seed=a.seed))
+    print(f"{result['tasks']} tasks; bar reached after {result['labels_to_bar']} labels "
+          f"(random order: {result['labels_to_bar_random']}); ratio {result['ratio']}; "
+          f"see {a.out / 'simulation.json'} and {a.out / 'learning_curve.png'}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m importer", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -125,6 +148,37 @@ def build_parser() -> argparse.ArgumentParser:
     _add_split_options(p)
     _add_studio_options(p)
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="write the curated set: OUT/<class>/*.png and OUT/manifest.jsonl",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("out", type=Path, help="export folder; re-exporting updates it in place")
+    p.add_argument("--min-confidence", type=float, default=None,
+                   help="also export unlabelled tasks whose current prediction is at least this "
+                        "confident (0.5-1), marked labelled_by=model; default: human labels only")
+    p.add_argument("--square", type=int, default=None, help="pad every image to a square of this side")
+    p.add_argument("--grayscale", action="store_true", help="write grayscale images")
+    p.add_argument("--dark-on-light", action="store_true",
+                   help="invert light-on-dark crops so every image has dark ink on a light ground")
+    _add_studio_options(p)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("simulate", help="measure hand labels needed, with a simulated annotator (EVAL.md §2)",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--heap", type=Path, required=True, help="folder of images to import")
+    p.add_argument("--oracle", type=Path, required=True,
+                   help="JSON Lines of {source, bbox, label}: the true label of crops")
+    p.add_argument("--out", type=Path, required=True,
+                   help="folder for simulation.json, learning_curve.png and the run's own Label Studio")
+    p.add_argument("--every", type=int, default=10, help="export and score after every this many labels")
+    p.add_argument("--min-confidence", type=float, default=0.9,
+                   help="exports include unlabelled tasks predicted at least this confidently")
+    p.add_argument("--seconds-per-label", type=float, default=0.5, help="the annotator's pace")
+    p.add_argument("--max-fraction", type=float, default=0.3,
+                   help="stop the uncertainty run after labelling this fraction of the tasks")
+    p.add_argument("--random-factor", type=float, default=5.0,
+                   help="the random run may use this many times the labels the uncertainty run needed")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser("up", help="start Label Studio and the ML backend locally, import a heap, connect",
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)

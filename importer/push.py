@@ -44,11 +44,19 @@ def check_servable(out: Path, document_root: Path) -> None:
                          f"({root}) so Label Studio can serve it; use --out under that folder")
 
 
-def ensure_project(studio: Studio, title: str, classes: tuple[str, ...] = DEFAULT_CLASSES) -> int:
-    """Id of the project called ``title``, created with the keep-vs-garbage config if missing."""
+def find_project(studio: Studio, title: str) -> int | None:
+    """Id of the project called ``title``, if there is one."""
     for project in with_retries(lambda: list(studio.sdk.projects.list(title=title)), "listing projects"):
         if project.title == title:
             return project.id
+    return None
+
+
+def ensure_project(studio: Studio, title: str, classes: tuple[str, ...] = DEFAULT_CLASSES) -> int:
+    """Id of the project called ``title``, created with the keep-vs-garbage config if missing."""
+    found = find_project(studio, title)
+    if found is not None:
+        return found
     created = with_retries(lambda: studio.sdk.projects.create(
         title=title, label_config=label_config(classes), sampling="Uncertainty sampling"),
         "creating the project")

@@ -1,0 +1,119 @@
+"""Export: the curated training set from a Label Studio project.
+
+Writes an ImageFolder layout (``OUT/<class>/<sha256>.png``) that torchvision's
+``ImageFolder`` and Hugging Face ``datasets``' ``imagefolder`` load as they are, and
+``OUT/manifest.jsonl`` tracing each image to its source file and box, with who labelled
+it (``person`` or ``model``), the model version and score. Human labels always win;
+unlabelled tasks join only when ``min_confidence`` is given and their current-version
+prediction is at least that confident. Re-exporting into the same folder leaves exactly
+the current set: stale images are removed, unchanged ones are not rewritten.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from importer.store import read_jsonl, write_jsonl
+from ml_backend.features import letterbox
+from ml_backend.project import FROM_NAME, LabelStudioProject, task_label
+
+log = logging.getLogger(__name__)
+MANIFEST = "manifest.jsonl"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """The training-ready image variant; the defaults keep crops as they are."""
+
+    square: int | None = None  # pad (never stretch) to a square of this side
+    grayscale: bool = False
+    dark_on_light: bool = False  # invert light-on-dark crops so all share one polarity
+
+    def apply(self, rgb: np.ndarray) -> np.ndarray:
+        if self.dark_on_light and _is_light_on_dark(rgb):
+            rgb = 255 - rgb
+        if self.square:
+            rgb = letterbox(rgb, self.square)
+        if self.grayscale:
+            rgb = cv2.cvtColor(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+        return rgb
+
+
+def _is_light_on_dark(rgb: np.ndarray) -> bool:
+    """The crop's border (its background) is darker than mid-gray."""
+    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
+    return float(np.median(border.mean(axis=1))) < 128
+
+
+def prediction_of(task: dict, version: str | None) -> tuple[str, float] | None:
+    """The (class, score) of the task's prediction of the project's current model version."""
+    for p in task.get("predictions") or []:
+        if version and p.get("model_version") != version:
+            continue
+        for region in p.get("result") or []:
+            choices = region.get("value", {}).get("choices") if region.get("from_name") == FROM_NAME else None
+            if choices and p.get("score") is not None:
+                return choices[0], float(p["score"])
+    return None
+
+
+def decide(task: dict, version: str | None, min_confidence: float | None) -> dict | None:
+    """The task's label and who gave it, or None when it stays out of the set."""
+    human = task_label(task)
+    if human is not None:
+        return {"label": human, "labelled_by": "person", "model_version": None, "score": None}
+    predicted = prediction_of(task, version)
+    if min_confidence is None or predicted is None or predicted[1] < min_confidence:
+        return None
+    return {"label": predicted[0], "labelled_by": "model", "model_version": version, "score": predicted[1]}
+
+
+def export(project: LabelStudioProject, out: Path, min_confidence: float | None = None,
+           variant: Variant = Variant()) -> dict[str, int]:
+    """Write the curated set into ``out``; return the count per class."""
+    version = project.client.projects.get(id=project.id).model_version or None
+    classes = project.class_names()
+    rows = []
+    for task in tqdm(project.tasks(), desc="export", unit="task"):
+        decision = decide(task, version, min_confidence)
+        if decision is None or decision["label"] not in classes:
+            continue
+        data = task["data"]
+        file = f"{decision['label']}/{data['sha256']}.png"
+        _write_png(out / file, variant.apply(project.load_image(task)))
+        rows.append({"file": file, **decision, "source": data.get("source"), "bbox": data.get("bbox"),
+                     "sha256": data.get("sha256"), "task_id": task["id"]})
+    _remove_stale(out, classes, {r["file"] for r in rows})
+    write_jsonl(out / MANIFEST, rows)
+    return {c: sum(r["label"] == c for r in rows) for c in classes}
+
+
+def _write_png(path: Path, rgb: np.ndarray) -> None:
+    """Write a PNG unless the same bytes are already there."""
+    ok, png = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    data = png.tobytes()
+    if path.exists() and path.read_bytes() == data:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def _remove_stale(out: Path, classes: list[str], keep: set[str]) -> None:
+    """Delete images of earlier exports that are no longer in the set (or changed class).
+
+    Only class folders, and folders the previous manifest wrote to, are touched."""
+    previous = read_jsonl(out / MANIFEST) if (out / MANIFEST).exists() else []
+    folders = {out / c for c in classes} | {(out / r["file"]).parent for r in previous}
+    for folder in folders:
+        for image in folder.glob("*.png"):
+            if image.relative_to(out).as_posix() not in keep:
+                image.unlink()
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
