@@ -1,0 +1,31 @@
+from importer.simulate import Oracle, Run, iou, report
+
+
+def test_iou():
+    assert iou([0, 0, 10, 10], [0, 0, 10, 10]) == 1.0
+    assert iou([0, 0, 10, 10], [10, 10, 5, 5]) == 0.0
+    assert abs(iou([0, 0, 10, 10], [5, 0, 10, 10]) - 50 / 150) < 1e-9
+
+
+def test_oracle_matches_by_source_and_overlap_and_defaults_to_garbage():
+    oracle = Oracle([{"source": "a.png", "bbox": [10, 10, 20, 20], "label": "symbol"},
+                     {"source": "a.png", "bbox": [50, 10, 20, 20], "label": "garbage"}])
+    assert oracle.label("a.png", [11, 10, 20, 20]) == "symbol"
+    assert oracle.label("a.png", [10, 10, 40, 20]) == "garbage"  # too loose a box matches nothing
+    assert oracle.label("b.png", [10, 10, 20, 20]) == "garbage"
+
+
+def test_labels_to_bar_is_the_first_point_meeting_both_bars():
+    run = Run("x", [{"labels": 10, "precision": 0.99, "recall": 0.90},
+                    {"labels": 20, "precision": 0.97, "recall": 0.96},
+                    {"labels": 30, "precision": 0.985, "recall": 0.951}])
+    assert run.labels_to_bar == 30
+    assert Run("y", run.curve[:2]).labels_to_bar is None
+
+
+def test_report_bounds_the_ratio_when_random_never_reaches_the_bar():
+    active = Run("uncertainty", [{"labels": 40, "precision": 1.0, "recall": 1.0}])
+    never = Run("random", [{"labels": 200, "precision": 0.9, "recall": 0.5}])
+    out = report([active, never], tasks=1000, random_budget=200)
+    assert out["labels_to_bar"] == 40 and out["labels_to_bar_random"] is None
+    assert out["ratio"] is None and out["ratio_upper_bound"] == 0.2 and out["fraction_to_bar"] == 0.04
