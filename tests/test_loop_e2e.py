@@ -1,0 +1,70 @@
+"""The active-learning loop against the real Label Studio and the real ML backend."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from importer.pipeline import JobOptions, run_split
+from importer.push import push
+from importer.simulate import Oracle
+from importer.stack import connect_backend
+from importer.store import read_jsonl
+from ml_backend.project import FROM_NAME, TO_NAME, LabelStudioProject
+
+pytestmark = pytest.mark.e2e
+
+
+def _wait_version(project: LabelStudioProject, accept, timeout: float = 300.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        version = project.client.projects.get(id=project.id).model_version
+        if version and accept(version):
+            return version
+        time.sleep(1)
+    raise AssertionError(f"no model version accepted within {timeout} s; last {version!r}")
+
+
+def _current_scores(project: LabelStudioProject, version: str) -> dict[int, float]:
+    """Unlabelled task id -> score of its prediction of ``version`` (missing ones absent)."""
+    scores = {}
+    for task in project.tasks():
+        if task.get("annotations"):
+            continue
+        for p in task.get("predictions") or []:
+            if p.get("model_version") == version:
+                scores[task["id"]] = p["score"]
+    return scores
+
+
+def test_labels_retrain_the_model_and_uncertain_tasks_come_first(stack, small_heap):
+    out = stack.document_root / "e2e-loop"
+    run_split(small_heap, out, JobOptions(workers=1))
+    studio = stack.studio()
+    pid = push(out, studio, stack.document_root, "e2e loop").project_id
+    project = LabelStudioProject(stack.ls_url, stack.credentials.token, pid, stack.document_root)
+    connect_backend(studio, pid, stack.backend_url)
+
+    cold = _wait_version(project, lambda v: True)
+    tasks = project.tasks()
+    assert len(_current_scores(project, cold)) == len(tasks), "cold start scores every task"
+
+    oracle = Oracle(read_jsonl(small_heap / "oracle.jsonl"))
+    truth = {t["id"]: oracle.label(t["data"]["source"], t["data"]["bbox"]) for t in tasks}
+    chosen = ([i for i, label in truth.items() if label == "symbol"][:4]
+              + [i for i, label in truth.items() if label == "garbage"][:4])
+    assert len(chosen) == 8, "the small heap has both classes"
+    for task_id in chosen:
+        project.client.annotations.create(id=task_id, result=[
+            {"from_name": FROM_NAME, "to_name": TO_NAME, "type": "choices",
+             "value": {"choices": [truth[task_id]]}}])
+
+    trained = _wait_version(project, lambda v: v != cold and "cold" not in v)
+    scores = _current_scores(project, trained)
+    assert set(scores) == set(truth) - set(chosen), "every unlabelled task carries the new version"
+
+    response = project.http.get(f"{stack.ls_url}/api/projects/{pid}/next", timeout=30)
+    assert response.status_code == 200
+    served = response.json()["id"]
+    lowest = sorted(scores.values())[:max(3, len(scores) // 20)]
+    assert scores[served] <= lowest[-1], "Label Studio serves one of the most uncertain tasks"
