@@ -25,6 +25,23 @@ def stack(tmp_path_factory) -> LocalStack:
 
 
 @pytest.fixture(scope="session")
+def pg_stack(tmp_path_factory) -> LocalStack:
+    """The same stack with Label Studio on a real PostgreSQL server started for the session."""
+    from postgres import postgres_server
+    state = tmp_path_factory.mktemp("pg-stack")
+    with postgres_server(free_port()) as database, \
+            LocalStack(state, ls_port=free_port(), backend_port=free_port(), database=database,
+                       backend_env={"TRAIN_DEBOUNCE_SECONDS": "0.5"}) as running:
+        yield running
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
+def any_stack(request) -> LocalStack:
+    """Each database Label Studio runs on in this project: SQLite locally, PostgreSQL in production."""
+    return request.getfixturevalue("stack" if request.param == "sqlite" else "pg_stack")
+
+
+@pytest.fixture(scope="session")
 def small_heap(tmp_path_factory) -> Path:
     """A small heap built offline from fonts and photos that installed packages ship."""
     from benchmarks.devheap import build_heap

@@ -37,13 +37,13 @@ def _current_scores(project: LabelStudioProject, version: str) -> dict[int, floa
     return scores
 
 
-def test_labels_retrain_the_model_and_uncertain_tasks_come_first(stack, small_heap):
-    out = stack.document_root / "e2e-loop"
+def test_labels_retrain_the_model_and_uncertain_tasks_come_first(any_stack, small_heap):
+    out = any_stack.document_root / "e2e-loop"
     run_split(small_heap, out, JobOptions(workers=1))
-    studio = stack.studio()
-    pid = push(out, studio, stack.document_root, "e2e loop").project_id
-    project = LabelStudioProject(stack.ls_url, stack.credentials.token, pid, stack.document_root)
-    connect_backend(studio, pid, stack.backend_url)
+    studio = any_stack.studio()
+    pid = push(out, studio, any_stack.document_root, "e2e loop").project_id
+    project = LabelStudioProject(any_stack.ls_url, any_stack.credentials.token, pid, any_stack.document_root)
+    connect_backend(studio, pid, any_stack.backend_url)
 
     cold = _wait_version(project, lambda v: True)
     tasks = project.tasks()
@@ -63,7 +63,7 @@ def test_labels_retrain_the_model_and_uncertain_tasks_come_first(stack, small_he
     scores = _current_scores(project, trained)
     assert set(scores) == set(truth) - set(chosen), "every unlabelled task carries the new version"
 
-    response = project.http.get(f"{stack.ls_url}/api/projects/{pid}/next", timeout=30)
+    response = project.http.get(f"{any_stack.ls_url}/api/projects/{pid}/next", timeout=30)
     assert response.status_code == 200
     served = response.json()["id"]
     lowest = sorted(scores.values())[:max(3, len(scores) // 20)]

@@ -33,22 +33,22 @@ def test_import_carries_provenance_and_serves_crops(stack, small_heap):
     assert image.status_code == 200 and image.content[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_reimport_adds_nothing_and_a_grown_heap_adds_only_new_crops(stack, small_heap, tmp_path):
+def test_reimport_adds_nothing_and_a_grown_heap_adds_only_new_crops(any_stack, small_heap, tmp_path):
     heap = tmp_path / "heap"
     shutil.copytree(small_heap, heap)
     newcomer = sorted(p for p in heap.rglob("*.png") if "broken" not in p.name)[-1]
     moved = tmp_path / newcomer.name
     shutil.move(newcomer, moved)
-    out = stack.document_root / "e2e-rerun"
-    studio = stack.studio()
+    out = any_stack.document_root / "e2e-rerun"
+    studio = any_stack.studio()
     run_split(heap, out, JobOptions(workers=1))
-    first = push(out, studio, stack.document_root, "e2e rerun")
-    again = push(out, studio, stack.document_root, "e2e rerun")
+    first = push(out, studio, any_stack.document_root, "e2e rerun")
+    again = push(out, studio, any_stack.document_root, "e2e rerun")
     assert (again.project_id, again.imported, again.already_there) == (first.project_id, 0, first.imported)
 
     shutil.move(moved, newcomer)
     run_split(heap, out, JobOptions(workers=1))
-    grown = push(out, studio, stack.document_root, "e2e rerun")
+    grown = push(out, studio, any_stack.document_root, "e2e rerun")
     kept = _kept(out)
     assert grown.imported == len(kept) - first.imported > 0
     shas = [t["data"]["sha256"] for t in studio.tasks(first.project_id)]
