@@ -14,6 +14,8 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from tqdm.contrib.logging import logging_redirect_tqdm
+
 from importer.pipeline import JobOptions, run_split
 from importer.split import SplitOptions
 from importer.studio import DEFAULT_CLASSES, Studio
@@ -199,6 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     a = build_parser().parse_args(argv)
     logging.basicConfig(level=a.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     try:
-        a.func(a)
+        with logging_redirect_tqdm():
+            a.func(a)
     except (FileNotFoundError, ValueError) as exc:
         sys.exit(f"error: {exc}")
