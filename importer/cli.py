@@ -85,14 +85,14 @@ def cmd_import(a: argparse.Namespace) -> None:
 def cmd_up(a: argparse.Namespace) -> None:
     """Start the local stack, import the heap, connect the backend, serve until Ctrl-C."""
     from importer.push import push
-    from importer.stack import LocalStack, connect_backend
+    from importer.stack import LocalStack
     stack = LocalStack(a.state, ls_port=a.port, backend_port=a.backend_port)
     out = a.out or stack.document_root / a.heap.resolve().name
     with stack:
         _split(argparse.Namespace(**{**vars(a), "out": out}))
         studio = stack.studio()
         summary = push(out, studio, stack.document_root, a.project, tuple(a.classes.split(",")))
-        connect_backend(studio, summary.project_id, stack.backend_url)
+        stack.connect(summary.project_id)
         print(f"\nLabel Studio: {stack.ls_url}/projects/{summary.project_id}  "
               f"({summary.imported} new tasks, {summary.already_there} already there)\n"
               f"Log in with the user and password in {stack.state / 'credentials.env'}.\n"

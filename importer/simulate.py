@@ -28,7 +28,7 @@ from tqdm import tqdm
 from importer.export import export
 from importer.pipeline import JobOptions, run_split
 from importer.push import push
-from importer.stack import LocalStack, connect_backend
+from importer.stack import LocalStack
 from importer.store import read_jsonl
 from ml_backend.project import FROM_NAME, TO_NAME, LabelStudioProject
 
@@ -200,7 +200,7 @@ def simulate(heap: Path, oracle_path: Path, out: Path, options: SimulationOption
         projects = []
         for name in ("uncertainty", "random"):
             pid = push(crops, studio, stack.document_root, f"simulation ({name})").project_id
-            connect_backend(studio, pid, stack.backend_url)
+            stack.connect(pid)
             projects.append(LabelStudioProject(stack.ls_url, stack.credentials.token, pid, stack.document_root))
         for project in projects:
             wait_for_model(project)

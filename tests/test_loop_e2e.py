@@ -8,7 +8,6 @@ import pytest
 from importer.pipeline import JobOptions, run_split
 from importer.push import push
 from importer.simulate import Oracle
-from importer.stack import connect_backend
 from importer.store import read_jsonl
 from ml_backend.project import FROM_NAME, TO_NAME, LabelStudioProject
 
@@ -43,7 +42,7 @@ def test_labels_retrain_the_model_and_uncertain_tasks_come_first(any_stack, smal
     studio = any_stack.studio()
     pid = push(out, studio, any_stack.document_root, "e2e loop").project_id
     project = LabelStudioProject(any_stack.ls_url, any_stack.credentials.token, pid, any_stack.document_root)
-    connect_backend(studio, pid, any_stack.backend_url)
+    any_stack.connect(pid)
 
     cold = _wait_version(project, lambda v: True)
     tasks = project.tasks()
