@@ -1,0 +1,289 @@
+"""Split a picture into the boxes of the items it holds.
+
+Steps: foreground mask (alpha when the background is transparent, else distance to the
+border's dominant colour with a noise-adapted tolerance) → ruled lines removed → connected
+components → components grouped into items with a gap scale read off the image itself →
+captions dropped → single picture or collection decided.
+
+Assumptions, each a documented heuristic rather than a tuned constant:
+- the sheet's background is plain and shows on most of its border (else the whole image is
+  one picture, e.g. a photo filling the frame);
+- parts of one item lie closer together than neighbouring items do, so the merge gap is
+  half the typical distance between an item and its nearest neighbour (and at most half
+  the typical item height);
+- a caption is a line of text (several pieces, or wider than tall) just below an item,
+  lower than the item, and closer to it than to whatever lies below the caption.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from importer.decode import Picture
+
+Box = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class SplitOptions:
+    """Knobs of ``split``; the defaults hold for any sheet, nothing is tuned to one heap."""
+
+    min_size: int = 4             # a crop's shorter side, px: smaller ones are dropped
+    min_area: int = 8             # a crop's foreground pixels: fewer are dropped (specks)
+    tolerance: int = 24           # least colour distance (max over channels) from background that counts as ink
+    noise_factor: float = 3.0     # tolerance is at least this × the border's noise (JPEG)
+    alpha_threshold: int = 16     # alpha above this is ink when the background is transparent
+    plain_border: float = 0.6     # share of border pixels in the background colour for a plain background
+    rule_length: float = 0.5      # a ruled line spans at least this share of the image side
+    rule_thickness: float = 0.01  # ... and is at most this share of the shorter side thick (≥ 2 px)
+    merge_fraction: float = 0.5   # merge gap = this × the typical item-to-nearest-neighbour gap
+    part_fraction: float = 0.5    # ... and at most this × the typical item height, the reach of small parts
+    small_fraction: float = 0.25  # a group with a box below this × the typical item box is a part (dot, accent)
+    drop_captions: bool = True
+    caption_height: float = 0.6   # a caption is at most this × its item's height
+    single_cover: float = 0.6     # one group covering this share of the content box: a single picture
+
+
+def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]:
+    """Boxes ``(x, y, w, h)`` of the items in ``picture``, in reading order."""
+    h, w = picture.rgb.shape[:2]
+    mask = foreground(picture, options)
+    if mask is None:
+        return [(0, 0, w, h)]
+    remove_rules(mask, options)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    stats = stats[1:]
+    stats = stats[stats[:, 4] >= 3]  # 1–2 px specks are noise
+    if not len(stats):
+        return []
+    boxes = np.column_stack([stats[:, 0], stats[:, 1], stats[:, 0] + stats[:, 2],
+                             stats[:, 1] + stats[:, 3]]).astype(np.int64)
+    areas = stats[:, 4].astype(np.int64)
+    typical_height = _weighted_median(boxes[:, 3] - boxes[:, 1], areas)
+    typical_gap = _weighted_median(nearest_gaps(boxes), areas)  # big parts (the items) weigh most
+    groups = group_parts(boxes, min(options.merge_fraction * typical_gap,
+                                    options.part_fraction * typical_height))
+    items = [(boxes[g, 0].min(), boxes[g, 1].min(), boxes[g, 2].max(), boxes[g, 3].max(),
+              areas[g].sum(), len(g)) for g in groups]
+    items = np.array(merge_overlaps(items), dtype=np.int64).reshape(-1, 6)
+    if options.drop_captions:  # before small parts move (a caption is not a part) and after
+        items = items[~caption_flags(items, options)]
+    items = absorb_small(items, options.part_fraction * typical_height, options)
+    if options.drop_captions:
+        items = items[~caption_flags(items, options)]
+    items = single_or_collection(items, options)
+    keep = ((np.minimum(items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]) >= options.min_size)
+            & (items[:, 4] >= options.min_area))
+    items = items[keep]
+    order = np.lexsort((items[:, 0], items[:, 1]))
+    return [(int(x0), int(y0), int(x1 - x0), int(y1 - y0)) for x0, y0, x1, y1, *_ in items[order]]
+
+
+def foreground(picture: Picture, options: SplitOptions) -> np.ndarray | None:
+    """uint8 mask (255 = ink), or None when the background is not plain (a full-frame picture)."""
+    alpha = picture.alpha
+    if alpha is not None and (_border(alpha) <= options.alpha_threshold).mean() >= options.plain_border:
+        return ((alpha > options.alpha_threshold) * 255).astype(np.uint8)
+    rgb = picture.rgb
+    ring = _border(rgb).reshape(-1, 3)
+    keys = (ring[:, 0] >> 3).astype(np.int32) << 10 | (ring[:, 1] >> 3).astype(np.int32) << 5 | ring[:, 2] >> 3
+    mode = np.bincount(keys).argmax()
+    background = np.median(ring[keys == mode], axis=0)
+    ring_dist = np.abs(ring - background).max(axis=1)
+    near = ring_dist <= options.tolerance
+    if near.mean() < options.plain_border:
+        return None
+    tol = max(options.tolerance, options.noise_factor * np.percentile(ring_dist[near], 95))
+    plain = np.empty_like(rgb)
+    plain[:] = background.round().astype(np.uint8)
+    dist = cv2.absdiff(rgb, plain)
+    dist = np.maximum(np.maximum(dist[..., 0], dist[..., 1]), dist[..., 2])
+    return ((dist > tol) * 255).astype(np.uint8)
+
+
+def _border(a: np.ndarray) -> np.ndarray:
+    """The image's one-pixel frame, as a flat run of its pixels."""
+    return np.concatenate([a[0], a[-1], a[1:-1, 0], a[1:-1, -1]])
+
+
+def remove_rules(mask: np.ndarray, options: SplitOptions) -> None:
+    """Erase, in place, thin straight lines spanning much of the image (ruled grids)."""
+    thickness = max(2, round(options.rule_thickness * min(mask.shape)))
+    _erase_row_rules(mask, thickness, options.rule_length)
+    _erase_row_rules(mask.T, thickness, options.rule_length)
+
+
+def _erase_row_rules(mask: np.ndarray, thickness: int, share: float) -> None:
+    """Erase bands of ≤ ``thickness`` rows that hold a run of ink ≥ ``share`` × width.
+
+    Only columns where the band has background just above and below are erased, so ink
+    that crosses a line survives.
+    """
+    length = share * mask.shape[1]
+    rows = np.flatnonzero(np.count_nonzero(mask, axis=1) >= length)
+    rows = [r for r in rows if _longest_run(mask[r]) >= length]
+    for band in _consecutive(rows):
+        top, bottom = band[0], band[-1] + 1
+        if bottom - top > thickness:
+            continue
+        above = mask[top - 1] if top > 0 else np.zeros_like(mask[0])
+        below = mask[bottom] if bottom < mask.shape[0] else np.zeros_like(mask[0])
+        mask[top:bottom, (above == 0) & (below == 0)] = 0
+
+
+def _longest_run(row: np.ndarray) -> int:
+    edges = np.diff(np.concatenate([[0], (row > 0).astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return int((ends - starts).max(initial=0))
+
+
+def _consecutive(values) -> list[list[int]]:
+    runs: list[list[int]] = []
+    for v in values:
+        if runs and v == runs[-1][-1] + 1:
+            runs[-1].append(v)
+        else:
+            runs.append([v])
+    return runs
+
+
+def box_gaps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Empty rows/columns between every box of ``a`` and of ``b`` (Chebyshev; ≤ 0 overlaps)."""
+    dx = np.maximum(b[None, :, 0] - a[:, None, 2], a[:, None, 0] - b[None, :, 2])
+    dy = np.maximum(b[None, :, 1] - a[:, None, 3], a[:, None, 1] - b[None, :, 3])
+    return np.maximum(dx, dy)
+
+
+def nearest_gaps(boxes: np.ndarray) -> np.ndarray:
+    """Each box's gap to its nearest other box (inf for a lone box)."""
+    gaps = box_gaps(boxes, boxes).astype(float)
+    np.fill_diagonal(gaps, np.inf)
+    return gaps.min(axis=1)
+
+
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    order = np.argsort(values)
+    cum = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cum, cum[-1] / 2)])
+
+
+def group_parts(boxes: np.ndarray, limit: float) -> list[np.ndarray]:
+    """Index arrays of components forming one item: box gaps below ``limit`` chain up."""
+    close = box_gaps(boxes, boxes) < max(limit, 0.5)
+    _, label = connected_components(csr_matrix(close), directed=False)
+    return [np.flatnonzero(label == k) for k in range(label.max() + 1)]
+
+
+def merge_overlaps(items: list[tuple]) -> list[tuple]:
+    """Merge items whose boxes overlap until none do: (x0, y0, x1, y1, area, parts)."""
+    items = list(items)
+    changed = True
+    while changed and len(items) > 1:
+        changed = False
+        arr = np.array([i[:4] for i in items])
+        gaps = box_gaps(arr, arr)
+        np.fill_diagonal(gaps, 1)
+        i, j = np.unravel_index(np.argmin(gaps), gaps.shape)
+        if gaps[i, j] < 0:
+            a, b = items[i], items[j]
+            merged = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]),
+                      a[4] + b[4], a[5] + b[5])
+            items = [it for k, it in enumerate(items) if k not in (i, j)] + [merged]
+            changed = True
+    return items
+
+
+def absorb_small(items: np.ndarray, reach: float, options: SplitOptions) -> np.ndarray:
+    """Merge small groups (dots, accents, bars) into the nearest group in line with them.
+
+    "In line": overlapping at least half the small group's width (above/below) or height
+    (beside), and nearer than ``reach`` and than the typical gap between items. Word-like
+    groups take in no parts and only move down onto a body (accents like ä's dots), so
+    captions, which sit below their items, stay apart.
+    """
+    items = items.copy()
+    words = _wordlike(items)
+    if (~words).sum() > 1:
+        reach = min(reach, _weighted_median(nearest_gaps(items[~words, :4]), items[~words, 4]))
+    alive = np.ones(len(items), bool)
+    sizes = (items[:, 2] - items[:, 0]) * (items[:, 3] - items[:, 1])
+    small = options.small_fraction * _weighted_median(sizes, items[:, 4])
+    for s in np.argsort(sizes):
+        x0, y0, x1, y1 = items[s, :4]
+        if (x1 - x0) * (y1 - y0) >= small:
+            continue
+        alive[s] = False
+        others = np.flatnonzero(alive)
+        o = items[others]
+        gaps = box_gaps(items[s:s + 1, :4], o[:, :4])[0]
+        over_x = np.minimum(x1, o[:, 2]) - np.maximum(x0, o[:, 0]) >= 0.5 * (x1 - x0)
+        over_y = np.minimum(y1, o[:, 3]) - np.maximum(y0, o[:, 1]) >= 0.5 * (y1 - y0)
+        in_line = (over_x & (o[:, 1] >= y1)) if words[s] else (over_x | over_y)
+        fit = np.flatnonzero((gaps < reach) & in_line & ~words[others])
+        if not len(fit):
+            alive[s] = True
+            continue
+        t = others[fit[np.argmin(gaps[fit])]]
+        items[t] = (min(x0, items[t, 0]), min(y0, items[t, 1]), max(x1, items[t, 2]),
+                    max(y1, items[t, 3]), items[t, 4] + items[s, 4], items[t, 5] + items[s, 5])
+    return items[alive]
+
+
+def _wordlike(items: np.ndarray) -> np.ndarray:
+    """Groups that look like written text: several pieces in a wide box."""
+    w, h = items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]
+    return (items[:, 5] >= 2) & (w >= 1.5 * h)
+
+
+def caption_flags(items: np.ndarray, options: SplitOptions) -> np.ndarray:
+    """True for items that are captions of the item just above them, or text in line with one."""
+    x0, y0, x1, y1, _, parts = items.T
+    h = y1 - y0
+    tall = np.maximum(h, _weighted_median(h, items[:, 4]))
+    overlap_x = np.minimum(x1[:, None], x1[None, :]) - np.maximum(x0[:, None], x0[None, :])
+    gap_down = y0[None, :] - y1[:, None]  # [above, below]: rows from an item down to another
+    below = (overlap_x > 0) & (gap_down >= 0)
+    flags = np.zeros(len(items), bool)
+    for c in np.flatnonzero(parts >= 2):
+        above = np.flatnonzero(below[:, c] & (h[c] <= options.caption_height * tall))
+        if not len(above):
+            continue
+        a = above[np.argmin(gap_down[above, c])]
+        next_below = gap_down[c, below[c]]
+        space_below = next_below.min() if len(next_below) else np.inf
+        if gap_down[a, c] <= min(0.5 * tall[a], 0.5 * space_below):
+            flags[c] = True
+    return _spread_along_lines(items, flags)
+
+
+def _spread_along_lines(items: np.ndarray, flags: np.ndarray) -> np.ndarray:
+    """Also flag pieces of about the same height in line with a flagged one (one caption's words)."""
+    x0, y0, x1, y1 = items[:, :4].T
+    h = y1 - y0
+    flags = flags.copy()
+    while True:
+        src = np.flatnonzero(flags)
+        overlap_y = np.minimum(y1[src, None], y1[None, :]) - np.maximum(y0[src, None], y0[None, :])
+        gap_x = np.maximum(x0[None, :] - x1[src, None], x0[src, None] - x1[None, :])
+        near = ((overlap_y > 0.5 * h[src, None]) & (gap_x <= h[src, None])
+                & (h[None, :] <= 1.5 * h[src, None]) & (h[None, :] >= 0.5 * h[src, None]))
+        new = near.any(axis=0) & ~flags
+        if not new.any():
+            return flags
+        flags |= new
+
+
+def single_or_collection(items: np.ndarray, options: SplitOptions) -> np.ndarray:
+    """Collapse to one content box when a single group dominates the content (one picture)."""
+    if len(items) < 2:
+        return items
+    content = np.array([items[:, 0].min(), items[:, 1].min(), items[:, 2].max(), items[:, 3].max()])
+    sizes = (items[:, 2] - items[:, 0]) * (items[:, 3] - items[:, 1])
+    area = (content[2] - content[0]) * (content[3] - content[1])
+    if sizes.max() < options.single_cover * area:
+        return items
+    return np.array([[*content, items[:, 4].sum(), items[:, 5].sum()]])

@@ -1,0 +1,207 @@
+"""split(): recall and precision at IoU ≥ 0.8 on small synthetic sheets, one per layout.
+
+Items are real glyphs of DejaVu Sans (shipped with matplotlib), several of them in more
+than one piece (i, j, :, ;, %, =, ä, ?, !), so merging parts is exercised too.
+"""
+import io
+from pathlib import Path
+
+import cv2
+import matplotlib
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from importer.decode import Picture
+from importer.split import SplitOptions, split
+
+FONT = Path(matplotlib.get_data_path()) / "fonts/ttf/DejaVuSans.ttf"
+GLYPHS = "AiB%jKä=Q:?R&W!@gMx;#Z8ÿ"
+
+
+def _glyph(ch: str, size: int) -> np.ndarray:
+    """The glyph's coverage (uint8) cropped to its ink."""
+    font = ImageFont.truetype(str(FONT), size)
+    im = Image.new("L", (size * 2, size * 2), 0)
+    ImageDraw.Draw(im).text((size // 2, size // 4), ch, fill=255, font=font)
+    a = np.asarray(im)
+    ys, xs = np.nonzero(a)
+    return a[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+
+
+class Sheet:
+    """A canvas of coverage; items are pasted as ink and their boxes remembered."""
+
+    def __init__(self, w: int, h: int):
+        self.ink = np.zeros((h, w), np.uint8)
+        self.boxes: list[tuple[int, int, int, int]] = []
+
+    def paste(self, cov: np.ndarray, x: int, y: int, item: bool = True):
+        h, w = cov.shape
+        np.maximum(self.ink[y:y + h, x:x + w], cov, out=self.ink[y:y + h, x:x + w])
+        if item:
+            self.boxes.append((x, y, w, h))
+
+    def picture(self, paper=(255, 255, 255), ink=(20, 20, 20)) -> Picture:
+        a = self.ink[..., None].astype(np.float32) / 255
+        rgb = np.asarray(paper, np.float32) * (1 - a) + np.asarray(ink, np.float32) * a
+        return Picture(rgb.round().astype(np.uint8), None)
+
+
+def _grid(cell=56, cols=6, rows=4, size=36, margin=12) -> Sheet:
+    sheet = Sheet(cols * cell + 2 * margin, rows * cell + 2 * margin)
+    for k in range(cols * rows):
+        g = _glyph(GLYPHS[k % len(GLYPHS)], size)
+        r, c = divmod(k, cols)
+        sheet.paste(g, margin + c * cell + (cell - g.shape[1]) // 2, margin + r * cell + (cell - g.shape[0]) // 2)
+    return sheet
+
+
+def layout_grid():
+    return _grid().picture(), _grid().boxes
+
+
+def layout_ruled():
+    sheet, cell, margin = _grid(), 56, 12
+    h, w = sheet.ink.shape
+    for k in range(7):
+        sheet.ink[margin - 2:h - margin + 2, margin + k * cell - 1] = 255
+    for k in range(5):
+        sheet.ink[margin + k * cell - 1, margin - 2:w - margin + 2] = 255
+    return sheet.picture(), sheet.boxes
+
+
+def layout_captioned():
+    sheet = Sheet(6 * 80 + 20, 3 * 90 + 20)
+    small = ImageFont.truetype(str(FONT), 11)
+    for k in range(18):
+        r, c = divmod(k, 6)
+        g = _glyph(GLYPHS[k % len(GLYPHS)], 40)
+        x, y = 10 + c * 80 + (80 - g.shape[1]) // 2, 10 + r * 90 + (50 - g.shape[0])
+        sheet.paste(g, x, y)
+        cap = Image.new("L", (80, 16), 0)
+        ImageDraw.Draw(cap).text((4, 0), f"item {k:02d}", fill=255, font=small)
+        cap = np.asarray(cap)
+        sheet.paste(cap, 10 + c * 80, 10 + r * 90 + 55, item=False)
+    return sheet.picture(), sheet.boxes
+
+
+def layout_scattered(seed=3):
+    rng = np.random.default_rng(seed)
+    sheet = Sheet(420, 300)
+    taken = np.zeros((300, 420), bool)
+    for k in range(40):
+        g = _glyph(GLYPHS[k % len(GLYPHS)], int(rng.integers(24, 48)))
+        h, w = g.shape
+        for _ in range(50):
+            x, y = int(rng.integers(5, 415 - w)), int(rng.integers(5, 295 - h))
+            if not taken[max(0, y - 12):y + h + 12, max(0, x - 12):x + w + 12].any():
+                taken[y:y + h, x:x + w] = True
+                sheet.paste(g, x, y)
+                break
+    return sheet.picture(), sheet.boxes
+
+
+def layout_dark():
+    sheet = _grid(cell=60, size=40)
+    return sheet.picture(paper=(25, 30, 45), ink=(230, 220, 120)), sheet.boxes
+
+
+def layout_jpeg_noise():
+    pic, boxes = layout_grid()
+    buf = io.BytesIO()
+    Image.fromarray(pic.rgb).save(buf, "JPEG", quality=35)
+    return Picture(np.asarray(Image.open(buf).convert("RGB")), None), boxes
+
+
+def _sprite(rng, size):
+    """A pixel-art-like sprite: an opaque blob in one colour with a glyph in another."""
+    h, w = int(rng.integers(size // 2, size)), int(rng.integers(size // 2, size))
+    rgba = np.zeros((h, w, 4), np.uint8)
+    body = np.zeros((h, w), np.uint8)
+    cv2.ellipse(body, (w // 2, h // 2), (w // 2, h // 2), 0, 0, 360, 255, -1)
+    rgba[body > 0] = (*rng.integers(0, 200, 3), 255)
+    g = _glyph(GLYPHS[int(rng.integers(len(GLYPHS)))], h)[: h // 2, : w // 2]
+    gy, gx = (h - g.shape[0]) // 2, (w - g.shape[1]) // 2
+    rgba[gy:gy + g.shape[0], gx:gx + g.shape[1]][(g > 128) & (body[gy:, gx:][:g.shape[0], :g.shape[1]] > 0)] = (250, 250, 0, 255)
+    return rgba
+
+
+def layout_sprites(gap=2):
+    """Opaque blob sprites on transparency, packed in shelves ``gap`` px apart."""
+    rng = np.random.default_rng(7)
+    h_img, w_img = 140, 260
+    rgba = np.zeros((h_img, w_img, 4), np.uint8)
+    boxes, y = [], 0
+    while True:
+        row = [_sprite(rng, int(rng.integers(16, 32))) for _ in range(20)]
+        height = max(s.shape[0] for s in row)
+        if y + height > h_img:
+            break
+        x = 0
+        for s in row:
+            h, w = s.shape[:2]
+            if x + w > w_img:
+                break
+            rgba[y:y + h, x:x + w] = s
+            boxes.append((x, y, w, h))
+            x += w + gap
+        y += height + gap
+    alpha = rgba[..., 3]
+    rgb = np.where(alpha[..., None] > 0, rgba[..., :3], 255).astype(np.uint8)
+    return Picture(rgb, alpha), boxes
+
+
+def layout_single_margin():
+    sheet = Sheet(200, 160)
+    g = _glyph("%", 90)
+    sheet.paste(g, 40, 30)
+    return sheet.picture(paper=(240, 240, 235)), sheet.boxes
+
+
+def layout_single_photo():
+    rng = np.random.default_rng(1)
+    small = rng.integers(0, 255, (12, 16, 3), np.uint8)
+    rgb = np.asarray(Image.fromarray(small).resize((320, 240), Image.BICUBIC))
+    return Picture(rgb, None), [(0, 0, 320, 240)]
+
+
+def iou(a, b):
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def recall_precision(truth, crops, threshold=0.8):
+    found = sum(any(iou(t, c) >= threshold for c in crops) for t in truth)
+    correct = sum(any(iou(t, c) >= threshold for t in truth) for c in crops)
+    return found / len(truth), correct / max(len(crops), 1)
+
+
+LAYOUTS = {name[len("layout_"):]: fn for name, fn in globals().items() if name.startswith("layout_")}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_layout(layout):
+    picture, truth = LAYOUTS[layout]()
+    recall, precision = recall_precision(truth, split(picture))
+    assert recall >= 0.9 and precision >= 0.9, (layout, recall, precision)
+
+
+def test_boxes_are_int_tuples_inside_the_image():
+    picture, _ = layout_scattered()
+    h, w = picture.rgb.shape[:2]
+    for box in split(picture):
+        assert len(box) == 4 and all(type(v) is int for v in box)
+        x, y, bw, bh = box
+        assert 0 <= x and 0 <= y and bw > 0 and bh > 0 and x + bw <= w and y + bh <= h
+
+
+def test_blank_picture_has_no_items():
+    assert split(Picture(np.full((50, 60, 3), 255, np.uint8), None)) == []
+
+
+def test_caption_kept_when_asked():
+    picture, truth = layout_captioned()
+    assert len(split(picture, SplitOptions(drop_captions=False))) > len(truth)
