@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per SDK request otherwise
     config = Config(label_studio_url=args.label_studio_url, api_key=args.api_key,
                     model_dir=args.model_dir, document_root=args.document_root,
                     basic_auth_user=args.basic_auth_user, basic_auth_pass=args.basic_auth_pass,

@@ -73,13 +73,20 @@ def _nearest(x: np.ndarray, centroids: np.ndarray) -> np.ndarray:
 
 
 def _kmeans_plus_plus(x: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """Greedy k-means++: each step draws a few D²-weighted candidates and keeps the best."""
+    trials = 2 + int(np.log(k))
     centroids = [x[rng.integers(len(x))]]
     closest = _sq_distances(x, centroids[0][None])[:, 0]
     for _ in range(1, k):
         total = closest.sum()
-        pick = rng.choice(len(x), p=closest / total) if total > 0 else rng.integers(len(x))
-        centroids.append(x[pick])
-        closest = np.minimum(closest, _sq_distances(x, x[pick][None])[:, 0])
+        if total <= 0:
+            candidates = rng.integers(len(x), size=trials)
+        else:
+            candidates = rng.choice(len(x), size=trials, p=closest / total)
+        options = np.minimum(closest[None, :], _sq_distances(x, x[candidates]).T)
+        best = int(options.sum(axis=1).argmin())
+        centroids.append(x[candidates[best]])
+        closest = options[best]
     return np.array(centroids)
 
 
@@ -169,8 +176,8 @@ def disagreements(oof_proba: np.ndarray, labels: Sequence[str], classes: Sequenc
     labels = np.asarray(labels)
     if labels.shape != (len(proba),) or len(classes) != proba.shape[1]:
         raise ValueError("labels and classes must match oof_proba's rows and columns")
-    if not 0.5 <= threshold <= 1.0:
-        raise ValueError(f"threshold must be in [0.5, 1], got {threshold}")
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
     predicted = proba.argmax(axis=1)
     confident = proba.max(axis=1)
     flagged = np.flatnonzero((classes[predicted] != labels) & (confident >= threshold))

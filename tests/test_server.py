@@ -1,0 +1,233 @@
+"""The flask layer and the background trainer, with an in-memory stand-in for the trainer's
+project interface (no HTTP fake of Label Studio: the real-server tests live elsewhere)."""
+import base64
+import hashlib
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from ml_backend.server import Config, create_app
+from ml_backend.trainer import Trainer
+
+CLASSES = ["symbol", "garbage"]
+
+
+class MemoryProject:
+    """The trainer's project interface over a list of tasks; records what was published."""
+
+    def __init__(self, n=60, labelled=0, delay=0.0, seed=0):
+        rng = np.random.default_rng(seed)
+        self.truth = np.where(np.arange(n) % 3 == 0, "garbage", "symbol")
+        centres = {"symbol": np.full(8, 3.0), "garbage": np.full(8, -3.0)}
+        self.task_list = [{"id": i + 1, "data": {"image": f"/data/local-files/?d=crops/{i}.png",
+                                                 "sha256": hashlib.sha256(str(i).encode()).hexdigest(),
+                                                 "vec": (centres[c] + rng.normal(size=8)).tolist()},
+                           "annotations": []} for i, c in enumerate(self.truth)]
+        for i in range(labelled):
+            self.label(i, self.truth[i])
+        self.delay = delay
+        self.fail = False
+        self.fetches = 0
+        self.active = 0
+        self.most_active = 0
+        self.predictions: list[dict] = []
+        self.version = None
+        self.suspects: list[int] = []
+        self.lock = threading.Lock()
+
+    def label(self, index, cls):
+        self.task_list[index]["annotations"] = [{"id": index + 1, "was_cancelled": False, "result": [
+            {"from_name": "label", "to_name": "image", "type": "choices", "value": {"choices": [cls]}}]}]
+
+    def class_names(self):
+        return CLASSES
+
+    def tasks(self):
+        with self.lock:
+            self.active += 1
+            self.most_active = max(self.most_active, self.active)
+            self.fetches += 1
+        time.sleep(self.delay)
+        with self.lock:
+            self.active -= 1
+        return [dict(t) for t in self.task_list]
+
+    def load_image(self, task):
+        return np.array(task["data"]["vec"], np.float32)
+
+    def import_predictions(self, predictions):
+        if self.fail:
+            raise RuntimeError("Label Studio is down")
+        self.predictions = predictions
+
+    def activate(self, version):
+        self.version = version
+
+    def delete_other_versions(self, keep):
+        self.predictions = [p for p in self.predictions if p["model_version"] == keep]
+
+    def show_suspects(self, task_ids):
+        self.suspects = list(task_ids)
+
+
+class VectorEmbedder:
+    """Features are the vectors the project's load_image returns."""
+
+    def features(self, keys, load):
+        return np.stack([load(i) for i in range(len(keys))])
+
+
+def make(tmp_path, project, debounce=0.05, max_wait=2.0, **config):
+    trainer = Trainer(lambda pid: project, VectorEmbedder(), tmp_path, debounce=debounce, max_wait=max_wait)
+    app = create_app(Config(model_dir=tmp_path, **config), trainer=trainer, embedder=VectorEmbedder(),
+                     connect=lambda pid: project)
+    return app.test_client(), trainer
+
+
+def webhook(client, action="ANNOTATION_CREATED", pid=1, **kw):
+    return client.post("/webhook", json={"action": action, "project": {"id": pid}}, **kw)
+
+
+def test_health_and_root(tmp_path):
+    client, _ = make(tmp_path, MemoryProject())
+    for path in ("/", "/health"):
+        body = client.get(path).get_json()
+        assert body["status"] == "UP" and "model_class" in body
+
+
+def test_cold_start_scores_a_diverse_sample_first(tmp_path):
+    project = MemoryProject()
+    client, trainer = make(tmp_path, project)
+    assert client.post("/setup", json={"project": "1.1700000000"}).get_json()["model_version"] == "v0-none"
+    assert trainer.wait_idle(10)  # /setup started the cold-start scoring
+    version = client.post("/setup", json={"project": "1.1700000000"}).get_json()["model_version"]
+    assert version.startswith("v1-cold-") and project.version == version
+    first = sorted(project.predictions, key=lambda p: p["score"])[:4]
+    assert {project.truth[p["task"] - 1] for p in first} == set(CLASSES)
+    results = client.post("/predict", json={"tasks": project.task_list[:3], "project": "1.17"}).get_json()["results"]
+    assert [r["result"] for r in results] == [[], [], []] and results[0]["model_version"] == version
+
+
+def test_predict_after_training(tmp_path):
+    project = MemoryProject(labelled=12)
+    client, trainer = make(tmp_path, project)
+    webhook(client)
+    assert trainer.wait_idle(10)
+    tasks = project.task_list[20:30]
+    results = client.post("/predict", json={"tasks": tasks, "project": "1.1700000000",
+                                            "label_config": "", "params": {}}).get_json()["results"]
+    assert len(results) == len(tasks)
+    version = trainer.served(1).version
+    for task, result in zip(tasks, results):
+        (region,) = result["result"]
+        assert (region["from_name"], region["to_name"], region["type"]) == ("label", "image", "choices")
+        assert region["value"]["choices"] == [project.truth[task["id"] - 1]]
+        assert 0.5 <= result["score"] <= 1.0 and result["model_version"] == version
+    assert version.startswith("v1-") and project.version == version
+    assert len(project.predictions) == len(project.task_list)  # every task re-scored
+
+
+def test_likely_label_mistakes_are_published(tmp_path):
+    project = MemoryProject(labelled=30)
+    project.label(4, "garbage")  # truth: symbol
+    client, trainer = make(tmp_path, project)
+    webhook(client)
+    assert trainer.wait_idle(10)
+    assert project.suspects == [5]
+
+
+def test_basic_auth(tmp_path):
+    client, _ = make(tmp_path, MemoryProject(), basic_auth_user="ls", basic_auth_pass="secret")
+    assert client.post("/setup", json={"project": 1}).status_code == 401
+    wrong = {"Authorization": "Basic " + base64.b64encode(b"ls:nope").decode()}
+    assert client.post("/setup", json={"project": 1}, headers=wrong).status_code == 401
+    good = {"Authorization": "Basic " + base64.b64encode(b"ls:secret").decode()}
+    assert client.post("/setup", json={"project": 1}, headers=good).status_code == 200
+    assert client.get("/health").status_code == 200
+
+
+def test_webhook_answers_while_a_slow_training_runs(tmp_path):
+    project = MemoryProject(labelled=12, delay=1.0)
+    client, trainer = make(tmp_path, project, debounce=0.0)
+    webhook(client)
+    time.sleep(0.2)  # the training is now inside the slow fetch
+    start = time.perf_counter()
+    response = webhook(client)
+    assert response.status_code == 201 and time.perf_counter() - start < 0.1
+    assert trainer.wait_idle(10)
+    assert trainer.trainings == 2  # the request during training caused one more
+
+
+def test_burst_of_webhooks_trains_once(tmp_path):
+    project = MemoryProject(labelled=12)
+    client, trainer = make(tmp_path, project, debounce=0.3)
+    for _ in range(20):
+        assert webhook(client).status_code == 201
+    assert trainer.wait_idle(10)
+    assert trainer.trainings == 1 and project.fetches == 1
+
+
+def test_steady_stream_still_trains_within_max_wait(tmp_path):
+    project = MemoryProject(labelled=12)
+    client, trainer = make(tmp_path, project, debounce=0.3, max_wait=0.5)
+    end = time.monotonic() + 1.5
+    while time.monotonic() < end:  # never quiet for the debounce period
+        webhook(client)
+        time.sleep(0.05)
+    assert trainer.trainings >= 1
+
+
+def test_ignored_actions_do_not_train(tmp_path):
+    project = MemoryProject(labelled=12)
+    client, trainer = make(tmp_path, project)
+    assert webhook(client, action="PROJECT_UPDATED").status_code == 201
+    assert trainer.wait_idle(1) and trainer.trainings == 0
+
+
+def test_one_training_at_a_time(tmp_path):
+    project = MemoryProject(labelled=12, delay=0.3)
+    client, trainer = make(tmp_path, project, debounce=0.0)
+    for pid in (1, 2, 3):
+        webhook(client, pid=pid)
+    assert trainer.wait_idle(10)
+    assert trainer.trainings == 3 and project.most_active == 1
+
+
+def test_failed_training_keeps_the_previous_model(tmp_path):
+    project = MemoryProject(labelled=12)
+    client, trainer = make(tmp_path, project)
+    webhook(client)
+    assert trainer.wait_idle(10)
+    before = trainer.served(1).version
+    project.fail = True
+    project.label(40, "symbol")
+    webhook(client)
+    assert trainer.wait_idle(10) and trainer.trainings == 2
+    assert trainer.served(1).version == before and project.version == before
+    results = client.post("/predict", json={"tasks": project.task_list[:2], "project": 1}).get_json()["results"]
+    assert results[0]["model_version"] == before
+    project.fail = False
+    webhook(client)
+    assert trainer.wait_idle(10) and trainer.served(1).version.startswith("v2-")
+
+
+def test_restart_loads_the_latest_saved_model(tmp_path):
+    project = MemoryProject(labelled=12)
+    client, trainer = make(tmp_path, project)
+    for _ in range(2):
+        webhook(client)
+        assert trainer.wait_idle(10)
+    version = trainer.served(1).version
+    folder = tmp_path / "project-1"
+    assert sorted(p.suffix for p in folder.iterdir()) == ["", ".npz", ".npz"]  # no temp files
+    restarted, fresh = make(tmp_path, project)
+    assert restarted.post("/setup", json={"project": "1.1"}).get_json()["model_version"] == version
+    assert fresh.wait_idle(1) and fresh.trainings == 0  # a saved model needs no retraining
+
+
+@pytest.mark.parametrize("payload", [{"tasks": []}, {"tasks": [], "project": "2.5"}])
+def test_predict_without_tasks(tmp_path, payload):
+    client, _ = make(tmp_path, MemoryProject())
+    assert client.post("/predict", json=payload).get_json() == {"results": []}
