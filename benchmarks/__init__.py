@@ -1,0 +1,1 @@
+"""Benchmarks and the development data they run on."""

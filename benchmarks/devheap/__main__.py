@@ -1,0 +1,27 @@
+"""python -m benchmarks.devheap --out DIR [--sheets N] [--seed S] [--small] [--offline]"""
+import argparse
+import json
+import logging
+from pathlib import Path
+
+from .heap import DEFAULT_SHEETS, SMALL_SHEETS, build_heap
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.devheap", description=__doc__)
+    ap.add_argument("--out", type=Path, required=True, help="heap folder to (re)create")
+    ap.add_argument("--sheets", type=int, help=f"sheets to lay out (default {DEFAULT_SHEETS}, "
+                                                f"{SMALL_SHEETS} with --small)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--small", action="store_true", help="a tiny heap from offline material")
+    ap.add_argument("--offline", action="store_true",
+                    help="use only material shipped with matplotlib (no download)")
+    a = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    sheets = a.sheets or (SMALL_SHEETS if a.small else DEFAULT_SHEETS)
+    summary = build_heap(a.out, sheets, a.seed, offline=a.offline or a.small)
+    print(json.dumps(summary, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,266 @@
+"""Build the development heap: collection sheets, single pictures and broken files, with
+ground truth (truth.json), the oracle's labels (oracle.jsonl) and broken.json."""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import struct
+import time
+import zlib
+from collections import Counter, defaultdict
+from pathlib import Path
+from random import Random
+
+from PIL import Image
+
+from . import items as it
+from .layouts import Sheet, grid, scattered, single, sprites
+from .sources import Sources, debian_sources, offline_sources
+
+DEFAULT_SHEETS = 150
+SMALL_SHEETS = 14
+LAYOUTS = ["grid", "ruled", "captioned", "scattered", "dark", "sprites"]
+FOLDERS = ["scrape/bing", "scrape/bing/page_2", "scrape/google/icon sets", "scrape/forum/thread_1187",
+           "scrape/forum/thread_2290/attachments", "downloads", "downloads/old"]
+LIGHT_BG = [(255, 255, 255), (255, 255, 255), (250, 248, 240), (232, 232, 232),
+            (243, 232, 204), (222, 236, 250), (236, 250, 232), (255, 238, 244)]
+DARK_BG = [(0, 0, 0), (22, 22, 22), (34, 38, 46), (12, 26, 52), (48, 28, 30)]
+SPRITE_BG = [None, None, None, (255, 0, 255), (0, 128, 128), (40, 40, 40), (255, 255, 255)]
+INKS = [(0, 0, 0), (0, 0, 0), (36, 36, 36), (20, 40, 130), (130, 20, 20), (20, 90, 40)]
+LIGHT_INKS = [(255, 255, 255), (240, 236, 200), (180, 220, 255), (255, 210, 120)]
+OPAQUE_EXTS = [".png", ".png", ".PNG", ".jpg", ".jpg", ".jpeg", ".JPG", ".webp", ".gif",
+               ".bmp", ".tif", ".TIF"]
+ALPHA_EXTS = [".png", ".png", ".PNG", ".webp", ".tif"]
+BROKEN = ["empty", "html_as_jpeg", "truncated_jpeg", "one_pixel", "decompression_bomb",
+          "text_as_png"]
+
+
+def build_heap(out: Path, sheets: int = DEFAULT_SHEETS, seed: int = 0,
+               offline: bool = False) -> dict:
+    """Write the heap under ``out`` and return a summary of what was written."""
+    start = time.monotonic()
+    src = offline_sources() if offline else debian_sources()
+    out = Path(out)
+    _clear(out)
+    truth, names = {}, set()
+    plans = [LAYOUTS[i % len(LAYOUTS)] for i in range(sheets)] + ["single"] * max(4, sheets // 5)
+    for i, layout in enumerate(plans):
+        rng = Random(f"{seed}:{i}")
+        sheet = make_single(rng, src) if layout == "single" else make_sheet(layout, rng, src)
+        img, boxes = sheet.render()
+        if not boxes:
+            continue
+        rel = save(img, out, rng, i, names)
+        kind = {"single": "single", "sprites": "sprites"}.get(layout, "sheet")
+        truth[rel] = {"kind": kind, "layout": layout,
+                      "items": [{"bbox": b, "label": lab} for b, lab in boxes]}
+    broken = write_broken(out, Random(f"{seed}:broken"), src, 1 if sheets <= SMALL_SHEETS else 2)
+    _write_json(out, truth, broken)
+    return summarize(truth, broken, src, time.monotonic() - start)
+
+
+def _clear(out: Path) -> None:
+    """Start from an empty folder; only a previous heap (with truth.json) is replaced."""
+    if out.exists() and any(out.iterdir()):
+        if not (out / "truth.json").exists():
+            raise FileExistsError(f"{out} is not empty and holds no previous heap")
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+
+
+# --- what goes on a sheet ----------------------------------------------------------------
+
+def make_sheet(layout: str, rng: Random, src: Sources) -> Sheet:
+    """A collection sheet of the given layout, sometimes mixed with garbage items."""
+    if layout == "sprites":
+        return sprite_sheet(rng, src)
+    dark = layout == "dark"
+    background = rng.choice(DARK_BG if dark else LIGHT_BG)
+    ink = rng.choice(LIGHT_INKS if dark else INKS)
+    junk = rng.uniform(0.1, 0.4) if rng.random() < 0.3 else 0.0
+    make = item_maker(rng, src, ink, junk)
+    if layout == "scattered" or (dark and rng.random() < 0.5):
+        return scattered(rng, make, background)
+    caption_font = rng.choice(src.text_fonts) if layout == "captioned" else None
+    return grid(rng, make, background, ink, ruled=layout == "ruled", captions=caption_font)
+
+
+def item_maker(rng: Random, src: Sources, ink, junk: float):
+    """A function ``side -> Item`` drawing distinct items from one or two sources of one
+    kind (glyphs, icons or sprites), with a share ``junk`` of garbage items."""
+    kind = rng.choices(["glyph", "icon", "sprite"], weights=[45, 40, 15])[0]
+    if kind == "glyph":
+        fonts = rng.sample(src.fonts, min(len(src.fonts), rng.choice([1, 1, 2])))
+        pool = [(f, cp) for f in fonts for cp in rng.sample(f.codepoints, min(300, len(f.codepoints)))]
+        symbol = lambda side, f, cp: _fit(it.glyph(f, cp, int(side * rng.uniform(0.7, 1.1)), ink), side)
+    elif kind == "icon":
+        theme = src.icons[rng.choice(sorted(src.icons))]
+        pool = [(p,) for p in rng.sample(theme, min(300, len(theme)))]
+        symbol = lambda side, p: it.picture(p, max(10, int(side * rng.uniform(0.6, 1.0))))
+    else:
+        refs = src.sprites[rng.choice(sorted(src.sprites))]
+        pool = [(r,) for r in rng.sample(refs, min(300, len(refs)))]
+        symbol = lambda side, r: _fit(it.sprite(r), side)
+    rng.shuffle(pool)
+    seen: set[bytes] = set()
+
+    def make(side: int) -> it.Item | None:
+        if rng.random() < junk:
+            return garbage(rng, src, ink, side)
+        while pool:
+            item = symbol(side, *pool.pop())
+            if item and _new(item, seen):
+                return item
+        return None
+    return make
+
+
+def _fit(item: it.Item | None, side: int) -> it.Item | None:
+    """Shrink an item whose longer side exceeds ``side``."""
+    if item is None or max(item.image.size) <= side:
+        return item
+    img = it.scale(item.image, side)
+    return it.Item(img, item.label, item.name) if img and max(img.size) >= 10 else None
+
+
+def _new(item: it.Item, seen: set[bytes]) -> bool:
+    """True the first time a sheet meets this exact picture."""
+    key = hashlib.sha1(item.image.tobytes() + bytes(str(item.image.size), "ascii")).digest()
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
+
+
+def garbage(rng: Random, src: Sources, ink, side: int) -> it.Item | None:
+    """A photo thumbnail or, on room enough, a block of text."""
+    if side >= 60 and rng.random() < 0.4:
+        text = rng.choice(src.texts)
+        return it.text_block(rng.choice(src.text_fonts), text, rng, side, ink)
+    return it.thumbnail(rng.choice(src.photos), rng, max(16, int(side * rng.uniform(0.6, 1.0))))
+
+
+def sprite_sheet(rng: Random, src: Sources) -> Sheet:
+    """A run of consecutive sprites of one game (animation frames stay together)."""
+    refs = src.sprites[rng.choice(sorted(src.sprites))]
+    start, count = rng.randrange(len(refs)), rng.randint(8, 60)
+    zoom = rng.choice([1, 1, 1, 2])
+    seen: set[bytes] = set()
+    chosen = [s for r in (refs + refs)[start:start + count]
+              for s in [it.sprite(r, zoom)] if s and _new(s, seen)]
+    if not chosen:
+        return Sheet((32, 32), (255, 255, 255))
+    return sprites(rng, chosen, rng.choice(SPRITE_BG))
+
+
+def make_single(rng: Random, src: Sources) -> Sheet:
+    """A single picture: a resized photo (garbage), or an icon or glyph on a plain margin."""
+    if rng.random() < 0.5:
+        img = it.photo(rng.choice(src.photos))
+        side = rng.randint(300, 1600)
+        f = side / max(img.size)
+        img = img.resize((max(1, int(img.width * f)), max(1, int(img.height * f))), Image.LANCZOS)
+        item = it.Item(img.convert("RGBA"), "garbage", "photo")
+        if rng.random() < 0.5:
+            return Sheet(img.size, None, [(0, 0, item)])
+        return single(rng, item, rng.choice([(255, 255, 255), (0, 0, 0), (240, 240, 240)]))
+    make = item_maker(rng, src, rng.choice(INKS), 0.0)
+    item = None
+    while item is None:
+        item = make(rng.randint(48, 400))
+    return single(rng, item, rng.choice(LIGHT_BG))
+
+
+# --- files ---------------------------------------------------------------------------------
+
+def save(img: Image.Image, out: Path, rng: Random, index: int, names: set) -> str:
+    """Save under a scrape-like folder and name, in a random format (one that keeps the
+    transparency of a transparent sheet); return the path relative to ``out``."""
+    opaque = img.getextrema()[3][0] == 255
+    ext = rng.choice(OPAQUE_EXTS if opaque else ALPHA_EXTS)
+    rel = _name(rng, index, ext, names)
+    path = out / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fmt = ext.lower()
+    if opaque:
+        img = img.convert("RGB")
+    if fmt in (".jpg", ".jpeg"):
+        img.save(path, "JPEG", quality=rng.randint(60, 90))
+    elif fmt == ".webp":
+        img.save(path, "WEBP", lossless=not opaque, quality=rng.randint(80, 95))
+    elif fmt == ".gif":
+        img.convert("P", palette=Image.ADAPTIVE, colors=256).save(path, "GIF")
+    elif fmt == ".tif":
+        img.save(path, "TIFF", compression="tiff_deflate")
+    else:
+        img.save(path, fmt.lstrip(".").upper().replace("JPG", "JPEG"))
+    return rel
+
+
+def _name(rng: Random, index: int, ext: str, names: set) -> str:
+    stem = rng.choice([f"sheet_{index:04d}", f"IMG_{rng.randint(1000, 9999)}",
+                       f"{rng.getrandbits(40):010x}", f"icons pack {index}", f"sprites-{index}"])
+    rel = f"{rng.choice(FOLDERS)}/{stem}{ext}"
+    while rel.lower() in names:
+        rel = rel.replace(ext, f"-{index}{ext}")
+    names.add(rel.lower())
+    return rel
+
+
+def write_broken(out: Path, rng: Random, src: Sources, each: int) -> dict[str, str]:
+    """Unusable files, each named with the kind of failure expected."""
+    photo = io.BytesIO()
+    it.photo_crop(src.photos[0], rng, 640, 480).save(photo, "JPEG", quality=85)
+    one = io.BytesIO()
+    Image.new("RGB", (1, 1), (255, 255, 255)).save(one, "PNG")
+    data = {
+        "empty": (".jpg", b""),
+        "html_as_jpeg": (".jpg", b"<!DOCTYPE html>\n<html><head><title>403 Forbidden</title>"
+                                 b"</head><body><h1>Forbidden</h1></body></html>\n"),
+        "truncated_jpeg": (".jpg", photo.getvalue()[: len(photo.getvalue()) * 2 // 5]),
+        "one_pixel": (".png", one.getvalue()),
+        "decompression_bomb": (".png", bomb_png(100_000, 100_000)),
+        "text_as_png": (".PNG", b"This is not a picture.\nThumbnail unavailable.\n"),
+    }
+    broken = {}
+    for n in range(each):
+        for kind in BROKEN:
+            ext, payload = data[kind]
+            rel = f"{rng.choice(FOLDERS)}/{kind.split('_')[0]}_{n}_{rng.getrandbits(24):06x}{ext}"
+            (out / rel).parent.mkdir(parents=True, exist_ok=True)
+            (out / rel).write_bytes(payload)
+            broken[rel] = kind
+    return broken
+
+
+def bomb_png(width: int, height: int) -> bytes:
+    """A small PNG whose header claims ``width`` x ``height`` grey pixels."""
+    def chunk(tag: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    rows = zlib.compress(b"\0" * (width + 1) * 8, 9)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+
+
+def _write_json(out: Path, truth: dict, broken: dict) -> None:
+    (out / "truth.json").write_text(json.dumps(truth, indent=1, sort_keys=True))
+    (out / "broken.json").write_text(json.dumps(broken, indent=1, sort_keys=True))
+    with open(out / "oracle.jsonl", "w") as f:
+        for src in sorted(truth):
+            for item in truth[src]["items"]:
+                f.write(json.dumps({"source": src, "bbox": item["bbox"], "label": item["label"]}) + "\n")
+
+
+def summarize(truth: dict, broken: dict, src: Sources, seconds: float) -> dict:
+    """Counts of files and items per layout and label, and the material used."""
+    layouts: dict[str, Counter] = defaultdict(Counter)
+    for t in truth.values():
+        c = layouts[t["layout"]]
+        c["files"] += 1
+        c.update(i["label"] for i in t["items"])
+    return {"files": len(truth), "items": sum(len(t["items"]) for t in truth.values()),
+            "layouts": {k: dict(v) for k, v in sorted(layouts.items())},
+            "broken": len(broken), "packages": src.packages,
+            "download_bytes": sum(src.packages.values()), "seconds": round(seconds, 1)}

@@ -1,0 +1,190 @@
+"""Sheet layouts: where items go on a page, and the tight box of each one's visible ink."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from random import Random
+from typing import Callable
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from .items import Item, font, text_image
+
+Make = Callable[[int], "Item | None"]  # longest side allowed -> an item (or None)
+INK_DIFF = 24  # a pixel is visible ink when a channel differs this much from the background
+
+
+@dataclass
+class Sheet:
+    size: tuple[int, int]
+    background: tuple | None  # flat RGB, or None for a transparent sheet
+    placed: list[tuple[int, int, Item]] = field(default_factory=list)
+    decor: list[Callable[[Image.Image], None]] = field(default_factory=list)  # lines, captions
+
+    def render(self) -> tuple[Image.Image, list[tuple[list[int], str]]]:
+        """The sheet as RGBA, and each item's tight visible box ``[x, y, w, h]`` and label."""
+        bg = (*self.background, 255) if self.background else (0, 0, 0, 0)
+        img = Image.new("RGBA", self.size, bg)
+        for x, y, item in self.placed:
+            img.alpha_composite(item.image, (x, y))
+        for draw in self.decor:
+            draw(img)
+        arr = np.asarray(img)
+        boxes = []
+        for x, y, item in self.placed:
+            box = visible_box(arr, x, y, *item.image.size, self.background)
+            if box:
+                boxes.append((box, item.label))
+        return img, boxes
+
+
+def visible_box(arr: np.ndarray, x: int, y: int, w: int, h: int, bg) -> list[int] | None:
+    """Tight box of the pixels in the region that differ from the background."""
+    region = arr[y:y + h, x:x + w]
+    if bg is None:
+        mask = region[..., 3] >= 1
+    else:
+        mask = (np.abs(region[..., :3].astype(int) - bg).max(axis=2) > INK_DIFF)
+    ys, xs = np.nonzero(mask)
+    if not len(xs):
+        return None
+    return [int(x + xs.min()), int(y + ys.min()),
+            int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)]
+
+
+def _align(rng_mode: str, cell: int, size: int) -> int:
+    return {"center": (cell - size) // 2, "start": 0, "end": cell - size}[rng_mode]
+
+
+def grid(rng: Random, make: Make, background, ink, ruled=False, captions: Path | None = None
+         ) -> Sheet:
+    """Items in a regular grid; optionally ruled lines between cells, or captions (in the
+    font at ``captions``) under the items."""
+    cell = int(rng.choice([rng.uniform(20, 64), rng.uniform(48, 120), rng.uniform(100, 200)]))
+    line = rng.randint(1, 3) if ruled else 0
+    pad = rng.randint(4, 14) if ruled else 0
+    gap = 2 * pad + line if ruled else rng.randint(6, max(8, cell // 2))
+    cap_px = rng.randint(10, 14) if captions else 0
+    band = cap_px * 2 + rng.randint(4, 10) if captions else 0
+    cols = rng.randint(3, max(3, min(14, 1800 // (cell + gap))))
+    rows = rng.randint(2, max(2, min(10, 1800 // (cell + band + gap), 80 // cols)))
+    margin = rng.randint(pad + line + 2, pad + line + 60)
+    width = 2 * margin + cols * cell + (cols - 1) * gap
+    height = 2 * margin + rows * (cell + band) + (rows - 1) * gap
+    sheet = Sheet((width, height), background)
+    halign, valign = rng.choice(["center"] * 3 + ["start"]), rng.choice(["center", "end", "start"])
+    count = rng.randint(cols * (rows - 1) + 1, cols * rows)
+    for i in range(count):
+        item = make(cell)
+        if item is None:
+            continue
+        cx = margin + (i % cols) * (cell + gap)
+        cy = margin + (i // cols) * (cell + band + gap)
+        w, h = item.image.size
+        sheet.placed.append((cx + _align(halign, cell, w), cy + _align(valign, cell, h), item))
+        if captions:
+            sheet.decor.append(_caption(item.name, (cx, cy + cell + band - cap_px * 2), cell,
+                                        font(captions, cap_px), ink))
+    if ruled:
+        sheet.decor.append(_rules(margin, cell, band, gap, line, cols, rows, ink, rng))
+    return sheet
+
+
+def _caption(text: str, at: tuple[int, int], width: int, f, ink) -> Callable:
+    """Draw ``text`` centred under a cell, shortened to fit its width."""
+    def draw(img: Image.Image) -> None:
+        words = text[:40]
+        while words and f.getlength(words) > width:
+            words = words[:-1]
+        label = text_image(words, f, ink) if words.strip() else None
+        if label is not None:
+            img.alpha_composite(label, (at[0] + (width - label.width) // 2, at[1]))
+    return draw
+
+
+def _rules(margin, cell, band, gap, line, cols, rows, ink, rng) -> Callable:
+    """Draw lines through the middle of the gaps, and sometimes a frame around the grid."""
+    colour = tuple(ink) if rng.random() < 0.5 else (150, 150, 150)
+    frame = rng.random() < 0.6
+
+    def draw(img: Image.Image) -> None:
+        d = ImageDraw.Draw(img)
+        x_end, y_end = img.width - margin, img.height - margin
+        half = (gap - line) // 2
+        xs = [margin + c * (cell + gap) - gap + half for c in range(1, cols)]
+        ys = [margin + r * (cell + band + gap) - gap + half for r in range(1, rows)]
+        if frame:
+            xs, ys = [margin - half - line, *xs, x_end + half], [margin - half - line, *ys, y_end + half]
+        for x in xs:
+            d.rectangle([x, margin - half - line, x + line - 1, y_end + half + line - 1], fill=colour)
+        for y in ys:
+            d.rectangle([margin - half - line, y, x_end + half + line - 1, y + line - 1], fill=colour)
+    return draw
+
+
+def scattered(rng: Random, make: Make, background, min_gap: int = 8) -> Sheet:
+    """Items of varied sizes at random places, never closer than ``min_gap``."""
+    width, height = rng.randint(700, 2000), rng.randint(600, 1600)
+    sheet = Sheet((width, height), background)
+    rects: list[tuple[int, int, int, int]] = []
+    target, misses = rng.randint(10, 50), 0
+    margin = rng.randint(min_gap, 60)
+    while len(rects) < target and misses < 40:
+        item = make(int(np.exp(rng.uniform(np.log(16), np.log(200)))))
+        if item is None:
+            misses += 1
+            continue
+        w, h = item.image.size
+        for _ in range(40):
+            x = rng.randint(margin, max(margin, width - margin - w))
+            y = rng.randint(margin, max(margin, height - margin - h))
+            if x + w <= width and y + h <= height and not any(
+                    x < rx + rw + min_gap and rx < x + w + min_gap and
+                    y < ry + rh + min_gap and ry < y + h + min_gap for rx, ry, rw, rh in rects):
+                rects.append((x, y, w, h))
+                sheet.placed.append((x, y, item))
+                break
+        else:
+            misses += 1
+    return sheet
+
+
+def sprites(rng: Random, items: list[Item], background) -> Sheet:
+    """Sprites packed like a game's sheet: equal cells or tight shelves, 1-4 px apart."""
+    gap = rng.randint(1, 4)
+    margin = rng.randint(0, 8)
+    if rng.random() < 0.5:
+        return _sprite_cells(rng, items, background, gap, margin)
+    width = max(max(i.image.width for i in items) + 2 * margin,
+                int(np.sqrt(sum((i.image.width + gap) * (i.image.height + gap) for i in items)) * 1.2))
+    placed, x, y, row = [], margin, margin, 0
+    for item in items:
+        w, h = item.image.size
+        if x + w > width - margin:
+            x, y, row = margin, y + row + gap, 0
+        placed.append((x, y, item))
+        x, row = x + w + gap, max(row, h)
+    height = y + row + margin
+    return Sheet((width, height), background, placed)
+
+
+def _sprite_cells(rng, items, background, gap, margin) -> Sheet:
+    cw = max(i.image.width for i in items)
+    ch = max(i.image.height for i in items)
+    cols = max(1, min(len(items), int(np.sqrt(len(items) * ch / cw) + 0.5)))
+    rows = -(-len(items) // cols)
+    sheet = Sheet((2 * margin + cols * (cw + gap) - gap, 2 * margin + rows * (ch + gap) - gap),
+                  background)
+    for i, item in enumerate(items):
+        x = margin + (i % cols) * (cw + gap) + (cw - item.image.width) // 2
+        y = margin + (i // cols) * (ch + gap) + ch - item.image.height
+        sheet.placed.append((x, y, item))
+    return sheet
+
+
+def single(rng: Random, item: Item, background, margin_range=(8, 120)) -> Sheet:
+    """One item on a plain margin."""
+    w, h = item.image.size
+    left, top, right, bottom = (rng.randint(*margin_range) for _ in range(4))
+    return Sheet((w + left + right, h + top + bottom), background, [(left, top, item)])
