@@ -65,11 +65,9 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     areas = stats[:, 4].astype(np.int64)
     typical_height = _weighted_median(boxes[:, 3] - boxes[:, 1], areas)
     typical_gap = _weighted_median(nearest_gaps(boxes), areas)  # big parts (the items) weigh most
-    groups = group_parts(boxes, min(options.merge_fraction * typical_gap,
-                                    options.part_fraction * typical_height))
-    items = [(boxes[g, 0].min(), boxes[g, 1].min(), boxes[g, 2].max(), boxes[g, 3].max(),
-              areas[g].sum(), len(g)) for g in groups]
-    items = np.array(merge_overlaps(items), dtype=np.int64).reshape(-1, 6)
+    group = group_parts(boxes, min(options.merge_fraction * typical_gap,
+                                   options.part_fraction * typical_height))
+    items = merge_overlaps(group_items(boxes, areas, np.ones_like(areas), group))
     if options.drop_captions:  # before small parts move (a caption is not a part) and after
         items = items[~caption_flags(items, options)]
     items = absorb_small(items, options.part_fraction * typical_height, options)
@@ -87,7 +85,7 @@ def foreground(picture: Picture, options: SplitOptions) -> np.ndarray | None:
     """uint8 mask (255 = ink), or None when the background is not plain (a full-frame picture)."""
     alpha = picture.alpha
     if alpha is not None and (_border(alpha) <= options.alpha_threshold).mean() >= options.plain_border:
-        return ((alpha > options.alpha_threshold) * 255).astype(np.uint8)
+        return cv2.threshold(alpha, options.alpha_threshold, 255, cv2.THRESH_BINARY)[1]
     rgb = picture.rgb
     ring = _border(rgb).reshape(-1, 3)
     keys = (ring[:, 0] >> 3).astype(np.int32) << 10 | (ring[:, 1] >> 3).astype(np.int32) << 5 | ring[:, 2] >> 3
@@ -100,9 +98,8 @@ def foreground(picture: Picture, options: SplitOptions) -> np.ndarray | None:
     tol = max(options.tolerance, options.noise_factor * np.percentile(ring_dist[near], 95))
     plain = np.empty_like(rgb)
     plain[:] = background.round().astype(np.uint8)
-    dist = cv2.absdiff(rgb, plain)
-    dist = np.maximum(np.maximum(dist[..., 0], dist[..., 1]), dist[..., 2])
-    return ((dist > tol) * 255).astype(np.uint8)
+    r, g, b = cv2.split(cv2.absdiff(rgb, plain))
+    return cv2.threshold(cv2.max(cv2.max(r, g), b), tol, 255, cv2.THRESH_BINARY)[1]
 
 
 def _border(a: np.ndarray) -> np.ndarray:
@@ -123,9 +120,12 @@ def _erase_row_rules(mask: np.ndarray, thickness: int, share: float) -> None:
     Only columns where the band has background just above and below are erased, so ink
     that crosses a line survives.
     """
-    length = share * mask.shape[1]
+    length = int(share * mask.shape[1])
     rows = np.flatnonzero(np.count_nonzero(mask, axis=1) >= length)
-    rows = [r for r in rows if _longest_run(mask[r]) >= length]
+    if not len(rows):
+        return
+    runs = cv2.erode(np.ascontiguousarray(mask[rows]), np.ones((1, length), np.uint8))
+    rows = rows[runs.max(axis=1) > 0]  # rows holding one unbroken run of ``length`` pixels
     for band in _consecutive(rows):
         top, bottom = band[0], band[-1] + 1
         if bottom - top > thickness:
@@ -133,12 +133,6 @@ def _erase_row_rules(mask: np.ndarray, thickness: int, share: float) -> None:
         above = mask[top - 1] if top > 0 else np.zeros_like(mask[0])
         below = mask[bottom] if bottom < mask.shape[0] else np.zeros_like(mask[0])
         mask[top:bottom, (above == 0) & (below == 0)] = 0
-
-
-def _longest_run(row: np.ndarray) -> int:
-    edges = np.diff(np.concatenate([[0], (row > 0).astype(np.int8), [0]]))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    return int((ends - starts).max(initial=0))
 
 
 def _consecutive(values) -> list[list[int]]:
@@ -171,29 +165,31 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     return float(values[order][np.searchsorted(cum, cum[-1] / 2)])
 
 
-def group_parts(boxes: np.ndarray, limit: float) -> list[np.ndarray]:
-    """Index arrays of components forming one item: box gaps below ``limit`` chain up."""
-    close = box_gaps(boxes, boxes) < max(limit, 0.5)
-    _, label = connected_components(csr_matrix(close), directed=False)
-    return [np.flatnonzero(label == k) for k in range(label.max() + 1)]
+def group_parts(boxes: np.ndarray, limit: float) -> np.ndarray:
+    """Group label per component: components whose box gaps are below ``limit`` chain up."""
+    return connected_components(csr_matrix(box_gaps(boxes, boxes) < max(limit, 0.5)),
+                                directed=False)[1]
 
 
-def merge_overlaps(items: list[tuple]) -> list[tuple]:
-    """Merge items whose boxes overlap until none do: (x0, y0, x1, y1, area, parts)."""
-    items = list(items)
-    changed = True
-    while changed and len(items) > 1:
-        changed = False
-        arr = np.array([i[:4] for i in items])
-        gaps = box_gaps(arr, arr)
-        np.fill_diagonal(gaps, 1)
-        i, j = np.unravel_index(np.argmin(gaps), gaps.shape)
-        if gaps[i, j] < 0:
-            a, b = items[i], items[j]
-            merged = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]),
-                      a[4] + b[4], a[5] + b[5])
-            items = [it for k, it in enumerate(items) if k not in (i, j)] + [merged]
-            changed = True
+def group_items(boxes: np.ndarray, areas: np.ndarray, parts: np.ndarray,
+                group: np.ndarray) -> np.ndarray:
+    """One row (x0, y0, x1, y1, area, parts) per group label, boxes united."""
+    n = group.max() + 1
+    lo = np.full((n, 2), np.iinfo(np.int64).max)
+    hi = np.full((n, 2), np.iinfo(np.int64).min)
+    np.minimum.at(lo, group, boxes[:, :2])
+    np.maximum.at(hi, group, boxes[:, 2:4])
+    return np.column_stack([lo, hi, np.bincount(group, areas, n), np.bincount(group, parts, n)]).astype(np.int64)
+
+
+def merge_overlaps(items: np.ndarray) -> np.ndarray:
+    """Merge items whose boxes overlap until none do."""
+    while len(items) > 1:
+        overlap = box_gaps(items, items) < 0
+        if overlap.sum() == len(items):  # each box overlaps only itself
+            return items
+        group = connected_components(csr_matrix(overlap), directed=False)[1]
+        items = group_items(items[:, :4], items[:, 4], items[:, 5], group)
     return items
 
 
