@@ -19,7 +19,7 @@ from . import items as it
 from .layouts import Sheet, grid, scattered, single, sprites
 from .sources import Sources, debian_sources, offline_sources
 
-DEFAULT_SHEETS = 150
+DEFAULT_SHEETS = 185
 SMALL_SHEETS = 14
 LAYOUTS = ["grid", "ruled", "captioned", "scattered", "dark", "sprites"]
 FOLDERS = ["scrape/bing", "scrape/bing/page_2", "scrape/google/icon sets", "scrape/forum/thread_1187",
@@ -33,6 +33,7 @@ LIGHT_INKS = [(255, 255, 255), (240, 236, 200), (180, 220, 255), (255, 210, 120)
 OPAQUE_EXTS = [".png", ".png", ".PNG", ".jpg", ".jpg", ".jpeg", ".JPG", ".webp", ".gif",
                ".bmp", ".tif", ".TIF"]
 ALPHA_EXTS = [".png", ".png", ".PNG", ".webp", ".tif"]
+LOSSY = {".jpg", ".jpeg"}
 BROKEN = ["empty", "html_as_jpeg", "truncated_jpeg", "one_pixel", "decompression_bomb",
           "text_as_png"]
 
@@ -52,11 +53,12 @@ def build_heap(out: Path, sheets: int = DEFAULT_SHEETS, seed: int = 0,
         img, boxes = sheet.render()
         if not boxes:
             continue
-        rel = save(img, out, rng, i, names)
+        rel = save(img, out, rng, i, names, lossless=layout == "sprites")
         kind = {"single": "single", "sprites": "sprites"}.get(layout, "sheet")
         truth[rel] = {"kind": kind, "layout": layout,
                       "items": [{"bbox": b, "label": lab} for b, lab in boxes]}
-    broken = write_broken(out, Random(f"{seed}:broken"), src, 1 if sheets <= SMALL_SHEETS else 2)
+    each = 1 if sheets <= SMALL_SHEETS else 2
+    broken = write_broken(out, Random(f"{seed}:broken"), src, each, names)
     _write_json(out, truth, broken)
     return summarize(truth, broken, src, time.monotonic() - start)
 
@@ -175,11 +177,13 @@ def make_single(rng: Random, src: Sources) -> Sheet:
 
 # --- files ---------------------------------------------------------------------------------
 
-def save(img: Image.Image, out: Path, rng: Random, index: int, names: set) -> str:
+def save(img: Image.Image, out: Path, rng: Random, index: int, names: set,
+         lossless: bool = False) -> str:
     """Save under a scrape-like folder and name, in a random format (one that keeps the
     transparency of a transparent sheet); return the path relative to ``out``."""
     opaque = img.getextrema()[3][0] == 255
-    ext = rng.choice(OPAQUE_EXTS if opaque else ALPHA_EXTS)
+    exts = OPAQUE_EXTS if opaque else ALPHA_EXTS
+    ext = rng.choice([e for e in exts if e.lower() not in LOSSY] if lossless else exts)
     rel = _name(rng, index, ext, names)
     path = out / rel
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -189,7 +193,7 @@ def save(img: Image.Image, out: Path, rng: Random, index: int, names: set) -> st
     if fmt in (".jpg", ".jpeg"):
         img.save(path, "JPEG", quality=rng.randint(60, 90))
     elif fmt == ".webp":
-        img.save(path, "WEBP", lossless=not opaque, quality=rng.randint(80, 95))
+        img.save(path, "WEBP", lossless=lossless or not opaque, quality=rng.randint(80, 95))
     elif fmt == ".gif":
         img.convert("P", palette=Image.ADAPTIVE, colors=256).save(path, "GIF")
     elif fmt == ".tif":
@@ -209,7 +213,7 @@ def _name(rng: Random, index: int, ext: str, names: set) -> str:
     return rel
 
 
-def write_broken(out: Path, rng: Random, src: Sources, each: int) -> dict[str, str]:
+def write_broken(out: Path, rng: Random, src: Sources, each: int, names: set) -> dict[str, str]:
     """Unusable files, each named with the kind of failure expected."""
     photo = io.BytesIO()
     it.photo_crop(src.photos[0], rng, 640, 480).save(photo, "JPEG", quality=85)
@@ -228,7 +232,7 @@ def write_broken(out: Path, rng: Random, src: Sources, each: int) -> dict[str, s
     for n in range(each):
         for kind in BROKEN:
             ext, payload = data[kind]
-            rel = f"{rng.choice(FOLDERS)}/{kind.split('_')[0]}_{n}_{rng.getrandbits(24):06x}{ext}"
+            rel = _name(rng, 10_000 + len(broken), ext, names)
             (out / rel).parent.mkdir(parents=True, exist_ok=True)
             (out / rel).write_bytes(payload)
             broken[rel] = kind

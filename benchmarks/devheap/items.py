@@ -15,6 +15,7 @@ from .sources import FontSource, SpriteRef
 
 MIN_ALPHA = 16  # alpha below this is dropped, so an item's box is its visible ink
 PHOTO_SIDE = 1200  # photos are kept in memory at most this large
+MIN_CLEAR = 0.03  # a sprite has at least this share of transparent pixels in its box
 
 
 @dataclass
@@ -97,8 +98,8 @@ def picture(path: Path, side: int) -> Item | None:
 def sprite(ref: SpriteRef, zoom: int = 1) -> Item | None:
     """A game sprite at its own pixel size times ``zoom``, at most 200 px."""
     img = _cut(ref.path, ref.frame)
-    if img is None:
-        return None
+    if img is None or np.mean(np.asarray(img)[..., 3] < 255) < MIN_CLEAR:
+        return None  # an opaque tile or texture, not a sprite
     side = max(img.size) * zoom
     if side > 200:
         img = scale(img, 200)

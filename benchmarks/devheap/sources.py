@@ -22,7 +22,7 @@ ALL = ((0x100, 0x10FFFF),)
 
 # (package, file name under the package, codepoint ranges)
 FONTS = [
-    ("fonts-symbola", "Symbola.ttf", SYMBOL_RANGES),
+    ("fonts-symbola", "Symbola_hint.ttf", SYMBOL_RANGES),
     ("fonts-noto-core", "NotoSansSymbols-Regular.ttf", ALL),
     ("fonts-noto-core", "NotoSansSymbols2-Regular.ttf", ALL),
     ("fonts-noto-core", "NotoSansEgyptianHieroglyphs-Regular.ttf", ALL),
@@ -143,6 +143,8 @@ def debian_sources(cache: Path = CACHE) -> Sources:
 
 def _find(root: Path, name: str) -> Path | None:
     hits = sorted(root.rglob(name))
+    if not hits:
+        log.warning("%s has no %s; skipping it", root.name, name)
     return hits[0] if hits else None
 
 
