@@ -81,17 +81,18 @@ def make_sheet(layout: str, rng: Random, src: Sources) -> Sheet:
     dark = layout == "dark"
     background = rng.choice(DARK_BG if dark else LIGHT_BG)
     ink = rng.choice(LIGHT_INKS if dark else INKS)
-    junk = rng.uniform(0.1, 0.4) if rng.random() < 0.3 else 0.0
-    make = item_maker(rng, src, ink, junk)
+    junk = rng.uniform(0.1, 0.5) if rng.random() < 0.35 else 0.0
+    make = item_maker(rng, src, ink, junk, background)
     if layout == "scattered" or (dark and rng.random() < 0.5):
         return scattered(rng, make, background)
     caption_font = rng.choice(src.text_fonts) if layout == "captioned" else None
     return grid(rng, make, background, ink, ruled=layout == "ruled", captions=caption_font)
 
 
-def item_maker(rng: Random, src: Sources, ink, junk: float):
+def item_maker(rng: Random, src: Sources, ink, junk: float, background):
     """A function ``side -> Item`` drawing distinct items from one or two sources of one
-    kind (glyphs, icons or sprites), with a share ``junk`` of garbage items."""
+    kind (glyphs, icons or sprites), with a share ``junk`` of garbage items; every item
+    stands out from ``background`` (one-colour icons are tinted with ``ink`` if need be)."""
     kind = rng.choices(["glyph", "icon", "sprite"], weights=[45, 40, 15])[0]
     if kind == "glyph":
         fonts = rng.sample(src.fonts, min(len(src.fonts), rng.choice([1, 1, 2])))
@@ -110,9 +111,12 @@ def item_maker(rng: Random, src: Sources, ink, junk: float):
 
     def make(side: int) -> it.Item | None:
         if rng.random() < junk:
-            return garbage(rng, src, ink, side)
+            item = garbage(rng, src, ink, side)
+            return item if item and it.stands_out(item, background) else None
         while pool:
             item = symbol(side, *pool.pop())
+            if item and not it.stands_out(item, background):
+                item = it.tinted(item, ink)
             if item and _new(item, seen):
                 return item
         return None
@@ -145,16 +149,23 @@ def garbage(rng: Random, src: Sources, ink, side: int) -> it.Item | None:
 
 
 def sprite_sheet(rng: Random, src: Sources) -> Sheet:
-    """A run of consecutive sprites of one game (animation frames stay together)."""
+    """Sprites of one game in short runs of consecutive files or frames, so that some
+    animation frames stay together."""
     refs = src.sprites[rng.choice(sorted(src.sprites))]
-    start, count = rng.randrange(len(refs)), rng.randint(8, 60)
-    zoom = rng.choice([1, 1, 1, 2])
+    count, zoom = rng.randint(8, 60), rng.choice([1, 1, 1, 2])
     seen: set[bytes] = set()
-    chosen = [s for r in (refs + refs)[start:start + count]
-              for s in [it.sprite(r, zoom)] if s and _new(s, seen)]
+    background = rng.choice(SPRITE_BG)
+    chosen: list[it.Item] = []
+    for _ in range(count):
+        start = rng.randrange(len(refs))
+        run = [it.sprite(r, zoom) for r in refs[start:start + rng.randint(1, 8)]]
+        chosen += [s for s in run if s and it.stands_out(s, background) and _new(s, seen)]
+        if len(chosen) >= count:
+            break
+    chosen = chosen[:count]
     if not chosen:
         return Sheet((32, 32), (255, 255, 255))
-    return sprites(rng, chosen, rng.choice(SPRITE_BG))
+    return sprites(rng, chosen, background)
 
 
 def make_single(rng: Random, src: Sources) -> Sheet:
@@ -168,11 +179,10 @@ def make_single(rng: Random, src: Sources) -> Sheet:
         if rng.random() < 0.5:
             return Sheet(img.size, None, [(0, 0, item)])
         return single(rng, item, rng.choice([(255, 255, 255), (0, 0, 0), (240, 240, 240)]))
-    make = item_maker(rng, src, rng.choice(INKS), 0.0)
-    item = None
-    while item is None:
-        item = make(rng.randint(48, 400))
-    return single(rng, item, rng.choice(LIGHT_BG))
+    background = rng.choice(LIGHT_BG)
+    make = item_maker(rng, src, rng.choice(INKS), 0.0, background)
+    item = next(filter(None, (make(rng.randint(48, 400)) for _ in range(50))))
+    return single(rng, item, background)
 
 
 # --- files ---------------------------------------------------------------------------------

@@ -35,6 +35,26 @@ def trim(rgba: Image.Image) -> Image.Image | None:
     return Image.fromarray(a[ys.min():ys.max() + 1, xs.min():xs.max() + 1])
 
 
+def stands_out(item: Item, background) -> bool:
+    """True when most of the item's solid pixels clearly differ from a flat background."""
+    if background is None:
+        return True
+    a = np.asarray(item.image).astype(int)
+    solid = a[..., 3] >= 128
+    far = np.abs(a[..., :3] - background).max(axis=2) > 48
+    return solid.any() and np.count_nonzero(far & solid) >= 0.5 * np.count_nonzero(solid)
+
+
+def tinted(item: Item, ink) -> Item | None:
+    """A one-colour item (a symbolic icon) redrawn in ``ink``; None for a colourful one."""
+    a = np.array(item.image)
+    solid = a[..., 3] >= 128
+    if not solid.any() or a[solid][:, :3].std(axis=0).max() > 24:
+        return None
+    a[..., :3] = ink
+    return Item(Image.fromarray(a), item.label, item.name)
+
+
 def scale(img: Image.Image, side: int, nearest: bool = False) -> Image.Image | None:
     """Resize so the longer side is ``side`` (keeping the aspect), then re-trim."""
     f = side / max(img.size)

@@ -23,7 +23,8 @@ class Sheet:
     decor: list[Callable[[Image.Image], None]] = field(default_factory=list)  # lines, captions
 
     def render(self) -> tuple[Image.Image, list[tuple[list[int], str]]]:
-        """The sheet as RGBA, and each item's tight visible box ``[x, y, w, h]`` and label."""
+        """The sheet as RGBA, and each item's tight visible box ``[x, y, w, h]`` and label.
+        Items that do not show at all are left out."""
         bg = (*self.background, 255) if self.background else (0, 0, 0, 0)
         img = Image.new("RGBA", self.size, bg)
         for x, y, item in self.placed:
@@ -31,12 +32,12 @@ class Sheet:
         for draw in self.decor:
             draw(img)
         arr = np.asarray(img)
-        boxes = []
-        for x, y, item in self.placed:
-            box = visible_box(arr, x, y, *item.image.size, self.background)
-            if box:
-                boxes.append((box, item.label))
-        return img, boxes
+        boxes = [visible_box(arr, x, y, *item.image.size, self.background)
+                 for x, y, item in self.placed]
+        if None in boxes:
+            self.placed = [p for p, box in zip(self.placed, boxes) if box]
+            return self.render()
+        return img, [(box, item.label) for box, (_, _, item) in zip(boxes, self.placed)]
 
 
 def visible_box(arr: np.ndarray, x: int, y: int, w: int, h: int, bg) -> list[int] | None:
