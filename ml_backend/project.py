@@ -110,9 +110,17 @@ class LabelStudioProject:
         return class_names(self.client.projects.get(id=self.id).label_config)
 
     def tasks(self) -> list[dict]:
-        """All tasks of the project with their annotations, in one request."""
-        body = self._get("/api/tasks", project=self.id, page_size=1_000_000, fields="all").json()
-        return body["tasks"] if isinstance(body, dict) else body
+        """All tasks (id, data) with their annotations: the task list without computed fields
+        (``fields=all`` takes about a minute for 10,000 tasks) joined with the JSON export,
+        which holds only the annotated tasks."""
+        body = self._get("/api/tasks", project=self.id, page_size=1_000_000, fields="task_only",
+                         resolve_uri="false").json()
+        tasks = body["tasks"] if isinstance(body, dict) else body
+        annotated = {t["id"]: t.get("annotations") or []
+                     for t in self._get(f"/api/projects/{self.id}/export", exportType="JSON").json()}
+        for task in tasks:
+            task["annotations"] = annotated.get(task["id"], [])
+        return tasks
 
     def load_image(self, task: dict) -> np.ndarray:
         """The task's image: from the local document root when it is there, else over HTTP."""

@@ -220,5 +220,8 @@ class Trainer:
             self.store.mark_latest(pid, served.version)
         with self._cond:
             self._served[pid] = served
-        project.delete_other_versions(served.version)
         project.show_suspects(suspects)
+        try:
+            project.delete_other_versions(served.version)
+        except Exception as error:  # stale predictions do not affect ranking: log and go on
+            log.warning("project %s: deleting old prediction versions failed: %s", pid, error)
