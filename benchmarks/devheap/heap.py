@@ -46,7 +46,7 @@ def build_heap(out: Path, sheets: int = DEFAULT_SHEETS, seed: int = 0,
     out = Path(out)
     _clear(out)
     truth, names = {}, set()
-    plans = [LAYOUTS[i % len(LAYOUTS)] for i in range(sheets)] + ["single"] * max(4, sheets // 5)
+    plans = [LAYOUTS[i % len(LAYOUTS)] for i in range(sheets)] + ["single"] * max(4, sheets // 4)
     for i, layout in enumerate(plans):
         rng = Random(f"{seed}:{i}")
         sheet = make_single(rng, src) if layout == "single" else make_sheet(layout, rng, src)
@@ -200,6 +200,8 @@ def save(img: Image.Image, out: Path, rng: Random, index: int, names: set,
     fmt = ext.lower()
     if opaque:
         img = img.convert("RGB")
+        if fmt in (".png", ".tif") and _grey(img) and rng.random() < 0.5:
+            img = img.convert("L")
     if fmt in (".jpg", ".jpeg"):
         img.save(path, "JPEG", quality=rng.randint(60, 90))
     elif fmt == ".webp":
@@ -209,8 +211,13 @@ def save(img: Image.Image, out: Path, rng: Random, index: int, names: set,
     elif fmt == ".tif":
         img.save(path, "TIFF", compression="tiff_deflate")
     else:
-        img.save(path, fmt.lstrip(".").upper().replace("JPG", "JPEG"))
+        img.save(path, fmt.lstrip(".").upper())
     return rel
+
+
+def _grey(img: Image.Image) -> bool:
+    r, g, b = img.split()
+    return r.tobytes() == g.tobytes() == b.tobytes()
 
 
 def _name(rng: Random, index: int, ext: str, names: set) -> str:

@@ -11,10 +11,9 @@ from random import Random
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .sources import FontSource, SpriteRef
+from .sources import FontSource, SpriteRef, photo
 
 MIN_ALPHA = 16  # alpha below this is dropped, so an item's box is its visible ink
-PHOTO_SIDE = 1200  # photos are kept in memory at most this large
 MIN_CLEAR = 0.03  # a sprite has at least this share of transparent pixels in its box
 
 
@@ -112,7 +111,7 @@ def _item(img: Image.Image | None, path: Path) -> Item | None:
 def picture(path: Path, side: int) -> Item | None:
     """An icon scaled so its longer side is ``side``."""
     img = _cut(path)
-    return _item(img and scale(img, side), path)
+    return _item(scale(img, side) if img is not None else None, path)
 
 
 def sprite(ref: SpriteRef, zoom: int = 1) -> Item | None:
@@ -126,16 +125,6 @@ def sprite(ref: SpriteRef, zoom: int = 1) -> Item | None:
     elif zoom > 1:
         img = scale(img, side, nearest=True)
     return _item(img, ref.path)
-
-
-@lru_cache(maxsize=48)
-def photo(path: Path) -> Image.Image:
-    """A wallpaper or photo, RGB, at most PHOTO_SIDE on its longer side."""
-    with Image.open(path) as im:
-        im.draft("RGB", (PHOTO_SIDE, PHOTO_SIDE))
-        im = im.convert("RGB")
-        im.thumbnail((PHOTO_SIDE, PHOTO_SIDE), Image.LANCZOS)
-        return im
 
 
 def photo_crop(path: Path, rng: Random, w: int, h: int) -> Image.Image:

@@ -54,8 +54,8 @@ def visible_box(arr: np.ndarray, x: int, y: int, w: int, h: int, bg) -> list[int
             int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)]
 
 
-def _align(rng_mode: str, cell: int, size: int) -> int:
-    return {"center": (cell - size) // 2, "start": 0, "end": cell - size}[rng_mode]
+def _align(mode: str, cell: int, size: int) -> int:
+    return {"center": (cell - size) // 2, "start": 0, "end": cell - size}[mode]
 
 
 def grid(rng: Random, make: Make, background, ink, ruled=False, captions: Path | None = None

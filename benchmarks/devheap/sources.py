@@ -7,6 +7,7 @@ import re
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +47,8 @@ PHOTO_PACKAGES = ["mate-backgrounds", "gnome-backgrounds", "desktop-base"]
 SPRITE_PACKAGES = ["pingus-data", "frozen-bubble-data", "tuxmath-data",
                    "chromium-bsu-data", "funnyboat"]
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
+PHOTO_SIDE = 1200  # photos are kept in memory at most this large
+MIN_PHOTO_STD = 12  # grey-level spread below which a wallpaper counts as plain
 SPRITE_SKIP = re.compile(r"txt|text|font|background|/bg|title|menu|screenshot", re.I)
 
 
@@ -175,17 +178,31 @@ def index_icons(root: Path) -> list[Path]:
 
 
 def index_photos(root: Path) -> list[Path]:
-    """Wallpaper-sized pictures (at least 800 x 600)."""
+    """Wallpaper-sized pictures (at least 800 x 600) that are not plain."""
     out = []
     for p in sorted(root.rglob("*")):
         if p.suffix.lower() in PHOTO_SUFFIXES and "background" in p.as_posix():
             try:
                 with Image.open(p) as im:
-                    if im.width >= 800 and im.height >= 600:
-                        out.append(p)
+                    big = im.width >= 800 and im.height >= 600
+                if big and np.asarray(photo(p).convert("L")).std() >= MIN_PHOTO_STD:
+                    out.append(p)
             except OSError:
                 continue
     return out
+
+
+@lru_cache(maxsize=64)
+def photo(path: Path) -> Image.Image:
+    """A wallpaper or photo, RGB (transparent ones over a blue-grey), at most PHOTO_SIDE
+    on its longer side."""
+    with Image.open(path) as im:
+        im.draft("RGB", (PHOTO_SIDE, PHOTO_SIDE))
+        im = im.convert("RGBA")
+    im.thumbnail((PHOTO_SIDE, PHOTO_SIDE), Image.LANCZOS)
+    base = Image.new("RGBA", im.size, (38, 70, 110, 255))
+    base.alpha_composite(im)
+    return base.convert("RGB")
 
 
 def index_sprites(pkg: str, root: Path) -> list[SpriteRef]:
