@@ -32,17 +32,6 @@ def test_class_balance_keeps_the_rare_class():
     assert (model.predict(x[300:])[rare] == "garbage").mean() > 0.9
 
 
-def test_fit_is_fast():
-    x, y = data(500, dim=1280)
-    CropClassifier().fit(x[:20], y[:20])  # torch warm-up
-    timings = []
-    for _ in range(3):  # best of three: the machine is shared
-        start = time.perf_counter()
-        CropClassifier().fit(x, y)
-        timings.append(time.perf_counter() - start)
-    assert min(timings) < 1.0
-
-
 @pytest.mark.parametrize("x, y", [
     (np.zeros((4, 3)), ["a", "a", "a", "a"]),          # single class
     (np.zeros((4, 3)), ["a", "b", "a"]),               # length mismatch

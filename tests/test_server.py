@@ -155,7 +155,7 @@ def test_webhook_answers_while_a_slow_training_runs(tmp_path):
     time.sleep(0.2)  # the training is now inside the slow fetch
     start = time.perf_counter()
     response = webhook(client)
-    assert response.status_code == 201 and time.perf_counter() - start < 0.1
+    assert response.status_code == 201 and time.perf_counter() - start < 0.5  # not the 1 s training
     assert trainer.wait_idle(10)
     assert trainer.trainings == 2  # the request during training caused one more
 
