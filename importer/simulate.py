@@ -31,6 +31,7 @@ from importer.push import push
 from importer.stack import LocalStack
 from importer.store import read_jsonl
 from ml_backend.project import FROM_NAME, TO_NAME, LabelStudioProject
+from ml_backend.trainer import version_number
 
 log = logging.getLogger(__name__)
 PRECISION_BAR, RECALL_BAR = 0.98, 0.95
@@ -133,7 +134,7 @@ def wait_for_model(project: LabelStudioProject, timeout: float = 900.0) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         version = project.client.projects.get(id=project.id).model_version
-        if version:
+        if version_number(version) > 0:  # the backend's own versions, not the one set on connecting
             return version
         time.sleep(2)
     raise TimeoutError(f"the ML backend did not score project {project.id} within {timeout:.0f} s")

@@ -122,6 +122,12 @@ class LabelStudioProject:
             task["annotations"] = annotated.get(task["id"], [])
         return tasks
 
+    def tasks_with_predictions(self) -> list[dict]:
+        """Every task with its annotations and predictions in full (slower than ``tasks``)."""
+        body = self._get("/api/tasks", project=self.id, page_size=1_000_000, fields="all",
+                         resolve_uri="false").json()
+        return body["tasks"] if isinstance(body, dict) else body
+
     def load_image(self, task: dict) -> np.ndarray:
         """The task's image: from the local document root when it is there, else over HTTP."""
         url = task["data"]["image"]

@@ -10,6 +10,7 @@ from importer.push import push
 from importer.simulate import Oracle
 from importer.store import read_jsonl
 from ml_backend.project import FROM_NAME, TO_NAME, LabelStudioProject
+from ml_backend.trainer import version_number
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +28,7 @@ def _wait_version(project: LabelStudioProject, accept, timeout: float = 300.0) -
 def _current_scores(project: LabelStudioProject, version: str) -> dict[int, float]:
     """Unlabelled task id -> score of its prediction of ``version`` (missing ones absent)."""
     scores = {}
-    for task in project.tasks():
+    for task in project.tasks_with_predictions():
         if task.get("annotations"):
             continue
         for p in task.get("predictions") or []:
@@ -44,7 +45,7 @@ def test_labels_retrain_the_model_and_uncertain_tasks_come_first(any_stack, smal
     project = LabelStudioProject(any_stack.ls_url, any_stack.credentials.token, pid, any_stack.document_root)
     any_stack.connect(pid)
 
-    cold = _wait_version(project, lambda v: True)
+    cold = _wait_version(project, lambda v: "-cold-" in v)
     tasks = project.tasks()
     assert len(_current_scores(project, cold)) == len(tasks), "cold start scores every task"
 
@@ -58,7 +59,7 @@ def test_labels_retrain_the_model_and_uncertain_tasks_come_first(any_stack, smal
             {"from_name": FROM_NAME, "to_name": TO_NAME, "type": "choices",
              "value": {"choices": [truth[task_id]]}}])
 
-    trained = _wait_version(project, lambda v: v != cold and "cold" not in v)
+    trained = _wait_version(project, lambda v: version_number(v) > version_number(cold) and "-cold-" not in v)
     scores = _current_scores(project, trained)
     assert set(scores) == set(truth) - set(chosen), "every unlabelled task carries the new version"
 

