@@ -68,3 +68,4 @@ def test_labels_retrain_the_model_and_uncertain_tasks_come_first(any_stack, smal
     served = response.json()["id"]
     lowest = sorted(scores.values())[:max(3, len(scores) // 20)]
     assert scores[served] <= lowest[-1], "Label Studio serves one of the most uncertain tasks"
+    assert any_stack.credentials.token not in any_stack.backend.log_tail(100_000), "the token is never logged"
