@@ -55,7 +55,9 @@ def create_app(config: Config, trainer: Trainer | None = None, embedder: Embedde
     """The WSGI app; ``trainer``, ``embedder`` and ``connect`` are built from ``config`` unless given."""
     connect = connect or connector(config.label_studio_url, config.api_key, config.document_root)
     embedder = embedder or Embedder(config.model_dir / "features")
-    trainer = trainer or Trainer(connect, embedder, config.model_dir, debounce=config.debounce)
+    if trainer is None:
+        trainer = Trainer(connect, embedder, config.model_dir, debounce=config.debounce)
+        trainer.resume()
     app = Flask(__name__)
     app.config["trainer"] = trainer
 

@@ -66,6 +66,10 @@ class ModelStore:
         tmp.write_text(version + "\n")
         tmp.replace(pointer)
 
+    def projects(self) -> list[int]:
+        """Ids of the projects that have a latest good model."""
+        return sorted(int(p.parent.name.split("-", 1)[1]) for p in self.root.glob("project-*/latest"))
+
     def load_latest(self, pid: int) -> Served | None:
         """The latest good model of the project, or None."""
         pointer = self._folder(pid) / "latest"
@@ -129,6 +133,12 @@ class Trainer:
         with self._cond:
             fresh = pid not in self._served
         if fresh and self.served(pid) is None:
+            self.request(pid)
+
+    def resume(self) -> None:
+        """After a restart, retrain every project with a saved model: labels given while the
+        backend was down (or during a killed training) are then learnt without a new webhook."""
+        for pid in self.store.projects():
             self.request(pid)
 
     def wait_idle(self, timeout: float) -> bool:

@@ -231,3 +231,18 @@ def test_restart_loads_the_latest_saved_model(tmp_path):
 def test_predict_without_tasks(tmp_path, payload):
     client, _ = make(tmp_path, MemoryProject())
     assert client.post("/predict", json=payload).get_json() == {"results": []}
+
+
+def test_a_restarted_backend_serves_the_last_model_and_retrains_on_every_label(tmp_path):
+    project = MemoryProject(labelled=12)
+    client, trainer = make(tmp_path, project)
+    webhook(client)
+    assert trainer.wait_idle(10)
+    saved = trainer.served(1).version
+    for i in range(12, 20):  # labels given while the backend was down
+        project.label(i, project.truth[i])
+    restarted = Trainer(lambda pid: project, VectorEmbedder(), tmp_path, debounce=0.05, max_wait=2.0)
+    assert restarted.served(1).version == saved
+    restarted.resume()
+    assert restarted.wait_idle(10) and restarted.trainings == 1
+    assert restarted.served(1).version != saved
