@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-import socket
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from tqdm import tqdm
 from importer.export import export
 from importer.pipeline import JobOptions, run_split
 from importer.push import push
+from importer.services import free_port
 from importer.stack import LocalStack
 from importer.store import read_jsonl
 from ml_backend.project import FROM_NAME, TO_NAME, LabelStudioProject
@@ -69,12 +69,6 @@ class Run:
     def labels_to_bar(self) -> int | None:
         return next((p["labels"] for p in self.curve
                      if p["precision"] >= PRECISION_BAR and p["recall"] >= RECALL_BAR), None)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Annotator:

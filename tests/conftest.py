@@ -1,18 +1,12 @@
 """Session fixtures: one real Label Studio (and ML backend) for the whole test run."""
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 
+from importer.services import free_port
 from importer.stack import LocalStack
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
