@@ -196,7 +196,7 @@ def simulate(heap: Path, oracle_path: Path, out: Path, options: SimulationOption
         for name in ("uncertainty", "random"):
             pid = push(crops, studio, stack.document_root, f"simulation ({name})").project_id
             stack.connect(pid)
-            projects.append(LabelStudioProject(stack.ls_url, stack.credentials.token, pid, stack.document_root))
+            projects.append(stack.project(pid))
         for project in projects:
             wait_for_model(project)
         keep = projects[0].class_names()[0]

@@ -98,6 +98,11 @@ class LocalStack:
     def studio(self) -> Studio:
         return Studio(self.ls_url, self.credentials.token)
 
+    def project(self, project_id: int):
+        """A project of this stack's Label Studio, as the backend and the export see it."""
+        from ml_backend.project import LabelStudioProject
+        return LabelStudioProject(self.ls_url, self.credentials.token, project_id, self.document_root)
+
     def connect(self, project_id: int) -> int:
         """Connect this stack's backend to a project of its Label Studio."""
         c = self.credentials

@@ -8,7 +8,7 @@ from PIL import Image
 from importer.export import Variant, export
 from importer.pipeline import JobOptions, run_split
 from importer.push import push
-from ml_backend.project import LabelStudioProject, prediction
+from ml_backend.project import prediction
 from importer.store import read_jsonl
 
 pytestmark = pytest.mark.e2e
@@ -25,7 +25,7 @@ def labelled(stack, small_heap):
     run_split(small_heap, out, JobOptions(workers=1))
     studio = stack.studio()
     pid = push(out, studio, stack.document_root, "e2e export").project_id
-    project = LabelStudioProject(stack.ls_url, stack.credentials.token, pid, stack.document_root)
+    project = stack.project(pid)
     tasks = sorted(project.tasks(), key=lambda t: t["id"])
     for task, label in zip(tasks[:3], ["symbol", "garbage", "symbol"]):
         project.client.annotations.create(id=task["id"], result=_choice(label))

@@ -42,7 +42,7 @@ def test_labels_retrain_the_model_and_uncertain_tasks_come_first(any_stack, smal
     run_split(small_heap, out, JobOptions(workers=1))
     studio = any_stack.studio()
     pid = push(out, studio, any_stack.document_root, "e2e loop").project_id
-    project = LabelStudioProject(any_stack.ls_url, any_stack.credentials.token, pid, any_stack.document_root)
+    project = any_stack.project(pid)
     any_stack.connect(pid)
 
     cold = _wait_version(project, lambda v: "-cold-" in v)
