@@ -86,8 +86,11 @@ class FileProject:
     def activate(self, version):
         self.version = version
 
-    def delete_other_versions(self, keep):
-        pass
+    def stale_versions(self, keep):
+        return []
+
+    def replace_predictions(self, predictions):
+        self.predictions = predictions
 
     def show_suspects(self, task_ids):
         self.suspects = task_ids
@@ -139,13 +142,18 @@ def bench_retrain(files: list[Path], work: Path, n: int, labelled: int, studio: 
         embedder.cache.put(task["data"]["sha256"], vector)
     target, setup_s = (project, 0.0) if studio is None else real_project(studio, project)
     trainer = Trainer(lambda pid: target, Embedder(work / "features"), work)  # cold in-memory cache
-    timings = {}
+    pid = target.id if studio else 1
+    timings, sweeps = {}, {}
     for name in ("first", "second"):
         start = time.perf_counter()
-        served = trainer.retrain(target.id if studio else 1)
+        served = trainer.retrain(pid)
         timings[name] = round(time.perf_counter() - start, 2)
+        start = time.perf_counter()
+        trainer.sweep(pid)
+        sweeps[name] = round(time.perf_counter() - start, 2)
     return {"tasks": n, "labelled": labelled, "label_studio": studio is not None,
-            "retrain_rescore_s": timings, "version": served.version, "project_setup_s": round(setup_s, 1)}
+            "retrain_rescore_s": timings, "sweep_s": sweeps, "version": served.version,
+            "project_setup_s": round(setup_s, 1)}
 
 
 def real_project(studio: tuple, local: FileProject) -> tuple[LabelStudioProject, float]:
@@ -186,9 +194,12 @@ def report(results: dict, out: Path) -> None:
             f"{p['cached_batch_per_task_ms']} ms per task.", "",
         "## Retrain + re-score", "",
         f"{r['tasks']} tasks, {r['labelled']} labelled, features read from the on-disk cache; "
-        f"Label Studio: {'real server (fetch, import predictions, activate, delete old version, views)' if r['label_studio'] else 'in-memory stand-in (compute only)'}.",
+        f"Label Studio: {'real server (fetch tasks and labels, import predictions, activate, views)' if r['label_studio'] else 'in-memory stand-in (compute only)'}.",
         "", f"First retrain after a restart: {r['retrain_rescore_s']['first']} s; "
-            f"next one: {r['retrain_rescore_s']['second']} s (goal <= 60 s).", ""]
+            f"next one: {r['retrain_rescore_s']['second']} s (goal <= 60 s).", "",
+        "Then, while no retrain waits, the sweep deletes the previous versions' predictions "
+        f"(housekeeping, not needed for ranking): {r['sweep_s']['first']} s after the first, "
+        f"{r['sweep_s']['second']} s after the second.", ""]
     (out / "backend_benchmark.md").write_text("\n".join(lines))
 
 

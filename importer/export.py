@@ -79,7 +79,7 @@ def export(project: LabelStudioProject, out: Path, min_confidence: float | None 
     version = project.client.projects.get(id=project.id).model_version or None
     classes = project.class_names()
     rows = []
-    for task in tqdm(project.tasks_with_predictions(), desc="export", unit="task"):
+    for task in tqdm(project.tasks(with_predictions=True), desc="export", unit="task"):
         decision = decide(task, version, min_confidence)
         if decision is None or decision["label"] not in classes:
             continue

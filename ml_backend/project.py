@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -96,6 +97,7 @@ class LabelStudioProject:
         self.client = LabelStudio(base_url=self.url, api_key=api_key, timeout=timeout)
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"Token {api_key}"
+        self._known: dict[int, dict] = {}
 
     def __repr__(self) -> str:  # never shows the token
         return f"LabelStudioProject({self.url!r}, {self.id})"
@@ -109,23 +111,38 @@ class LabelStudioProject:
         """Class names from the project's labeling config."""
         return class_names(self.client.projects.get(id=self.id).label_config)
 
-    def tasks(self) -> list[dict]:
-        """All tasks (id, data) with their annotations: the task list without computed fields
-        (``fields=all`` takes about a minute for 10,000 tasks) joined with the JSON export,
-        which holds only the annotated tasks."""
-        body = self._get("/api/tasks", project=self.id, page_size=1_000_000, fields="task_only",
-                         resolve_uri="false").json()
-        tasks = body["tasks"] if isinstance(body, dict) else body
+    def tasks(self, with_predictions: bool = False) -> list[dict]:
+        """Every task (id, data) with its annotations and, if asked, its predictions.
+
+        Listing 10,000 tasks takes Label Studio about 20 s, so the list is kept between calls
+        and only tasks added since are fetched (all again when the count shows deletions).
+        Annotations come from the JSON export (annotated tasks only, fast); predictions
+        from ``/api/predictions``."""
+        self._refresh_tasks()
         annotated = {t["id"]: t.get("annotations") or []
                      for t in self._get(f"/api/projects/{self.id}/export", exportType="JSON").json()}
-        for task in tasks:
-            task["annotations"] = annotated.get(task["id"], [])
-        return tasks
+        predicted: dict[int, list[dict]] = {}
+        for p in self._get("/api/predictions/", project=self.id).json() if with_predictions else []:
+            predicted.setdefault(p["task"], []).append(p)
+        return [{**task, "annotations": annotated.get(task["id"], []),
+                 **({"predictions": predicted.get(task["id"], [])} if with_predictions else {})}
+                for task in self._known.values()]
 
-    def tasks_with_predictions(self) -> list[dict]:
-        """Every task with its annotations and predictions in full (slower than ``tasks``)."""
-        body = self._get("/api/tasks", project=self.id, page_size=1_000_000, fields="all",
-                         resolve_uri="false").json()
+    def _refresh_tasks(self) -> None:
+        count = self._get(f"/api/projects/{self.id}").json()["task_number"]
+        newest = max(self._known, default=None)
+        fresh = self._list_tasks(after=newest) if newest is not None else []
+        if newest is None or len(self._known) + len(fresh) != count:
+            self._known, fresh = {}, self._list_tasks()
+        self._known.update((t["id"], {"id": t["id"], "data": t["data"]}) for t in fresh)
+
+    def _list_tasks(self, after: int | None = None) -> list[dict]:
+        """Tasks without computed fields, all or only those with an id above ``after``."""
+        params = {"project": self.id, "page_size": 1_000_000, "fields": "task_only", "resolve_uri": "false"}
+        if after is not None:
+            params["query"] = json.dumps({"filters": {"conjunction": "and", "items": [
+                {"filter": "filter:tasks:id", "operator": "greater", "type": "Number", "value": after}]}})
+        body = self._get("/api/tasks", **params).json()
         return body["tasks"] if isinstance(body, dict) else body
 
     def load_image(self, task: dict) -> np.ndarray:
@@ -147,14 +164,21 @@ class LabelStudioProject:
         """Make ``version`` the project's model version and serve the lowest score first."""
         self.client.projects.update(id=self.id, model_version=version, sampling="Uncertainty sampling")
 
-    def delete_other_versions(self, keep: str) -> None:
-        """Delete every prediction whose model version is not ``keep``."""
-        versions = self._get(f"/api/projects/{self.id}/model-versions/").json()
-        for version in versions:
-            if version != keep:
-                response = self.http.delete(f"{self.url}/api/projects/{self.id}/model-versions/",
-                                            json={"model_version": version}, timeout=self.timeout)
-                response.raise_for_status()
+    def stale_versions(self, keep: str) -> list[str]:
+        """Model versions other than ``keep`` that still have predictions here."""
+        counts = self._get(f"/api/projects/{self.id}/model-versions/").json()
+        return [version for version, count in counts.items() if version != keep and count]
+
+    def replace_predictions(self, predictions: list[dict]) -> None:
+        """Delete every prediction of these predictions' tasks, then import these.
+
+        Label Studio deletes predictions one by one (about 8 ms each, holding SQLite's
+        write lock), so callers pass a few hundred at a time."""
+        response = self.http.post(f"{self.url}/api/dm/actions", timeout=self.timeout,
+                                  params={"id": "delete_tasks_predictions", "project": self.id},
+                                  json={"selectedItems": {"all": False, "included": [p["task"] for p in predictions]}})
+        response.raise_for_status()
+        self.import_predictions(predictions)
 
     def show_suspects(self, task_ids: list[int]) -> None:
         """Keep the two Data Manager tabs current: the uncertainty order and the mistakes list

@@ -74,7 +74,9 @@ def create_app(config: Config, trainer: Trainer | None = None, embedder: Embedde
     @app.get("/")
     @app.get("/health")
     def health():
-        return jsonify(status="UP", model_class=MODEL_CLASS)
+        """Liveness plus the trainer's state: trainings finished so far, and whether none is due or running."""
+        return jsonify(status="UP", model_class=MODEL_CLASS, trainings=trainer.trainings,
+                       idle=trainer.wait_idle(0))
 
     @app.post("/setup")
     def setup():

@@ -27,7 +27,8 @@ class Project(Protocol):
     def load_image(self, task: dict): ...
     def import_predictions(self, predictions: list[dict]) -> None: ...
     def activate(self, version: str) -> None: ...
-    def delete_other_versions(self, keep: str) -> None: ...
+    def stale_versions(self, keep: str) -> list[str]: ...
+    def replace_predictions(self, predictions: list[dict]) -> None: ...
     def show_suspects(self, task_ids: list[int]) -> None: ...
 
 
@@ -96,13 +97,15 @@ class Trainer:
 
     def __init__(self, connect: Callable[[int], Project], embedder: Features, model_dir: Path,
                  debounce: float = 1.5, max_wait: float = 10.0, folds: int = 5,
-                 cold_clusters: int = 64, mistake_threshold: float = 0.9):
+                 cold_clusters: int = 64, mistake_threshold: float = 0.9, sweep_chunk: int = 200):
         self.connect = connect
         self.embedder = embedder
         self.store = ModelStore(model_dir)
         self.debounce, self.max_wait = debounce, max_wait
         self.folds, self.cold_clusters, self.mistake_threshold = folds, cold_clusters, mistake_threshold
+        self.sweep_chunk = sweep_chunk
         self.trainings = 0
+        self._unswept: dict[int, list[dict]] = {}
         self._served: dict[int, Served | None] = {}
         self._first: dict[int, float] = {}
         self._last: dict[int, float] = {}
@@ -157,14 +160,24 @@ class Trainer:
         while True:
             pid = self._next_due()
             try:
-                self.retrain(pid)
-            except Exception:
-                log.exception("training project %s failed; the previous model stays in service", pid)
+                self._cycle(pid)
             finally:
                 with self._cond:
                     self._running = False
                     self.trainings += 1
                     self._cond.notify_all()
+
+    def _cycle(self, pid: int) -> None:
+        """Retrain, then sweep; failures are logged and the previous model stays in service."""
+        try:
+            self.retrain(pid)
+        except Exception:
+            log.exception("training project %s failed; the previous model stays in service", pid)
+            return
+        try:
+            self.sweep(pid)
+        except Exception as error:  # stale predictions do not affect ranking: log and go on
+            log.warning("project %s: deleting old predictions failed: %s", pid, error)
 
     def _next_due(self) -> int:
         with self._cond:
@@ -231,7 +244,23 @@ class Trainer:
         with self._cond:
             self._served[pid] = served
         project.show_suspects(suspects)
-        try:
-            project.delete_other_versions(served.version)
-        except Exception as error:  # stale predictions do not affect ranking: log and go on
-            log.warning("project %s: deleting old prediction versions failed: %s", pid, error)
+        with self._cond:
+            self._unswept[pid] = predictions
+
+    def sweep(self, pid: int) -> bool:
+        """Delete older versions' predictions of ``pid``, a few hundred tasks at a time, while
+        no retrain waits; True when none is left. Ranking only reads the current version, so
+        this is housekeeping: it keeps one prediction per task in Label Studio's database."""
+        with self._cond:
+            predictions = self._unswept.pop(pid, None)
+        if not predictions:
+            return True
+        project = self.connect(pid)
+        if not project.stale_versions(predictions[0]["model_version"]):
+            return True
+        for start in range(0, len(predictions), self.sweep_chunk):
+            with self._cond:
+                if self._first:  # a retrain is waiting: it comes first, its own sweep follows
+                    return False
+            project.replace_predictions(predictions[start:start + self.sweep_chunk])
+        return True

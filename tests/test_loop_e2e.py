@@ -28,7 +28,7 @@ def _wait_version(project: LabelStudioProject, accept, timeout: float = 300.0) -
 def _current_scores(project: LabelStudioProject, version: str) -> dict[int, float]:
     """Unlabelled task id -> score of its prediction of ``version`` (missing ones absent)."""
     scores = {}
-    for task in project.tasks_with_predictions():
+    for task in project.tasks(with_predictions=True):
         if task.get("annotations"):
             continue
         for p in task.get("predictions") or []:

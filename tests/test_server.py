@@ -32,7 +32,8 @@ class MemoryProject:
         self.fetches = 0
         self.active = 0
         self.most_active = 0
-        self.predictions: list[dict] = []
+        self.predictions: list[dict] = []  # the last import
+        self.stored: list[dict] = []  # every prediction Label Studio would hold
         self.version = None
         self.suspects: list[int] = []
         self.lock = threading.Lock()
@@ -61,12 +62,17 @@ class MemoryProject:
         if self.fail:
             raise RuntimeError("Label Studio is down")
         self.predictions = predictions
+        self.stored += predictions
 
     def activate(self, version):
         self.version = version
 
-    def delete_other_versions(self, keep):
-        self.predictions = [p for p in self.predictions if p["model_version"] == keep]
+    def stale_versions(self, keep):
+        return sorted({p["model_version"] for p in self.stored} - {keep})
+
+    def replace_predictions(self, predictions):
+        tasks = {p["task"] for p in predictions}
+        self.stored = [p for p in self.stored if p["task"] not in tasks] + predictions
 
     def show_suspects(self, task_ids):
         self.suspects = list(task_ids)
@@ -95,6 +101,7 @@ def test_health_and_root(tmp_path):
     for path in ("/", "/health"):
         body = client.get(path).get_json()
         assert body["status"] == "UP" and "model_class" in body
+        assert body["trainings"] == 0 and body["idle"] is True
 
 
 def test_cold_start_scores_a_diverse_sample_first(tmp_path):
@@ -153,11 +160,14 @@ def test_webhook_answers_while_a_slow_training_runs(tmp_path):
     client, trainer = make(tmp_path, project, debounce=0.0)
     webhook(client)
     time.sleep(0.2)  # the training is now inside the slow fetch
+    assert client.get("/health").get_json()["idle"] is False
     start = time.perf_counter()
     response = webhook(client)
     assert response.status_code == 201 and time.perf_counter() - start < 0.5  # not the 1 s training
     assert trainer.wait_idle(10)
     assert trainer.trainings == 2  # the request during training caused one more
+    health = client.get("/health").get_json()
+    assert (health["trainings"], health["idle"]) == (2, True)
 
 
 def test_burst_of_webhooks_trains_once(tmp_path):
@@ -193,6 +203,30 @@ def test_one_training_at_a_time(tmp_path):
         webhook(client, pid=pid)
     assert trainer.wait_idle(10)
     assert trainer.trainings == 3 and project.most_active == 1
+
+
+def test_sweep_leaves_one_prediction_per_task_of_the_current_version(tmp_path):
+    project = MemoryProject(labelled=12)
+    client, trainer = make(tmp_path, project)
+    for _ in range(3):
+        webhook(client)
+        assert trainer.wait_idle(10)
+    assert [p["task"] for p in sorted(project.stored, key=lambda p: p["task"])] == \
+        [t["id"] for t in project.task_list]
+    assert {p["model_version"] for p in project.stored} == {trainer.served(1).version}
+
+
+def test_sweep_gives_way_to_a_waiting_retrain(tmp_path):
+    project = MemoryProject(labelled=12)
+    trainer = Trainer(lambda pid: project, VectorEmbedder(), tmp_path, debounce=60, sweep_chunk=10)
+    for _ in range(2):
+        trainer.retrain(1)
+    trainer.request(1)  # due only in a minute: it waits while the sweep looks
+    assert trainer.sweep(1) is False
+    assert len(project.stale_versions(trainer.served(1).version)) == 1
+    calm = Trainer(lambda pid: project, VectorEmbedder(), tmp_path)  # nothing waits in this one
+    calm.retrain(1)
+    assert calm.sweep(1) is True and project.stale_versions(calm.served(1).version) == []
 
 
 def test_failed_training_keeps_the_previous_model(tmp_path):
