@@ -32,7 +32,8 @@ def test_label_studio_settings_match_the_local_stack(tmp_path):
     compose = _config()["services"]["label-studio"]["environment"]
     local = services.label_studio(tmp_path, tmp_path / "files", 1, "u", "p", "t").env
     for name in ("LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN", "LABEL_STUDIO_LOCAL_FILES_SERVING_ENABLED",
-                 "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK", "ML_BLOCK_LOCAL_IP", "SSRF_PROTECTION_ENABLED"):
+                 "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK", "ML_BLOCK_LOCAL_IP", "SSRF_PROTECTION_ENABLED",
+                 services.PREDICTIONS_BULK_IMPORT):
         assert compose[name] == local[name], name
     assert compose["LABEL_STUDIO_USER_TOKEN"] == SECRETS["LABEL_STUDIO_API_KEY"]
     assert compose["DJANGO_DB"] == "default" and compose["POSTGRE_HOST"] == "db"
