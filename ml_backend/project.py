@@ -164,11 +164,6 @@ class LabelStudioProject:
         """Make ``version`` the project's model version and serve the lowest score first."""
         self.client.projects.update(id=self.id, model_version=version, sampling="Uncertainty sampling")
 
-    def stale_versions(self, keep: str) -> list[str]:
-        """Model versions other than ``keep`` that still have predictions here."""
-        counts = self._get(f"/api/projects/{self.id}/model-versions/").json()
-        return [version for version, count in counts.items() if version != keep and count]
-
     def replace_predictions(self, predictions: list[dict]) -> None:
         """Delete every prediction of these predictions' tasks, then import these.
 

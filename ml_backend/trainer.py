@@ -25,9 +25,7 @@ class Project(Protocol):
     def class_names(self) -> list[str]: ...
     def tasks(self) -> list[dict]: ...
     def load_image(self, task: dict): ...
-    def import_predictions(self, predictions: list[dict]) -> None: ...
     def activate(self, version: str) -> None: ...
-    def stale_versions(self, keep: str) -> list[str]: ...
     def replace_predictions(self, predictions: list[dict]) -> None: ...
     def show_suspects(self, task_ids: list[int]) -> None: ...
 
@@ -97,15 +95,14 @@ class Trainer:
 
     def __init__(self, connect: Callable[[int], Project], embedder: Features, model_dir: Path,
                  debounce: float = 1.5, max_wait: float = 10.0, folds: int = 5,
-                 cold_clusters: int = 64, mistake_threshold: float = 0.9, sweep_chunk: int = 200):
+                 cold_clusters: int = 64, mistake_threshold: float = 0.9, chunk: int = 250):
         self.connect = connect
         self.embedder = embedder
         self.store = ModelStore(model_dir)
         self.debounce, self.max_wait = debounce, max_wait
         self.folds, self.cold_clusters, self.mistake_threshold = folds, cold_clusters, mistake_threshold
-        self.sweep_chunk = sweep_chunk
+        self.chunk = chunk
         self.trainings = 0
-        self._unswept: dict[int, list[dict]] = {}
         self._served: dict[int, Served | None] = {}
         self._first: dict[int, float] = {}
         self._last: dict[int, float] = {}
@@ -160,24 +157,14 @@ class Trainer:
         while True:
             pid = self._next_due()
             try:
-                self._cycle(pid)
+                self.retrain(pid)
+            except Exception:
+                log.exception("training project %s failed; the previous model stays in service", pid)
             finally:
                 with self._cond:
                     self._running = False
                     self.trainings += 1
                     self._cond.notify_all()
-
-    def _cycle(self, pid: int) -> None:
-        """Retrain, then sweep; failures are logged and the previous model stays in service."""
-        try:
-            self.retrain(pid)
-        except Exception:
-            log.exception("training project %s failed; the previous model stays in service", pid)
-            return
-        try:
-            self.sweep(pid)
-        except Exception as error:  # stale predictions do not affect ranking: log and go on
-            log.warning("project %s: deleting old predictions failed: %s", pid, error)
 
     def _next_due(self) -> int:
         with self._cond:
@@ -214,7 +201,7 @@ class Trainer:
             scores = diverse_order(features, self.cold_clusters)
             served = Served(f"v{number}-cold-{stamp}", None, {t["id"]: s for t, s in zip(tasks, scores)})
             predictions, suspects = [prediction(t["id"], None, s, served.version) for t, s in zip(tasks, scores)], []
-        self._publish(pid, project, served, predictions, suspects)
+        self._publish(pid, project, served, predictions, suspects, {tasks[i]["id"] for i in known})
         log.info("project %s: %s from %d labels over %d tasks in %.1f s (%d likely mistakes)",
                  pid, served.version, len(known), len(tasks), time.monotonic() - started, len(suspects))
         return served
@@ -236,31 +223,26 @@ class Trainer:
                 for t, c, s in zip(tasks, predicted, scores)], suspects
 
     def _publish(self, pid: int, project: Project, served: Served, predictions: list[dict],
-                 suspects: list[int]) -> None:
-        project.import_predictions(predictions)
+                 suspects: list[int], labelled: set[int]) -> None:
+        """Replace each task's predictions with this version's, most uncertain unlabelled tasks
+        first, and switch the project to this version after the first chunk: from then on Label
+        Studio serves the most uncertain task of the new model. Label Studio deletes predictions
+        one by one (~8 ms each, holding SQLite's write lock), so chunks are small and the rest
+        gives way to a waiting retrain (whose own pass starts again from the most uncertain)."""
+        ordered = sorted(predictions, key=lambda p: (p["task"] in labelled, p["score"]))
+        chunks = [ordered[i:i + self.chunk] for i in range(0, len(ordered), self.chunk)]
+        project.replace_predictions(chunks[0])
         project.activate(served.version)
         if served.model is not None:
             self.store.mark_latest(pid, served.version)
         with self._cond:
             self._served[pid] = served
         project.show_suspects(suspects)
-        with self._cond:
-            self._unswept[pid] = predictions
-
-    def sweep(self, pid: int) -> bool:
-        """Delete older versions' predictions of ``pid``, a few hundred tasks at a time, while
-        no retrain waits; True when none is left. Ranking only reads the current version, so
-        this is housekeeping: it keeps one prediction per task in Label Studio's database."""
-        with self._cond:
-            predictions = self._unswept.pop(pid, None)
-        if not predictions:
-            return True
-        project = self.connect(pid)
-        if not project.stale_versions(predictions[0]["model_version"]):
-            return True
-        for start in range(0, len(predictions), self.sweep_chunk):
+        for done, chunk in enumerate(chunks[1:], start=1):
             with self._cond:
-                if self._first:  # a retrain is waiting: it comes first, its own sweep follows
-                    return False
-            project.replace_predictions(predictions[start:start + self.sweep_chunk])
-        return True
+                waiting = bool(self._first)
+            if waiting:
+                log.info("project %s: %s written for %d of %d tasks; a retrain is waiting",
+                         pid, served.version, done * self.chunk, len(ordered))
+                return
+            project.replace_predictions(chunk)

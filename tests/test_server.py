@@ -34,6 +34,8 @@ class MemoryProject:
         self.most_active = 0
         self.predictions: list[dict] = []  # the last import
         self.stored: list[dict] = []  # every prediction Label Studio would hold
+        self.writes: list[list[dict]] = []  # each replace_predictions call
+        self.writes_when_activated = None
         self.version = None
         self.suspects: list[int] = []
         self.lock = threading.Lock()
@@ -58,21 +60,17 @@ class MemoryProject:
     def load_image(self, task):
         return np.array(task["data"]["vec"], np.float32)
 
-    def import_predictions(self, predictions):
-        if self.fail:
-            raise RuntimeError("Label Studio is down")
-        self.predictions = predictions
-        self.stored += predictions
-
     def activate(self, version):
         self.version = version
-
-    def stale_versions(self, keep):
-        return sorted({p["model_version"] for p in self.stored} - {keep})
+        self.writes_when_activated = len(self.writes)
 
     def replace_predictions(self, predictions):
+        if self.fail:
+            raise RuntimeError("Label Studio is down")
         tasks = {p["task"] for p in predictions}
         self.stored = [p for p in self.stored if p["task"] not in tasks] + predictions
+        self.predictions = self.stored
+        self.writes.append(predictions)
 
     def show_suspects(self, task_ids):
         self.suspects = list(task_ids)
@@ -205,28 +203,36 @@ def test_one_training_at_a_time(tmp_path):
     assert trainer.trainings == 3 and project.most_active == 1
 
 
-def test_sweep_leaves_one_prediction_per_task_of_the_current_version(tmp_path):
+def test_each_task_keeps_one_prediction_of_the_current_version(tmp_path):
     project = MemoryProject(labelled=12)
     client, trainer = make(tmp_path, project)
     for _ in range(3):
         webhook(client)
         assert trainer.wait_idle(10)
-    assert [p["task"] for p in sorted(project.stored, key=lambda p: p["task"])] == \
-        [t["id"] for t in project.task_list]
+    assert sorted(p["task"] for p in project.stored) == [t["id"] for t in project.task_list]
     assert {p["model_version"] for p in project.stored} == {trainer.served(1).version}
 
 
-def test_sweep_gives_way_to_a_waiting_retrain(tmp_path):
+def test_predictions_are_written_most_uncertain_first_and_served_after_the_first_chunk(tmp_path):
     project = MemoryProject(labelled=12)
-    trainer = Trainer(lambda pid: project, VectorEmbedder(), tmp_path, debounce=60, sweep_chunk=10)
-    for _ in range(2):
-        trainer.retrain(1)
-    trainer.request(1)  # due only in a minute: it waits while the sweep looks
-    assert trainer.sweep(1) is False
-    assert len(project.stale_versions(trainer.served(1).version)) == 1
-    calm = Trainer(lambda pid: project, VectorEmbedder(), tmp_path)  # nothing waits in this one
-    calm.retrain(1)
-    assert calm.sweep(1) is True and project.stale_versions(calm.served(1).version) == []
+    Trainer(lambda pid: project, VectorEmbedder(), tmp_path, chunk=10).retrain(1)
+    written = [p for chunk in project.writes for p in chunk]
+    labelled = [p["task"] <= 12 for p in written]
+    assert len(project.writes) == 6 and project.writes_when_activated == 1
+    assert labelled == sorted(labelled)  # unlabelled tasks first
+    scores = [p["score"] for p in written if p["task"] > 12]
+    assert scores == sorted(scores) and scores[0] < scores[-1]  # lowest confidence first
+
+
+def test_a_waiting_retrain_cuts_the_pass_short(tmp_path):
+    project = MemoryProject(labelled=12)
+    trainer = Trainer(lambda pid: project, VectorEmbedder(), tmp_path, debounce=60, chunk=10)
+    first = trainer.retrain(1)
+    trainer.request(1)  # due only in a minute: the next pass sees it waiting
+    second = trainer.retrain(1)
+    assert project.version == second.version != first.version  # switched after the first chunk
+    current = [p for p in project.stored if p["model_version"] == second.version]
+    assert len(current) == 10 and len(project.stored) == len(project.task_list)
 
 
 def test_failed_training_keeps_the_previous_model(tmp_path):
