@@ -20,8 +20,10 @@ from ml_backend.project import FROM_NAME, TO_NAME, connector, project_id, task_k
 from ml_backend.trainer import Trainer
 
 
+# Label changes retrain; new tasks too, so that they are scored (and their features cached)
+# in the background before anyone opens them.
 TRAIN_ACTIONS = {"ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATION_DELETED",
-                 "ANNOTATIONS_DELETED", "ANNOTATIONS_CREATED", "START_TRAINING"}
+                 "ANNOTATIONS_DELETED", "ANNOTATIONS_CREATED", "START_TRAINING", "TASKS_CREATED"}
 MODEL_CLASS = "CropClassifier(EfficientNet-Lite0 features)"
 NO_MODEL_VERSION = "v0-none"
 

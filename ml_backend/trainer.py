@@ -228,7 +228,7 @@ class Trainer:
         first, and switch the project to this version after the first chunk: from then on Label
         Studio serves the most uncertain task of the new model. Label Studio deletes predictions
         one by one (~8 ms each, holding SQLite's write lock), so chunks are small and the rest
-        gives way to a waiting retrain (whose own pass starts again from the most uncertain)."""
+        gives way to a waiting retrain of this project (whose pass starts from its most uncertain)."""
         ordered = sorted(predictions, key=lambda p: (p["task"] in labelled, p["score"]))
         chunks = [ordered[i:i + self.chunk] for i in range(0, len(ordered), self.chunk)]
         project.replace_predictions(chunks[0])
@@ -240,7 +240,7 @@ class Trainer:
         project.show_suspects(suspects)
         for done, chunk in enumerate(chunks[1:], start=1):
             with self._cond:
-                waiting = bool(self._first)
+                waiting = pid in self._first
             if waiting:
                 log.info("project %s: %s written for %d of %d tasks; a retrain is waiting",
                          pid, served.version, done * self.chunk, len(ordered))

@@ -187,6 +187,14 @@ def test_steady_stream_still_trains_within_max_wait(tmp_path):
     assert trainer.trainings >= 1
 
 
+def test_new_tasks_are_scored_in_the_background(tmp_path):
+    project = MemoryProject(labelled=12)
+    client, trainer = make(tmp_path, project)
+    assert webhook(client, action="TASKS_CREATED").status_code == 201
+    assert trainer.wait_idle(10) and trainer.trainings == 1
+    assert len(project.stored) == len(project.task_list)
+
+
 def test_ignored_actions_do_not_train(tmp_path):
     project = MemoryProject(labelled=12)
     client, trainer = make(tmp_path, project)
