@@ -4,8 +4,8 @@ Writes an ImageFolder layout (``OUT/<class>/<sha256>.png``) that torchvision's
 ``ImageFolder`` and Hugging Face ``datasets``' ``imagefolder`` load as they are, and
 ``OUT/manifest.jsonl`` tracing each image to its source file and box, with who labelled
 it (``person`` or ``model``), the model version and score. Human labels always win;
-unlabelled tasks join only when ``min_confidence`` is given and their current-version
-prediction is at least that confident. Re-exporting into the same folder leaves exactly
+unlabelled tasks join only when ``min_confidence`` is given and their newest prediction
+is at least that confident. Re-exporting into the same folder leaves exactly
 the current set: stale images are removed, unchanged ones are not rewritten.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from importer.store import read_jsonl, write_jsonl
 from ml_backend.features import letterbox
-from ml_backend.project import FROM_NAME, LabelStudioProject, task_label
+from ml_backend.project import FROM_NAME, LabelStudioProject, local_file, task_label
 
 log = logging.getLogger(__name__)
 MANIFEST = "manifest.jsonl"
@@ -50,42 +50,43 @@ def _is_light_on_dark(rgb: np.ndarray) -> bool:
     return float(np.median(border.mean(axis=1))) < 128
 
 
-def prediction_of(task: dict, version: str | None) -> tuple[str, float] | None:
-    """The (class, score) of the task's prediction of the project's current model version."""
-    for p in task.get("predictions") or []:
-        if version and p.get("model_version") != version:
-            continue
+def prediction_of(task: dict) -> tuple[str, float, str] | None:
+    """(class, score, model version) of the task's newest prediction that names a class.
+
+    The backend keeps one prediction per task and rewrites them after each retrain, most
+    uncertain first, so during a rewrite some tasks still hold the previous version's."""
+    for p in sorted(task.get("predictions") or [], key=lambda p: p.get("id", 0), reverse=True):
         for region in p.get("result") or []:
             choices = region.get("value", {}).get("choices") if region.get("from_name") == FROM_NAME else None
             if choices and p.get("score") is not None:
-                return choices[0], float(p["score"])
+                return choices[0], float(p["score"]), p.get("model_version")
     return None
 
 
-def decide(task: dict, version: str | None, min_confidence: float | None) -> dict | None:
+def decide(task: dict, min_confidence: float | None) -> dict | None:
     """The task's label and who gave it, or None when it stays out of the set."""
     human = task_label(task)
     if human is not None:
         return {"label": human, "labelled_by": "person", "model_version": None, "score": None}
-    predicted = prediction_of(task, version)
+    predicted = prediction_of(task)
     if min_confidence is None or predicted is None or predicted[1] < min_confidence:
         return None
-    return {"label": predicted[0], "labelled_by": "model", "model_version": version, "score": predicted[1]}
+    label, score, version = predicted
+    return {"label": label, "labelled_by": "model", "model_version": version, "score": score}
 
 
 def export(project: LabelStudioProject, out: Path, min_confidence: float | None = None,
            variant: Variant = Variant()) -> dict[str, int]:
     """Write the curated set into ``out``; return the count per class."""
-    version = project.client.projects.get(id=project.id).model_version or None
     classes = project.class_names()
     rows = []
     for task in tqdm(project.tasks(with_predictions=True), desc="export", unit="task"):
-        decision = decide(task, version, min_confidence)
+        decision = decide(task, min_confidence)
         if decision is None or decision["label"] not in classes:
             continue
         data = task["data"]
         file = f"{decision['label']}/{data['sha256']}.png"
-        _write_png(out / file, variant.apply(project.load_image(task)))
+        _write_image(out / file, project, task, variant)
         rows.append({"file": file, **decision, "source": data.get("source"), "bbox": data.get("bbox"),
                      "sha256": data.get("sha256"), "task_id": task["id"]})
     _remove_stale(out, classes, {r["file"] for r in rows})
@@ -93,10 +94,19 @@ def export(project: LabelStudioProject, out: Path, min_confidence: float | None 
     return {c: sum(r["label"] == c for r in rows) for c in classes}
 
 
-def _write_png(path: Path, rgb: np.ndarray) -> None:
-    """Write a PNG unless the same bytes are already there."""
-    ok, png = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-    data = png.tobytes()
+def _write_image(path: Path, project: LabelStudioProject, task: dict, variant: Variant) -> None:
+    """The task's crop as a PNG at ``path``: the stored file's bytes when the variant changes
+    nothing (no decoding), else the decoded, transformed and re-encoded image."""
+    stored = local_file(task["data"]["image"], project.document_root)
+    if variant == Variant() and stored is not None and stored.suffix == ".png":
+        _write_bytes(path, stored.read_bytes())
+        return
+    _, png = cv2.imencode(".png", cv2.cvtColor(variant.apply(project.load_image(task)), cv2.COLOR_RGB2BGR))
+    _write_bytes(path, png.tobytes())
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` atomically unless the same bytes are already there."""
     if path.exists() and path.read_bytes() == data:
         return
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -227,8 +227,8 @@ class Trainer:
         """Replace each task's predictions with this version's, most uncertain unlabelled tasks
         first, and switch the project to this version after the first chunk: from then on Label
         Studio serves the most uncertain task of the new model. Label Studio deletes predictions
-        one by one (~8 ms each, holding SQLite's write lock), so chunks are small and the rest
-        gives way to a waiting retrain of this project (whose pass starts from its most uncertain)."""
+        one by one (~8 ms each, holding SQLite's write lock), so chunks are small: annotations
+        go through between them. Labels given meanwhile are learnt by the next retrain."""
         ordered = sorted(predictions, key=lambda p: (p["task"] in labelled, p["score"]))
         chunks = [ordered[i:i + self.chunk] for i in range(0, len(ordered), self.chunk)]
         project.replace_predictions(chunks[0])
@@ -238,11 +238,5 @@ class Trainer:
         with self._cond:
             self._served[pid] = served
         project.show_suspects(suspects)
-        for done, chunk in enumerate(chunks[1:], start=1):
-            with self._cond:
-                waiting = pid in self._first
-            if waiting:
-                log.info("project %s: %s written for %d of %d tasks; a retrain is waiting",
-                         pid, served.version, done * self.chunk, len(ordered))
-                return
+        for chunk in chunks[1:]:
             project.replace_predictions(chunk)

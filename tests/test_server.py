@@ -232,17 +232,6 @@ def test_predictions_are_written_most_uncertain_first_and_served_after_the_first
     assert scores == sorted(scores) and scores[0] < scores[-1]  # lowest confidence first
 
 
-def test_a_waiting_retrain_cuts_the_pass_short(tmp_path):
-    project = MemoryProject(labelled=12)
-    trainer = Trainer(lambda pid: project, VectorEmbedder(), tmp_path, debounce=60, chunk=10)
-    first = trainer.retrain(1)
-    trainer.request(1)  # due only in a minute: the next pass sees it waiting
-    second = trainer.retrain(1)
-    assert project.version == second.version != first.version  # switched after the first chunk
-    current = [p for p in project.stored if p["model_version"] == second.version]
-    assert len(current) == 10 and len(project.stored) == len(project.task_list)
-
-
 def test_failed_training_keeps_the_previous_model(tmp_path):
     project = MemoryProject(labelled=12)
     client, trainer = make(tmp_path, project)
