@@ -5,30 +5,22 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from e2e_helpers import choice, new_project
 from importer.export import Variant, export
-from importer.pipeline import JobOptions, run_split
-from importer.push import push
-from ml_backend.project import prediction
 from importer.store import read_jsonl
+from ml_backend.project import prediction
 
 pytestmark = pytest.mark.e2e
-
-
-def _choice(label):
-    return [{"from_name": "label", "to_name": "image", "type": "choices", "value": {"choices": [label]}}]
 
 
 @pytest.fixture(scope="module")
 def labelled(stack, small_heap):
     """A project with 3 human labels and a prediction of the current version on every task."""
-    out = stack.document_root / "e2e-export"
-    run_split(small_heap, out, JobOptions(workers=1))
-    studio = stack.studio()
-    pid = push(out, studio, stack.document_root, "e2e export").project_id
-    project = stack.project(pid)
+    project = new_project(stack, small_heap, "e2e export")
+    pid = project.id
     tasks = sorted(project.tasks(), key=lambda t: t["id"])
     for task, label in zip(tasks[:3], ["symbol", "garbage", "symbol"]):
-        project.client.annotations.create(id=task["id"], result=_choice(label))
+        project.client.annotations.create(id=task["id"], result=choice(label))
     # the model says garbage for task 0 (a person said symbol) and alternates confidence elsewhere
     predictions = [prediction(t["id"], "garbage" if i % 2 == 0 else "symbol", 0.99 if i % 3 else 0.6, "v1")
                    for i, t in enumerate(tasks)]
@@ -74,7 +66,7 @@ def test_re_export_removes_stale_images_and_duplicates_nothing(labelled, tmp_pat
     out = tmp_path / "set"
     export(project, out, min_confidence=0.95)
     before = {r["task_id"]: r["file"] for r in read_jsonl(out / "manifest.jsonl")}
-    annotation = project.client.annotations.create(id=tasks[1]["id"], result=_choice("symbol"))
+    annotation = project.client.annotations.create(id=tasks[1]["id"], result=choice("symbol"))
     try:
         export(project, out)  # human labels only now
         rows = read_jsonl(out / "manifest.jsonl")

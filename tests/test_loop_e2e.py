@@ -1,28 +1,13 @@
 """The active-learning loop against the real Label Studio and the real ML backend."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from importer.pipeline import JobOptions, run_split
-from importer.push import push
-from importer.simulate import Oracle
-from importer.store import read_jsonl
-from ml_backend.project import FROM_NAME, TO_NAME, LabelStudioProject
+from e2e_helpers import choice, new_project, true_labels, wait_version
+from ml_backend.project import LabelStudioProject
 from ml_backend.trainer import version_number
 
 pytestmark = pytest.mark.e2e
-
-
-def _wait_version(project: LabelStudioProject, accept, timeout: float = 300.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        version = project.client.projects.get(id=project.id).model_version
-        if version and accept(version):
-            return version
-        time.sleep(1)
-    raise AssertionError(f"no model version accepted within {timeout} s; last {version!r}")
 
 
 def _current_scores(project: LabelStudioProject, version: str) -> dict[int, float]:
@@ -38,28 +23,22 @@ def _current_scores(project: LabelStudioProject, version: str) -> dict[int, floa
 
 
 def test_labels_retrain_the_model_and_uncertain_tasks_come_first(any_stack, small_heap):
-    out = any_stack.document_root / "e2e-loop"
-    run_split(small_heap, out, JobOptions(workers=1))
-    studio = any_stack.studio()
-    pid = push(out, studio, any_stack.document_root, "e2e loop").project_id
-    project = any_stack.project(pid)
+    project = new_project(any_stack, small_heap, "e2e loop")
+    pid = project.id
     any_stack.connect(pid)
 
-    cold = _wait_version(project, lambda v: "-cold-" in v)
+    cold = wait_version(project, lambda v: "-cold-" in v)
     tasks = project.tasks()
     assert len(_current_scores(project, cold)) == len(tasks), "cold start scores every task"
 
-    oracle = Oracle(read_jsonl(small_heap / "oracle.jsonl"))
-    truth = {t["id"]: oracle.label(t["data"]["source"], t["data"]["bbox"]) for t in tasks}
+    truth = true_labels(project, small_heap)
     chosen = ([i for i, label in truth.items() if label == "symbol"][:4]
               + [i for i, label in truth.items() if label == "garbage"][:4])
     assert len(chosen) == 8, "the small heap has both classes"
     for task_id in chosen:
-        project.client.annotations.create(id=task_id, result=[
-            {"from_name": FROM_NAME, "to_name": TO_NAME, "type": "choices",
-             "value": {"choices": [truth[task_id]]}}])
+        project.client.annotations.create(id=task_id, result=choice(truth[task_id]))
 
-    trained = _wait_version(project, lambda v: version_number(v) > version_number(cold) and "-cold-" not in v)
+    trained = wait_version(project, lambda v: version_number(v) > version_number(cold) and "-cold-" not in v)
     scores = _current_scores(project, trained)
     assert set(scores) == set(truth) - set(chosen), "every unlabelled task carries the new version"
 
