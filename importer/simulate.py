@@ -29,6 +29,7 @@ from importer.pipeline import JobOptions, run_split
 from importer.push import push
 from importer.services import free_port
 from importer.stack import LocalStack
+from importer.studio import with_retries
 from importer.store import read_jsonl
 from ml_backend.project import FROM_NAME, TO_NAME, LabelStudioProject
 from ml_backend.trainer import version_number
@@ -86,14 +87,21 @@ class Annotator:
         if self.order == "random":
             todo = sorted(set(self.truth) - done)
             return self.rng.choice(todo) if todo else None
-        response = self.project.http.get(f"{self.project.url}/api/projects/{self.project.id}/next",
-                                         timeout=60)
-        return response.json()["id"] if response.status_code == 200 else None
+        return with_retries(self._served_next, "asking for the next task")
+
+    def _served_next(self) -> int | None:
+        """The task Label Studio serves next, None when none is left (404)."""
+        response = self.project.http.get(f"{self.project.url}/api/projects/{self.project.id}/next", timeout=300)
+        if response.status_code == 404:
+            return None
+        response.raise_for_status()
+        return response.json()["id"]
 
     def label(self, task_id: int) -> None:
         result = [{"from_name": FROM_NAME, "to_name": TO_NAME, "type": "choices",
                    "value": {"choices": [self.truth[task_id]]}}]
-        self.project.client.annotations.create(id=task_id, result=result)
+        with_retries(lambda: self.project.client.annotations.create(id=task_id, result=result),
+                     "submitting a label")
 
     def score(self) -> dict:
         """Export as a user would and measure the kept class against the oracle."""

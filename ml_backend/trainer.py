@@ -70,12 +70,21 @@ class ModelStore:
         return sorted(int(p.parent.name.split("-", 1)[1]) for p in self.root.glob("project-*/latest"))
 
     def load_latest(self, pid: int) -> Served | None:
-        """The latest good model of the project, or None."""
-        pointer = self._folder(pid) / "latest"
+        """The model ``latest`` names or, should that file be missing or unreadable (a power
+        loss, a hand), the newest readable older one; None when the project has no ``latest``."""
+        folder = self._folder(pid)
+        pointer = folder / "latest"
         if not pointer.exists():
             return None
-        version = pointer.read_text().strip()
-        return Served(version, CropClassifier.load(self._folder(pid) / f"{version}.npz"))
+        named = pointer.read_text().strip()
+        older = sorted((p.stem for p in folder.glob("v*.npz")
+                        if version_number(p.stem) < version_number(named)), key=version_number, reverse=True)
+        for version in [named, *older]:
+            try:
+                return Served(version, CropClassifier.load(folder / f"{version}.npz"))
+            except Exception as error:
+                log.warning("project %s: model %s cannot be loaded (%s)", pid, version, error)
+        return None
 
 
 def version_number(version: str | None) -> int:
@@ -90,21 +99,27 @@ class Trainer:
     ``request`` returns at once. The worker waits until no request came for ``debounce``
     seconds (but never longer than ``max_wait`` after the first), runs one training at a
     time, and trains again if requests arrived meanwhile. Each training reads every
-    annotation from Label Studio, so no label is missed however webhooks were batched.
+    annotation from Label Studio, so no label is missed however webhooks were batched; a
+    failed one is tried again after ``retry_delay`` seconds, doubling up to five minutes.
+    Publishing sleeps ``pause`` times as long as each chunk of writes took, so that people's
+    annotations get Label Studio's write lock in between.
     """
 
     def __init__(self, connect: Callable[[int], Project], embedder: Features, model_dir: Path,
                  debounce: float = 1.5, max_wait: float = 10.0, folds: int = 5,
-                 cold_clusters: int = 64, mistake_threshold: float = 0.9, chunk: int = 250):
+                 cold_clusters: int = 64, mistake_threshold: float = 0.9, chunk: int = 250,
+                 pause: float = 0.5, retry_delay: float = 5.0):
         self.connect = connect
         self.embedder = embedder
         self.store = ModelStore(model_dir)
         self.debounce, self.max_wait = debounce, max_wait
         self.folds, self.cold_clusters, self.mistake_threshold = folds, cold_clusters, mistake_threshold
-        self.chunk = chunk
+        self.chunk, self.pause, self.retry_delay = chunk, pause, retry_delay
         self.trainings = 0
         self._served: dict[int, Served | None] = {}
         self._first: dict[int, float] = {}
+        self._retry: dict[int, float] = {}  # failed trainings: when to try again
+        self._failures: dict[int, int] = {}
         self._last: dict[int, float] = {}
         self._running = False
         self._cond = threading.Condition()
@@ -158,8 +173,14 @@ class Trainer:
             pid = self._next_due()
             try:
                 self.retrain(pid)
+                self._failures.pop(pid, None)
             except Exception:
-                log.exception("training project %s failed; the previous model stays in service", pid)
+                failures = self._failures[pid] = self._failures.get(pid, 0) + 1
+                delay = min(self.retry_delay * 2 ** (failures - 1), 300.0)
+                log.exception("training project %s failed; the previous model stays in service, "
+                              "retry in %.0f s", pid, delay)
+                with self._cond:
+                    self._retry[pid] = time.monotonic() + delay
             finally:
                 with self._cond:
                     self._running = False
@@ -172,10 +193,13 @@ class Trainer:
                 now = time.monotonic()
                 due = {pid: min(self._last[pid] + self.debounce, self._first[pid] + self.max_wait)
                        for pid in self._first}
+                for pid, at in self._retry.items():
+                    due[pid] = min(at, due.get(pid, at))
                 ready = [pid for pid, at in due.items() if at <= now]
                 if ready:
-                    pid = min(ready, key=lambda p: self._first[p])
-                    del self._first[pid], self._last[pid]
+                    pid = min(ready, key=due.get)
+                    for pending in (self._first, self._last, self._retry):
+                        pending.pop(pid, None)
                     self._running = True
                     return pid
                 self._cond.wait(min(due.values()) - now if due else None)
@@ -183,6 +207,7 @@ class Trainer:
     def retrain(self, pid: int) -> Served:
         """One full cycle: fetch, featurise, fit (or cold-start), save, publish to Label Studio."""
         started = time.monotonic()
+        log.info("project %s: training started", pid)
         project = self.connect(pid)
         classes, tasks = project.class_names(), project.tasks()
         if not tasks:
@@ -239,4 +264,6 @@ class Trainer:
             self._served[pid] = served
         project.show_suspects(suspects)
         for chunk in chunks[1:]:
+            started = time.monotonic()
             project.replace_predictions(chunk)
+            time.sleep(self.pause * (time.monotonic() - started))  # let annotations through

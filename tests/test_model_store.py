@@ -61,17 +61,11 @@ def test_a_save_killed_midway_leaves_the_last_good_model_in_service(store, kill)
 
 # Not reachable by SIGKILL (save and mark_latest rename complete files), but by a power loss
 # before the data reached the disk (neither fsyncs) or a file removed by hand.
-NO_FALLBACK = pytest.mark.xfail(strict=True, reason="ModelStore.load_latest does not fall back to "
-                                "an older readable model; the backend then serves v0-none and numbers from v1")
-
-
-@NO_FALLBACK
 def test_latest_naming_a_missing_file_falls_back_to_the_newest_readable_model(store):
     (store.root / f"project-{PID}" / f"{GOOD}.npz").unlink()
     _assert_serves(store, OLDER)
 
 
-@NO_FALLBACK
 def test_latest_naming_a_truncated_file_falls_back_to_the_newest_readable_model(store):
     path = store.root / f"project-{PID}" / f"{GOOD}.npz"
     path.write_bytes(path.read_bytes()[:300])

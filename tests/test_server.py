@@ -250,6 +250,21 @@ def test_failed_training_keeps_the_previous_model(tmp_path):
     assert trainer.wait_idle(10) and trainer.served(1).version.startswith("v2-")
 
 
+def test_a_failed_training_is_tried_again_by_itself(tmp_path):
+    project = MemoryProject(labelled=12)
+    project.fail = True
+    trainer = Trainer(lambda pid: project, VectorEmbedder(), tmp_path, debounce=0.0, retry_delay=0.3)
+    trainer.request(1)
+    deadline = time.monotonic() + 10
+    while trainer.trainings < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert trainer.served(1) is None
+    project.fail = False  # Label Studio is back; no new webhook comes
+    while trainer.served(1) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert trainer.served(1).version.startswith("v1-") and trainer.trainings == 2
+
+
 def test_restart_loads_the_latest_saved_model(tmp_path):
     project = MemoryProject(labelled=12)
     client, trainer = make(tmp_path, project)
