@@ -158,16 +158,16 @@ def real_project(studio: tuple, local: FileProject) -> tuple[LabelStudioProject,
     url, key = studio
     start = time.perf_counter()
     probe = LabelStudioProject(url, key, 0)
-    pid = probe.client.projects.create(title=f"backend-bench {time.strftime('%H%M%S')}",
+    pid = probe.sdk.projects.create(title=f"backend-bench {time.strftime('%H%M%S')}",
                                        label_config=CONFIG).id
     project = LabelStudioProject(url, key, pid)
     tasks = [{"image": "/static/images/logo.png", "sha256": t["data"]["sha256"]} for t in local.task_list]
     ids = []
     for i in range(0, len(tasks), 1000):
-        ids += project.client.projects.import_tasks(id=pid, request=tasks[i:i + 1000], return_task_ids=True).task_ids
+        ids += project.sdk.projects.import_tasks(id=pid, request=tasks[i:i + 1000], return_task_ids=True).task_ids
     annotated = [(ids[i], t["annotations"][0]["result"]) for i, t in enumerate(local.task_list) if t["annotations"]]
     for task_id, result in annotated:
-        project.client.annotations.create(id=task_id, result=result)
+        project.sdk.annotations.create(id=task_id, result=result)
     project.import_predictions([prediction(i, None, 0.5, "bench-old") for i in ids])  # a stale version to clean up
     return project, time.perf_counter() - start
 

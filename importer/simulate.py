@@ -100,7 +100,7 @@ class Annotator:
     def label(self, task_id: int) -> None:
         result = [{"from_name": FROM_NAME, "to_name": TO_NAME, "type": "choices",
                    "value": {"choices": [self.truth[task_id]]}}]
-        with_retries(lambda: self.project.client.annotations.create(id=task_id, result=result),
+        with_retries(lambda: self.project.sdk.annotations.create(id=task_id, result=result),
                      "submitting a label")
 
     def score(self) -> dict:
@@ -135,7 +135,7 @@ def wait_for_model(project: LabelStudioProject, timeout: float = 900.0) -> str:
     """Block until the backend has scored the project (it sets the project's model version)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        version = project.client.projects.get(id=project.id).model_version
+        version = project.sdk.projects.get(id=project.id).model_version
         if version_number(version) > 0:  # the backend's own versions, not the one set on connecting
             return version
         time.sleep(2)

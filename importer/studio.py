@@ -1,6 +1,7 @@
 """Talking to Label Studio: an SDK client with retries, and the project's labeling config."""
 from __future__ import annotations
 
+import json
 import logging
 import time
 from typing import Callable, TypeVar
@@ -77,9 +78,14 @@ class Studio:
         response.raise_for_status()
         return response.json()
 
-    def tasks(self, project_id: int, fields: str = "task_only") -> list[dict]:
-        """All tasks of a project in one response (the SDK's pagination is slow)."""
+    def tasks(self, project_id: int, filters: list[dict] | None = None) -> list[dict]:
+        """A project's tasks (id, data; no computed fields) in one response (the SDK pages
+        slowly), all or those matching Data Manager ``filters`` (AND-ed)."""
+        params = {"project": project_id, "page_size": 1_000_000, "fields": "task_only", "resolve_uri": "false"}
+        if filters:
+            params["query"] = json.dumps({"filters": {"conjunction": "and", "items": filters}})
+
         def page():
-            data = self.get_json("/api/tasks", project=project_id, page_size=1_000_000, fields=fields)
+            data = self.get_json("/api/tasks", **params)
             return data["tasks"] if isinstance(data, dict) else data
         return with_retries(page, "listing tasks")

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import numpy as np
-import requests
-from label_studio_sdk import LabelStudio
 
+from importer.studio import Studio
 from ml_backend.features import decode_bytes, read_rgb
 
 
@@ -90,26 +88,18 @@ class LabelStudioProject:
 
     def __init__(self, url: str, api_key: str, pid: int, document_root: Path | None = None,
                  timeout: float = 120.0):
-        self.url = url.rstrip("/")
+        self.studio = Studio(url, api_key, timeout)
+        self.url, self.sdk, self.http, self.timeout = self.studio.url, self.studio.sdk, self.studio.http, timeout
         self.id = pid
         self.document_root = Path(document_root) if document_root else None
-        self.timeout = timeout
-        self.client = LabelStudio(base_url=self.url, api_key=api_key, timeout=timeout)
-        self.http = requests.Session()
-        self.http.headers["Authorization"] = f"Token {api_key}"
         self._known: dict[int, dict] = {}
 
     def __repr__(self) -> str:  # never shows the token
         return f"LabelStudioProject({self.url!r}, {self.id})"
 
-    def _get(self, path: str, **params) -> requests.Response:
-        response = self.http.get(self.url + path, params=params, timeout=self.timeout)
-        response.raise_for_status()
-        return response
-
     def class_names(self) -> list[str]:
         """Class names from the project's labeling config."""
-        return class_names(self.client.projects.get(id=self.id).label_config)
+        return class_names(self.sdk.projects.get(id=self.id).label_config)
 
     def tasks(self, with_predictions: bool = False) -> list[dict]:
         """Every task (id, data) with its annotations and, if asked, its predictions.
@@ -120,16 +110,16 @@ class LabelStudioProject:
         from ``/api/predictions``."""
         self._refresh_tasks()
         annotated = {t["id"]: t.get("annotations") or []
-                     for t in self._get(f"/api/projects/{self.id}/export", exportType="JSON").json()}
+                     for t in self.studio.get_json(f"/api/projects/{self.id}/export", exportType="JSON")}
         predicted: dict[int, list[dict]] = {}
-        for p in self._get("/api/predictions/", project=self.id).json() if with_predictions else []:
+        for p in self.studio.get_json("/api/predictions/", project=self.id) if with_predictions else []:
             predicted.setdefault(p["task"], []).append(p)
         return [{**task, "annotations": annotated.get(task["id"], []),
                  **({"predictions": predicted.get(task["id"], [])} if with_predictions else {})}
                 for task in self._known.values()]
 
     def _refresh_tasks(self) -> None:
-        count = self._get(f"/api/projects/{self.id}").json()["task_number"]
+        count = self.studio.get_json(f"/api/projects/{self.id}")["task_number"]
         newest = max(self._known, default=None)
         fresh = self._list_tasks(after=newest) if newest is not None else []
         if newest is None or len(self._known) + len(fresh) != count:
@@ -138,12 +128,10 @@ class LabelStudioProject:
 
     def _list_tasks(self, after: int | None = None) -> list[dict]:
         """Tasks without computed fields, all or only those with an id above ``after``."""
-        params = {"project": self.id, "page_size": 1_000_000, "fields": "task_only", "resolve_uri": "false"}
-        if after is not None:
-            params["query"] = json.dumps({"filters": {"conjunction": "and", "items": [
-                {"filter": "filter:tasks:id", "operator": "greater", "type": "Number", "value": after}]}})
-        body = self._get("/api/tasks", **params).json()
-        return body["tasks"] if isinstance(body, dict) else body
+        if after is None:
+            return self.studio.tasks(self.id)
+        return self.studio.tasks(self.id, filters=[
+            {"filter": "filter:tasks:id", "operator": "greater", "type": "Number", "value": after}])
 
     def load_image(self, task: dict) -> np.ndarray:
         """The task's image: from the local document root when it is there, else over HTTP."""
@@ -157,12 +145,12 @@ class LabelStudioProject:
     def import_predictions(self, predictions: list[dict]) -> None:
         """Write predictions in batches of 2,000."""
         for start in range(0, len(predictions), PREDICTION_BATCH):
-            self.client.projects.import_predictions(
+            self.sdk.projects.import_predictions(
                 id=self.id, request=predictions[start:start + PREDICTION_BATCH])
 
     def activate(self, version: str) -> None:
         """Make ``version`` the project's model version and serve the lowest score first."""
-        self.client.projects.update(id=self.id, model_version=version, sampling="Uncertainty sampling")
+        self.sdk.projects.update(id=self.id, model_version=version, sampling="Uncertainty sampling")
 
     def replace_predictions(self, predictions: list[dict]) -> None:
         """Delete every prediction of these predictions' tasks, then import these.
@@ -186,11 +174,11 @@ class LabelStudioProject:
                                           "filters": {"conjunction": "or", "items": items}})
 
     def _upsert_view(self, title: str, data: dict) -> None:
-        views = [v for v in self.client.views.list(project=self.id) if (v.data or {}).get("title") == title]
+        views = [v for v in self.sdk.views.list(project=self.id) if (v.data or {}).get("title") == title]
         if views:
-            self.client.views.update(id=str(views[0].id), project=self.id, data=data)
+            self.sdk.views.update(id=str(views[0].id), project=self.id, data=data)
         else:
-            self.client.views.create(project=self.id, data=data)
+            self.sdk.views.create(project=self.id, data=data)
 
 
 def connector(url: str, api_key: str, document_root: Path | None):

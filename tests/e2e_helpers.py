@@ -40,7 +40,7 @@ def true_labels(project: LabelStudioProject, heap: Path) -> dict[int, str]:
 
 def model_version(project: LabelStudioProject) -> str | None:
     """The project's model version as Label Studio holds it."""
-    return project.client.projects.get(id=project.id).model_version
+    return project.sdk.projects.get(id=project.id).model_version
 
 
 def wait_version(project: LabelStudioProject, accept, timeout: float = 300.0) -> str:

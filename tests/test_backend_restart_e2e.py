@@ -57,7 +57,7 @@ def _batches(truth: dict[int, str]) -> list[list[tuple[int, str]]]:
 
 def _annotate(project, labels: list[tuple[int, str]]) -> None:
     for task_id, label in labels:
-        project.client.annotations.create(id=task_id, result=choice(label))
+        project.sdk.annotations.create(id=task_id, result=choice(label))
 
 
 def _kill(service: services.Service) -> None:

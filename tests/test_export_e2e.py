@@ -20,12 +20,12 @@ def labelled(stack, small_heap):
     pid = project.id
     tasks = sorted(project.tasks(), key=lambda t: t["id"])
     for task, label in zip(tasks[:3], ["symbol", "garbage", "symbol"]):
-        project.client.annotations.create(id=task["id"], result=choice(label))
+        project.sdk.annotations.create(id=task["id"], result=choice(label))
     # the model says garbage for task 0 (a person said symbol) and alternates confidence elsewhere
     predictions = [prediction(t["id"], "garbage" if i % 2 == 0 else "symbol", 0.99 if i % 3 else 0.6, "v1")
                    for i, t in enumerate(tasks)]
-    project.client.projects.import_predictions(id=pid, request=predictions)
-    project.client.projects.update(id=pid, model_version="v1")
+    project.sdk.projects.import_predictions(id=pid, request=predictions)
+    project.sdk.projects.update(id=pid, model_version="v1")
     return project, tasks, predictions
 
 
@@ -66,7 +66,7 @@ def test_re_export_removes_stale_images_and_duplicates_nothing(labelled, tmp_pat
     out = tmp_path / "set"
     export(project, out, min_confidence=0.95)
     before = {r["task_id"]: r["file"] for r in read_jsonl(out / "manifest.jsonl")}
-    annotation = project.client.annotations.create(id=tasks[1]["id"], result=choice("symbol"))
+    annotation = project.sdk.annotations.create(id=tasks[1]["id"], result=choice("symbol"))
     try:
         export(project, out)  # human labels only now
         rows = read_jsonl(out / "manifest.jsonl")
@@ -75,7 +75,7 @@ def test_re_export_removes_stale_images_and_duplicates_nothing(labelled, tmp_pat
         moved = next(r for r in rows if r["task_id"] == tasks[1]["id"])
         assert moved["label"] == "symbol" and not (out / before[tasks[1]["id"]]).exists()
     finally:
-        project.client.annotations.delete(id=annotation.id)
+        project.sdk.annotations.delete(id=annotation.id)
 
 
 def test_dark_on_light_inverts_light_ink_on_dark_ground():

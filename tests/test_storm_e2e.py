@@ -52,7 +52,7 @@ class PredictPoller(threading.Thread):
 
 def _annotate(stack, pid: int, labels: list[tuple[int, str]], errors: list[str]) -> None:
     """One client (its own SDK connection) creating one annotation per task as fast as it can."""
-    client = stack.project(pid).client
+    client = stack.project(pid).sdk
     for task_id, label in labels:
         try:
             client.annotations.create(id=task_id, result=choice(label))
