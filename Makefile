@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 SAMPLE := data/sample_heap
 
-.PHONY: up test venv sysdeps sample bench clean
+.PHONY: up test venv sysdeps sample bench simulate clean
 
 venv:
 	@bash scripts/bootstrap.sh
@@ -24,10 +24,19 @@ test: venv sysdeps
 	$(PY) -m pytest -q
 
 ## Benchmarks on the development heap (downloads real material from Debian once).
-bench: venv
+data/devheap/oracle.jsonl:
 	$(PY) -m benchmarks.devheap --out data/devheap
+
+## Split and backend benchmarks (the backend one against a Label Studio it starts); figures in docs/.
+bench: venv data/devheap/oracle.jsonl
 	$(PY) -m benchmarks.split_bench data/devheap --out docs
-	$(PY) -m benchmarks.backend_bench
+	$(PY) -m importer split data/devheap --out data/devheap-crops
+	$(PY) -m benchmarks.backend_bench --crops data/devheap-crops/crops --start-label-studio --out docs
+
+## The simulated annotator on the dev heap (EVAL.md section 2; takes about an hour); figures in docs/.
+simulate: venv data/devheap/oracle.jsonl
+	$(PY) -m importer simulate --heap data/devheap --oracle data/devheap/oracle.jsonl \
+		--out data/simulation --docs docs
 
 clean:
 	rm -rf var data/sample_heap

@@ -1,14 +1,15 @@
 """ML backend speed: /predict latency per task and retrain + re-score time for N tasks.
 
-    python -m benchmarks.backend_bench [--crops DIR] [--tasks 10000] [--label-studio URL --api-key KEY]
+    python -m benchmarks.backend_bench [--crops DIR] [--tasks 10000]
+                                       [--start-label-studio | --label-studio URL --api-key KEY]
 
 /predict goes through the flask test client with the real EfficientNet-Lite0 extractor and
 model: "cold" = the crop's features are extracted in the request, "cached" = read from the
 feature cache. The retrain uses N tasks whose features are real crop features plus small
 noise, stored in the on-disk cache and read back by a fresh process-level cache, exactly as
 a retrain after a restart would. Without --label-studio the Label Studio side is an
-in-memory stand-in (compute only); with it, a real project of N tasks is created and the
-trainer's fetch/import/activate/cleanup calls hit that server. Writes
+in-memory stand-in (compute only); with it (or with a Label Studio this command starts), a
+real project of N tasks is created and the trainer's reads and writes hit that server. Writes
 docs/backend_benchmark.{md,json}.
 """
 
@@ -22,10 +23,14 @@ import random
 import statistics
 import tempfile
 import time
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import numpy as np
 
+from importer import services
+from importer.services import free_port
+from importer.stack import load_credentials
 from ml_backend.features import Embedder
 from ml_backend.project import LabelStudioProject, prediction
 from ml_backend.server import Config, create_app
@@ -172,6 +177,15 @@ def real_project(studio: tuple, local: FileProject) -> tuple[LabelStudioProject,
     return project, time.perf_counter() - start
 
 
+@contextmanager
+def own_label_studio(state: Path):
+    """A fresh Label Studio on SQLite and a free port: yields (url, token)."""
+    login = load_credentials(state / "credentials.env")
+    port = free_port()
+    with services.label_studio(state, state / "files", port, login.username, login.password, login.token):
+        yield f"http://127.0.0.1:{port}", login.token
+
+
 def report(results: dict, out: Path) -> None:
     """docs/backend_benchmark.json and .md."""
     out.mkdir(parents=True, exist_ok=True)
@@ -210,15 +224,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tasks", type=int, default=10_000, help="tasks in the retrain measurement")
     parser.add_argument("--labelled", type=int, default=300, help="labelled tasks in the retrain measurement")
     parser.add_argument("--label-studio", help="Label Studio URL for the end-to-end retrain measurement")
+    parser.add_argument("--start-label-studio", action="store_true",
+                        help="start a fresh Label Studio (SQLite) for the retrain measurement")
     parser.add_argument("--api-key", default=os.environ.get("LABEL_STUDIO_API_KEY"), help="its API token")
     parser.add_argument("--out", type=Path, default=Path("docs"), help="report folder")
     args = parser.parse_args(argv)
     files = real_crops(args.crops, args.count)
-    with tempfile.TemporaryDirectory() as work:
-        results = {"machine": machine(), "crops": len(files), "input_px": Embedder(Path(work)).size,
-                   "predict": bench_predict(files, Path(work) / "predict"),
-                   "retrain": bench_retrain(files, Path(work) / "retrain", args.tasks, args.labelled,
-                                            (args.label_studio, args.api_key) if args.label_studio else None)}
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as servers:
+        work = Path(tmp)
+        studio = (args.label_studio, args.api_key) if args.label_studio else None
+        if args.start_label_studio:
+            studio = servers.enter_context(own_label_studio(work / "label-studio"))
+        results = {"machine": machine(), "crops": len(files), "input_px": Embedder(work).size,
+                   "predict": bench_predict(files, work / "predict"),
+                   "retrain": bench_retrain(files, work / "retrain", args.tasks, args.labelled, studio)}
     report(results, args.out)
     print(json.dumps(results, indent=2))
 

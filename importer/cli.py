@@ -115,10 +115,12 @@ def cmd_export(a: argparse.Namespace) -> None:
 
 
 def cmd_simulate(a: argparse.Namespace) -> None:
-    from importer.simulate import SimulationOptions, simulate
+    from importer.simulate import SimulationOptions, simulate, write_docs
     result = simulate(a.heap, a.oracle, a.out, SimulationOptions(
         every=a.every, min_confidence=a.min_confidence, seconds_per_label=a.seconds_per_label,
         max_fraction=a.max_fraction, random_factor=a.random_factor, seed=a.seed))
+    if a.docs:
+        write_docs(a.out, a.docs)
     print(f"{result['tasks']} tasks; bar reached after {result['labels_to_bar']} labels "
           f"(random order: {result['labels_to_bar_random']}); ratio {result['ratio']}; "
           f"see {a.out / 'simulation.json'} and {a.out / 'learning_curve.png'}")
@@ -180,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--random-factor", type=float, default=5.0,
                    help="the random run may use this many times the labels the uncertainty run needed")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--docs", type=Path, default=None,
+                   help="also copy the figures and plot here, with a summary (simulation.md)")
     p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser("up", help="start Label Studio and the ML backend locally, import a heap, connect",

@@ -17,9 +17,10 @@ from __future__ import annotations
 import json
 import logging
 import random
+import shutil
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
@@ -182,6 +183,29 @@ def report(runs: list[Run], tasks: int, random_budget: int) -> dict:
             "curve": active.curve, "curve_random": rand.curve}
 
 
+def write_docs(out: Path, docs: Path) -> None:
+    """Copy a run's simulation.json and plot into ``docs`` with a short summary, simulation.md."""
+    r = json.loads((out / "simulation.json").read_text())
+    docs.mkdir(parents=True, exist_ok=True)
+    for name in ("simulation.json", "learning_curve.png"):
+        shutil.copyfile(out / name, docs / name)
+    count = lambda n, f: "not reached" if n is None else f"{n} labels ({f:.1%} of the tasks)"
+    ratio = (f"{r['ratio']:.2f}" if r["ratio"] is not None else
+             f"below {r['ratio_upper_bound']:.2f} (random order had not reached the bar after "
+             f"{r['random_budget']} labels)" if r["ratio_upper_bound"] is not None else "unknown")
+    lines = ["# Hand labels needed: the simulated annotator (EVAL.md §2)", "",
+             f"Heap `{r['heap']}`: {r['tasks']} tasks. Bar: the exported 'keep' set has precision >= "
+             f"{r['bar']['precision']} and recall >= {r['bar']['recall']} against the oracle. "
+             f"Options: {r['options']}.", "",
+             f"- Label Studio's order (uncertainty sampling, the real backend retraining): "
+             f"{count(r['labels_to_bar'], r['fraction_to_bar'] or 0)}",
+             f"- Random order, same run: {count(r['labels_to_bar_random'], r['fraction_to_bar_random'] or 0)}",
+             f"- Ratio: {ratio}", "", "![learning curve](learning_curve.png)", "",
+             "Rebuild: `make simulate` (or `python -m importer simulate --heap HEAP --oracle "
+             "ORACLE.jsonl --out DIR --docs docs`).", ""]
+    (docs / "simulation.md").write_text("\n".join(lines))
+
+
 @dataclass(frozen=True)
 class SimulationOptions:
     every: int = 10
@@ -215,7 +239,7 @@ def simulate(heap: Path, oracle_path: Path, out: Path, options: SimulationOption
         budget = min(tasks, int(options.random_factor * (active.labels_to_bar or max_labels)))
         rand = Annotator(projects[1], oracle, keep, out / "export-random", options.min_confidence,
                          options.seconds_per_label, "random", options.seed).run(options.every, budget)
-    result = report([active, rand], tasks, budget)
+    result = {**report([active, rand], tasks, budget), "heap": str(heap), "options": asdict(options)}
     (out / "simulation.json").write_text(json.dumps(result, indent=2))
     plot([active, rand], tasks, out / "learning_curve.png")
     return result

@@ -1,4 +1,6 @@
-from importer.simulate import Oracle, Run, iou, report
+import json
+
+from importer.simulate import Oracle, Run, SimulationOptions, iou, plot, report, write_docs
 
 
 def test_iou():
@@ -29,3 +31,18 @@ def test_report_bounds_the_ratio_when_random_never_reaches_the_bar():
     out = report([active, never], tasks=1000, random_budget=200)
     assert out["labels_to_bar"] == 40 and out["labels_to_bar_random"] is None
     assert out["ratio"] is None and out["ratio_upper_bound"] == 0.2 and out["fraction_to_bar"] == 0.04
+
+
+def test_docs_hold_the_figures_the_plot_and_a_summary(tmp_path):
+    runs = [Run("uncertainty", [{"labels": 10, "precision": 0.9, "recall": 0.5},
+                                {"labels": 20, "precision": 0.99, "recall": 0.96}]),
+            Run("random", [{"labels": 50, "precision": 0.99, "recall": 0.97}])]
+    result = {**report(runs, tasks=400, random_budget=100), "heap": "heap", "options": vars(SimulationOptions())}
+    (tmp_path / "simulation.json").write_text(json.dumps(result))
+    plot(runs, 400, tmp_path / "learning_curve.png")
+    write_docs(tmp_path, tmp_path / "docs")
+    summary = (tmp_path / "docs" / "simulation.md").read_text()
+    assert "20 labels (5.0% of the tasks)" in summary and "50 labels (12.5%" in summary
+    assert "Ratio: 0.40" in summary
+    assert json.loads((tmp_path / "docs" / "simulation.json").read_text())["labels_to_bar"] == 20
+    assert (tmp_path / "docs" / "learning_curve.png").read_bytes()[:4] == b"\x89PNG"
