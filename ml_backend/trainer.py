@@ -108,13 +108,14 @@ class Trainer:
     def __init__(self, connect: Callable[[int], Project], embedder: Features, model_dir: Path,
                  debounce: float = 1.5, max_wait: float = 10.0, folds: int = 5,
                  cold_clusters: int = 64, mistake_threshold: float = 0.9, chunk: int = 250,
-                 pause: float = 0.5, retry_delay: float = 5.0):
+                 pause: float = 0.5, retry_delay: float = 5.0, tolerance: float = 0.05):
         self.connect = connect
         self.embedder = embedder
         self.store = ModelStore(model_dir)
         self.debounce, self.max_wait = debounce, max_wait
         self.folds, self.cold_clusters, self.mistake_threshold = folds, cold_clusters, mistake_threshold
-        self.chunk, self.pause, self.retry_delay = chunk, pause, retry_delay
+        self.chunk, self.pause, self.retry_delay, self.tolerance = chunk, pause, retry_delay, tolerance
+        self._held: dict[int, dict[int, tuple]] = {}  # per project: task -> (class, score) written
         self.trainings = 0
         self._served: dict[int, Served | None] = {}
         self._first: dict[int, float] = {}
@@ -249,21 +250,52 @@ class Trainer:
 
     def _publish(self, pid: int, project: Project, served: Served, predictions: list[dict],
                  suspects: list[int], labelled: set[int]) -> None:
-        """Replace each task's predictions with this version's, most uncertain unlabelled tasks
-        first, and switch the project to this version after the first chunk: from then on Label
-        Studio serves the most uncertain task of the new model. Label Studio deletes predictions
-        one by one (~8 ms each, holding SQLite's write lock), so chunks are small: annotations
-        go through between them. Labels given meanwhile are learnt by the next retrain."""
+        """Replace each task's prediction with this version's and switch the project to it
+        after the first chunk (the most uncertain unlabelled tasks): from then on Label Studio
+        serves the new model's most uncertain task. Then come the tasks whose class or score
+        changed, then the rest; a waiting retrain of this project skips that unchanged rest.
+        Label Studio deletes predictions one by one (~8 ms each, holding SQLite's write
+        lock), so chunks are small and a pause after each lets annotations through."""
+        held = self._held.setdefault(pid, {})
         ordered = sorted(predictions, key=lambda p: (p["task"] in labelled, p["score"]))
-        chunks = [ordered[i:i + self.chunk] for i in range(0, len(ordered), self.chunk)]
-        project.replace_predictions(chunks[0])
+        first, rest = ordered[:self.chunk], ordered[self.chunk:]
+        changed = [p for p in rest if _changed(p, held.get(p["task"]), self.tolerance)]
+        unchanged = [p for p in rest if not _changed(p, held.get(p["task"]), self.tolerance)]
+        self._replace(project, held, first)
         project.activate(served.version)
         if served.model is not None:
             self.store.mark_latest(pid, served.version)
         with self._cond:
             self._served[pid] = served
         project.show_suspects(suspects)
-        for chunk in chunks[1:]:
-            started = time.monotonic()
-            project.replace_predictions(chunk)
-            time.sleep(self.pause * (time.monotonic() - started))  # let annotations through
+        for start in range(0, len(changed), self.chunk):
+            self._replace(project, held, changed[start:start + self.chunk])
+        for start in range(0, len(unchanged), self.chunk):
+            with self._cond:
+                if pid in self._first:
+                    log.info("project %s: a retrain waits; %d unchanged predictions keep their "
+                             "older version", pid, len(unchanged) - start)
+                    return
+            self._replace(project, held, unchanged[start:start + self.chunk])
+
+    def _replace(self, project: Project, held: dict[int, tuple], chunk: list[dict]) -> None:
+        """Write one chunk, remember what Label Studio now holds, and pause."""
+        if not chunk:
+            return
+        started = time.monotonic()
+        project.replace_predictions(chunk)
+        held.update((p["task"], _content(p)) for p in chunk)
+        time.sleep(self.pause * (time.monotonic() - started))  # let annotations through
+
+
+def _content(p: dict) -> tuple[str | None, float]:
+    """A prediction's class (None for an empty result) and score."""
+    return (p["result"][0]["value"]["choices"][0] if p["result"] else None), p["score"]
+
+
+def _changed(p: dict, held: tuple | None, tolerance: float) -> bool:
+    """Whether Label Studio's copy differs in class or by more than ``tolerance`` in score."""
+    if held is None:
+        return True
+    label, score = _content(p)
+    return label != held[0] or abs(score - held[1]) > tolerance

@@ -232,6 +232,20 @@ def test_predictions_are_written_most_uncertain_first_and_served_after_the_first
     assert scores == sorted(scores) and scores[0] < scores[-1]  # lowest confidence first
 
 
+def test_a_waiting_retrain_skips_only_predictions_that_did_not_change(tmp_path):
+    project = MemoryProject(labelled=12)
+    trainer = Trainer(lambda pid: project, VectorEmbedder(), tmp_path, debounce=60, chunk=10)
+    first = trainer.retrain(1)
+    trainer.request(1)  # due only in a minute: the next pass sees it waiting
+    before = len(project.writes)
+    flipped = max((p for p in project.stored if p["task"] > 12), key=lambda p: p["score"])  # a sure one
+    trainer._held[1][flipped["task"]] = ("other", flipped["score"])  # as if Label Studio held another class
+    second = trainer.retrain(1)  # same labels: same model, same scores
+    rewritten = {p["task"] for chunk in project.writes[before:] for p in chunk}
+    assert len(rewritten) == 11 and flipped["task"] in rewritten  # the uncertain chunk + the change
+    assert project.version == second.version != first.version
+
+
 def test_failed_training_keeps_the_previous_model(tmp_path):
     project = MemoryProject(labelled=12)
     client, trainer = make(tmp_path, project)
