@@ -180,7 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-fraction", type=float, default=0.3,
                    help="stop the uncertainty run after labelling this fraction of the tasks")
     p.add_argument("--random-factor", type=float, default=5.0,
-                   help="the random run may use this many times the labels the uncertainty run needed")
+                   help="the random run may use this many times the labels the uncertainty run needed "
+                        "(as many as it used when it never reached the bar)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--docs", type=Path, default=None,
                    help="also copy the figures and plot here, with a summary (simulation.md)")

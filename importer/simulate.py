@@ -236,7 +236,9 @@ def simulate(heap: Path, oracle_path: Path, out: Path, options: SimulationOption
         max_labels = max(options.every, int(tasks * options.max_fraction))
         active = Annotator(projects[0], oracle, keep, out / "export-uncertainty", options.min_confidence,
                            options.seconds_per_label, "uncertainty").run(options.every, max_labels)
-        budget = min(tasks, int(options.random_factor * (active.labels_to_bar or max_labels)))
+        # Random order may use random_factor times the labels the bar took, or as many as the
+        # uncertainty run used when it never reached the bar (the curves then compare at equal effort).
+        budget = min(tasks, int(options.random_factor * active.labels_to_bar) if active.labels_to_bar else max_labels)
         rand = Annotator(projects[1], oracle, keep, out / "export-random", options.min_confidence,
                          options.seconds_per_label, "random", options.seed).run(options.every, budget)
     result = {**report([active, rand], tasks, budget), "heap": str(heap), "options": asdict(options)}
