@@ -94,6 +94,13 @@ def webhook(client, action="ANNOTATION_CREATED", pid=1, **kw):
     return client.post("/webhook", json={"action": action, "project": {"id": pid}}, **kw)
 
 
+def train_times(client, trainer, n):
+    """n webhooks, each waited for: n trainings one after the other."""
+    for _ in range(n):
+        webhook(client)
+        assert trainer.wait_idle(10)
+
+
 def test_health_and_root(tmp_path):
     client, _ = make(tmp_path, MemoryProject())
     for path in ("/", "/health"):
@@ -214,9 +221,7 @@ def test_one_training_at_a_time(tmp_path):
 def test_each_task_keeps_one_prediction_of_the_current_version(tmp_path):
     project = MemoryProject(labelled=12)
     client, trainer = make(tmp_path, project)
-    for _ in range(3):
-        webhook(client)
-        assert trainer.wait_idle(10)
+    train_times(client, trainer, 3)
     assert sorted(p["task"] for p in project.stored) == [t["id"] for t in project.task_list]
     assert {p["model_version"] for p in project.stored} == {trainer.served(1).version}
 
@@ -282,9 +287,7 @@ def test_a_failed_training_is_tried_again_by_itself(tmp_path):
 def test_restart_loads_the_latest_saved_model(tmp_path):
     project = MemoryProject(labelled=12)
     client, trainer = make(tmp_path, project)
-    for _ in range(2):
-        webhook(client)
-        assert trainer.wait_idle(10)
+    train_times(client, trainer, 2)
     version = trainer.served(1).version
     folder = tmp_path / "project-1"
     assert sorted(p.suffix for p in folder.iterdir()) == ["", ".npz", ".npz"]  # no temp files
