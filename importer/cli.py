@@ -115,12 +115,13 @@ def cmd_export(a: argparse.Namespace) -> None:
 
 
 def cmd_simulate(a: argparse.Namespace) -> None:
-    from importer.simulate import SimulationOptions, simulate, write_docs
+    from importer.simulate import Oracle, SimulationOptions, simulate, write_docs
+    from importer.store import read_jsonl
     result = simulate(a.heap, a.oracle, a.out, SimulationOptions(
         every=a.every, min_confidence=a.min_confidence, seconds_per_label=a.seconds_per_label,
         max_fraction=a.max_fraction, random_factor=a.random_factor, seed=a.seed))
     if a.docs:
-        write_docs(a.out, a.docs)
+        write_docs(a.out, a.docs, Oracle(read_jsonl(a.oracle)))
     print(f"{result['tasks']} tasks; bar reached after {result['labels_to_bar']} labels "
           f"(random order: {result['labels_to_bar_random']}); ratio {result['ratio']}; "
           f"see {a.out / 'simulation.json'} and {a.out / 'learning_curve.png'}")

@@ -183,8 +183,22 @@ def report(runs: list[Run], tasks: int, random_budget: int) -> dict:
             "curve": active.curve, "curve_random": rand.curve}
 
 
-def write_docs(out: Path, docs: Path) -> None:
-    """Copy a run's simulation.json and plot into ``docs`` with a short summary, simulation.md."""
+def wrong_keeps(manifest: list[dict], oracle: Oracle, keep: str) -> dict[str, int]:
+    """The exported ``keep`` crops the oracle calls garbage, by cause: an oracle garbage item
+    (photo, text), a splitter error (overlapping a true item, but at IoU < the oracle's
+    threshold: merged, cut or captioned), or nothing of the oracle's at all."""
+    causes = {"oracle garbage": 0, "splitter error": 0, "no item": 0}
+    for row in manifest:
+        if row["label"] != keep or oracle.label(row["source"], row["bbox"]) == keep:
+            continue
+        best = max((iou(box, row["bbox"]) for box, _ in oracle.items.get(row["source"], [])), default=0.0)
+        causes["oracle garbage" if best >= oracle.threshold else "splitter error" if best > 0 else "no item"] += 1
+    return causes
+
+
+def write_docs(out: Path, docs: Path, oracle: Oracle) -> None:
+    """Copy a run's simulation.json and plot into ``docs`` with a summary, simulation.md: the
+    labels to the bar, the curves every 100 labels, and why exported crops were wrong."""
     r = json.loads((out / "simulation.json").read_text())
     docs.mkdir(parents=True, exist_ok=True)
     for name in ("simulation.json", "learning_curve.png"):
@@ -201,9 +215,24 @@ def write_docs(out: Path, docs: Path) -> None:
              f"{count(r['labels_to_bar'], r['fraction_to_bar'] or 0)}",
              f"- Random order, same run: {count(r['labels_to_bar_random'], r['fraction_to_bar_random'] or 0)}",
              f"- Ratio: {ratio}", "", "![learning curve](learning_curve.png)", "",
-             "Rebuild: `make simulate` (or `python -m importer simulate --heap HEAP --oracle "
-             "ORACLE.jsonl --out DIR --docs docs`).", ""]
+             "| labels | uncertainty precision | recall | random precision | recall |", "|---|---|---|---|---|",
+             *[f"| {a['labels']} | {a['precision']:.3f} | {a['recall']:.3f} | "
+               + (f"{b['precision']:.3f} | {b['recall']:.3f} |" if b else "| |")
+               for a, b in _every_hundred(r["curve"], r["curve_random"])], "",
+             "Exported 'keep' crops the oracle calls garbage, at the end of each run, by cause:", ""]
+    for name in ("uncertainty", "random"):
+        manifest = out / f"export-{name}" / "manifest.jsonl"
+        if manifest.exists():
+            lines.append(f"- {name}: {wrong_keeps(read_jsonl(manifest), oracle, r['keep'])}")
+    lines += ["", "Rebuild: `make simulate` (or `python -m importer simulate --heap HEAP --oracle "
+              "ORACLE.jsonl --out DIR --docs docs`).", ""]
     (docs / "simulation.md").write_text("\n".join(lines))
+
+
+def _every_hundred(curve: list[dict], other: list[dict]) -> list[tuple[dict, dict | None]]:
+    """Points of ``curve`` at multiples of 100 labels, each with ``other``'s point there."""
+    at = {p["labels"]: p for p in other}
+    return [(p, at.get(p["labels"])) for p in curve if p["labels"] % 100 == 0]
 
 
 @dataclass(frozen=True)
@@ -241,7 +270,8 @@ def simulate(heap: Path, oracle_path: Path, out: Path, options: SimulationOption
         budget = min(tasks, int(options.random_factor * active.labels_to_bar) if active.labels_to_bar else max_labels)
         rand = Annotator(projects[1], oracle, keep, out / "export-random", options.min_confidence,
                          options.seconds_per_label, "random", options.seed).run(options.every, budget)
-    result = {**report([active, rand], tasks, budget), "heap": str(heap), "options": asdict(options)}
+    result = {**report([active, rand], tasks, budget), "heap": str(heap), "keep": keep,
+              "options": asdict(options)}
     (out / "simulation.json").write_text(json.dumps(result, indent=2))
     plot([active, rand], tasks, out / "learning_curve.png")
     return result

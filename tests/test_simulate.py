@@ -1,6 +1,7 @@
 import json
 
 from importer.simulate import Oracle, Run, SimulationOptions, iou, plot, report, write_docs
+from importer.store import write_jsonl
 
 
 def test_iou():
@@ -37,12 +38,22 @@ def test_docs_hold_the_figures_the_plot_and_a_summary(tmp_path):
     runs = [Run("uncertainty", [{"labels": 10, "precision": 0.9, "recall": 0.5},
                                 {"labels": 20, "precision": 0.99, "recall": 0.96}]),
             Run("random", [{"labels": 50, "precision": 0.99, "recall": 0.97}])]
-    result = {**report(runs, tasks=400, random_budget=100), "heap": "heap", "options": vars(SimulationOptions())}
+    result = {**report(runs, tasks=400, random_budget=100), "heap": "heap", "keep": "symbol",
+              "options": vars(SimulationOptions())}
     (tmp_path / "simulation.json").write_text(json.dumps(result))
     plot(runs, 400, tmp_path / "learning_curve.png")
-    write_docs(tmp_path, tmp_path / "docs")
+    oracle = Oracle([{"source": "a.png", "bbox": [0, 0, 10, 10], "label": "symbol"},
+                     {"source": "a.png", "bbox": [20, 0, 10, 10], "label": "garbage"}])
+    (tmp_path / "export-uncertainty").mkdir()
+    write_jsonl(tmp_path / "export-uncertainty" / "manifest.jsonl", [
+        {"label": "symbol", "source": "a.png", "bbox": [0, 0, 10, 10]},  # right
+        {"label": "symbol", "source": "a.png", "bbox": [20, 0, 10, 10]},  # oracle garbage
+        {"label": "symbol", "source": "a.png", "bbox": [0, 0, 10, 20]},  # half an item: splitter error
+        {"label": "symbol", "source": "b.png", "bbox": [0, 0, 10, 10]}])  # no item
+    write_docs(tmp_path, tmp_path / "docs", oracle)
     summary = (tmp_path / "docs" / "simulation.md").read_text()
     assert "20 labels (5.0% of the tasks)" in summary and "50 labels (12.5%" in summary
     assert "Ratio: 0.40" in summary
+    assert "uncertainty: {'oracle garbage': 1, 'splitter error': 1, 'no item': 1}" in summary
     assert json.loads((tmp_path / "docs" / "simulation.json").read_text())["labels_to_bar"] == 20
     assert (tmp_path / "docs" / "learning_curve.png").read_bytes()[:4] == b"\x89PNG"
