@@ -254,8 +254,7 @@ def test_a_waiting_retrain_skips_only_predictions_that_did_not_change(tmp_path):
 def test_failed_training_keeps_the_previous_model(tmp_path):
     project = MemoryProject(labelled=12)
     client, trainer = make(tmp_path, project)
-    webhook(client)
-    assert trainer.wait_idle(10)
+    train_times(client, trainer, 1)
     before = trainer.served(1).version
     project.fail = True
     project.label(40, "symbol")
@@ -305,8 +304,7 @@ def test_predict_without_tasks(tmp_path, payload):
 def test_a_restarted_backend_serves_the_last_model_and_retrains_on_every_label(tmp_path):
     project = MemoryProject(labelled=12)
     client, trainer = make(tmp_path, project)
-    webhook(client)
-    assert trainer.wait_idle(10)
+    train_times(client, trainer, 1)
     saved = trainer.served(1).version
     for i in range(12, 20):  # labels given while the backend was down
         project.label(i, project.truth[i])
