@@ -55,9 +55,14 @@ class Oracle:
             self.items[row["source"]].append((row["bbox"], row["label"]))
         self.threshold, self.default = threshold, default
 
+    def match(self, source: str, bbox) -> tuple[float, str | None]:
+        """(IoU, label) of the source's item that overlaps ``bbox`` most; (0.0, None) if none."""
+        return max(((iou(box, bbox), label) for box, label in self.items.get(source, [])),
+                   key=lambda m: m[0], default=(0.0, None))
+
     def label(self, source: str, bbox) -> str:
-        best = max(self.items.get(source, []), key=lambda item: iou(item[0], bbox), default=None)
-        return best[1] if best and iou(best[0], bbox) >= self.threshold else self.default
+        overlap, label = self.match(source, bbox)
+        return label if label is not None and overlap >= self.threshold else self.default
 
 
 @dataclass
@@ -191,7 +196,7 @@ def wrong_keeps(manifest: list[dict], oracle: Oracle, keep: str) -> dict[str, in
     for row in manifest:
         if row["label"] != keep or oracle.label(row["source"], row["bbox"]) == keep:
             continue
-        best = max((iou(box, row["bbox"]) for box, _ in oracle.items.get(row["source"], [])), default=0.0)
+        best, _ = oracle.match(row["source"], row["bbox"])
         causes["oracle garbage" if best >= oracle.threshold else "splitter error" if best > 0 else "no item"] += 1
     return causes
 

@@ -259,8 +259,9 @@ class Trainer:
         held = self._held.setdefault(pid, {})
         ordered = sorted(predictions, key=lambda p: (p["task"] in labelled, p["score"]))
         first, rest = ordered[:self.chunk], ordered[self.chunk:]
-        changed = [p for p in rest if _changed(p, held.get(p["task"]), self.tolerance)]
-        unchanged = [p for p in rest if not _changed(p, held.get(p["task"]), self.tolerance)]
+        changed, unchanged = [], []
+        for p in rest:
+            (changed if _changed(p, held.get(p["task"]), self.tolerance) else unchanged).append(p)
         self._replace(project, held, first)
         project.activate(served.version)
         if served.model is not None:
@@ -280,8 +281,6 @@ class Trainer:
 
     def _replace(self, project: Project, held: dict[int, tuple], chunk: list[dict]) -> None:
         """Write one chunk, remember what Label Studio now holds, and pause."""
-        if not chunk:
-            return
         started = time.monotonic()
         project.replace_predictions(chunk)
         held.update((p["task"], _content(p)) for p in chunk)
