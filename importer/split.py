@@ -10,7 +10,8 @@ Assumptions, each a documented heuristic rather than a tuned constant:
   one picture, e.g. a photo filling the frame);
 - parts of one item lie closer together than neighbouring items do, so the merge gap is
   half the typical distance between an item and its nearest neighbour (and at most half
-  the typical item height);
+  the typical item height), read once between components and once more between the
+  groups they form; a join on that second reading keeps the item about a typical size;
 - a caption is a line of text (several pieces, or wider than tall) just below an item,
   lower than the item, and closer to it than to whatever lies below the caption.
 """
@@ -43,6 +44,7 @@ class SplitOptions:
     merge_fraction: float = 0.5   # merge gap = this × the typical item-to-nearest-neighbour gap
     part_fraction: float = 0.5    # ... and at most this × the typical item height, the reach of small parts
     small_fraction: float = 0.25  # a group with a box below this × the typical item box is a part (dot, accent)
+    join_size: float = 1.5        # parts joined on the second pass keep their united box within this × the typical
     drop_captions: bool = True
     caption_height: float = 0.6   # a caption is at most this × its item's height
     single_cover: float = 0.6     # one group covering this share of the content box: a single picture
@@ -64,9 +66,7 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
                              stats[:, 1] + stats[:, 3]]).astype(np.int64)
     areas = stats[:, 4].astype(np.int64)
     typical_height = _weighted_median(boxes[:, 3] - boxes[:, 1], areas)
-    typical_gap = _weighted_median(nearest_gaps(boxes), areas)  # big parts (the items) weigh most
-    group = group_parts(boxes, min(options.merge_fraction * typical_gap,
-                                   options.part_fraction * typical_height))
+    group = group_components(boxes, areas, options.part_fraction * typical_height, options)
     items = merge_overlaps(group_items(boxes, areas, np.ones_like(areas), group))
     if options.drop_captions:  # before small parts move (a caption is not a part) and after
         items = items[~caption_flags(items, options)]
@@ -163,6 +163,35 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     order = np.argsort(values)
     cum = np.cumsum(weights[order])
     return float(values[order][np.searchsorted(cum, cum[-1] / 2)])
+
+
+def group_components(boxes: np.ndarray, areas: np.ndarray, reach: float, options: SplitOptions) -> np.ndarray:
+    """Group label per component: parts chain up when nearer than the merge gap.
+
+    The merge gap is ``merge_fraction`` × the typical gap between neighbours (never beyond
+    ``reach``), read first between components, then once more between the groups they form,
+    as items made of several parts would otherwise set it to their own inner gaps.
+    """
+    limit = min(options.merge_fraction * _weighted_median(nearest_gaps(boxes), areas), reach)
+    group = group_parts(boxes, limit)
+    if group.max() > 0:
+        groups = group_items(boxes, areas, np.ones_like(areas), group)
+        wider = min(options.merge_fraction * _weighted_median(nearest_gaps(groups[:, :4]), groups[:, 4]),
+                    reach)
+        if wider > limit:
+            group = join_groups(groups, wider, options.join_size)[group]
+    return group
+
+
+def join_groups(groups: np.ndarray, limit: float, size: float) -> np.ndarray:
+    """New label per group: groups nearer than ``limit`` join when their united box stays
+    within ``size`` × the typical group box (parts of one item, not two neighbouring items)."""
+    x0, y0, x1, y1 = groups[:, :4].T
+    typical = _weighted_median((x1 - x0) * (y1 - y0), groups[:, 4])
+    united = ((np.maximum(x1[:, None], x1[None, :]) - np.minimum(x0[:, None], x0[None, :]))
+              * (np.maximum(y1[:, None], y1[None, :]) - np.minimum(y0[:, None], y0[None, :])))
+    near = (box_gaps(groups[:, :4], groups[:, :4]) < limit) & (united <= size * typical)
+    return connected_components(csr_matrix(near), directed=False)[1]
 
 
 def group_parts(boxes: np.ndarray, limit: float) -> np.ndarray:
@@ -283,3 +312,5 @@ def single_or_collection(items: np.ndarray, options: SplitOptions) -> np.ndarray
     if sizes.max() < options.single_cover * area:
         return items
     return np.array([[*content, items[:, 4].sum(), items[:, 5].sum()]])
+
+

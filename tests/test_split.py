@@ -213,3 +213,28 @@ def test_blank_picture_has_no_items():
 def test_caption_kept_when_asked():
     picture, truth = layout_captioned()
     assert len(split(picture, SplitOptions(drop_captions=False))) > len(truth)
+
+
+def _parts_sheet() -> Sheet:
+    """A 4×4 grid of three item kinds, per row: a square with a detail 1 px off it, two
+    bars 10 px apart (twice), a plain square. Read off the components, the typical gap
+    is the bars' inner gap; read off the groups they form first, it is the cells' gap."""
+    sheet, cell, gap = Sheet(4 * 80, 4 * 80), 30, 50
+    for r in range(4):
+        for c, kind in enumerate("CBBD"):
+            x, y = 10 + c * (cell + gap), 10 + r * (cell + gap)
+            ink = np.zeros((cell, cell + 10 if kind == "C" else cell), np.uint8)
+            ink[:, :cell] = 255 if kind != "B" else 0
+            if kind == "C":
+                ink[11:19, cell + 1:cell + 9] = 255
+            if kind == "B":
+                ink[:10], ink[20:] = 255, 255
+            sheet.paste(ink[:, :ink.any(axis=0).nonzero()[0][-1] + 1], x, y)
+    return sheet
+
+
+def test_parts_join_across_the_gap_read_off_groups():
+    sheet = _parts_sheet()
+    assert recall_precision(sheet.boxes, split(sheet.picture())) == (1.0, 1.0)
+    recall, _ = recall_precision(sheet.boxes, split(sheet.picture(), SplitOptions(join_size=0)))
+    assert recall < 0.9  # without the second pass the bars stay apart
