@@ -3,7 +3,7 @@
 Steps: foreground mask (alpha when the background is transparent, else distance to the
 border's dominant colour with a noise-adapted tolerance) → ruled lines removed → connected
 components → components grouped into items with a gap scale read off the image itself →
-captions dropped → single picture or collection decided.
+captions dropped → parts sharing a grid cell united → single picture or collection decided.
 
 Assumptions, each a documented heuristic rather than a tuned constant:
 - the sheet's background is plain and shows on most of its border (else the whole image is
@@ -12,6 +12,8 @@ Assumptions, each a documented heuristic rather than a tuned constant:
   half the typical distance between an item and its nearest neighbour (and at most half
   the typical item height), read once between components and once more between the
   groups they form; a join on that second reading keeps the item about a typical size;
+- on a regular grid (rows and columns of items at a steady pitch, each narrower than the
+  pitch) a cell holds one item;
 - a caption is a line of text (several pieces, or wider than tall) just below an item,
   lower than the item, and closer to it than to whatever lies below the caption.
 """
@@ -45,6 +47,7 @@ class SplitOptions:
     part_fraction: float = 0.5    # ... and at most this × the typical item height, the reach of small parts
     small_fraction: float = 0.25  # a group with a box below this × the typical item box is a part (dot, accent)
     join_size: float = 1.5        # parts joined on the second pass keep their united box within this × the typical
+    pitch_tolerance: float = 0.1  # rows/columns keep one pitch when each step is within this share of it
     drop_captions: bool = True
     caption_height: float = 0.6   # a caption is at most this × its item's height
     single_cover: float = 0.6     # one group covering this share of the content box: a single picture
@@ -73,6 +76,7 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     items = absorb_small(items, options.part_fraction * typical_height, options)
     if options.drop_captions:
         items = items[~caption_flags(items, options)]
+    items = join_cells(items, options)
     items = single_or_collection(items, options)
     keep = ((np.minimum(items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]) >= options.min_size)
             & (items[:, 4] >= options.min_area))
@@ -300,6 +304,40 @@ def _spread_along_lines(items: np.ndarray, flags: np.ndarray) -> np.ndarray:
         if not new.any():
             return flags
         flags |= new
+
+
+def join_cells(items: np.ndarray, options: SplitOptions) -> np.ndarray:
+    """On a regular grid (rows and columns of items at a steady pitch), unite the items
+    that share a cell: the parts of one item whose inner gaps outgrew the merge gap."""
+    if len(items) < 4:
+        return items
+    cols = _bands(items[:, 0], items[:, 2], options.pitch_tolerance)
+    rows = _bands(items[:, 1], items[:, 3], options.pitch_tolerance)
+    if cols is None or rows is None:
+        return items
+    return group_items(items[:, :4], items[:, 4], items[:, 5], np.unique(
+        rows * (cols.max() + 1) + cols, return_inverse=True)[1])
+
+
+def _bands(lo: np.ndarray, hi: np.ndarray, tolerance: float) -> np.ndarray | None:
+    """Band index per interval ``[lo, hi)`` (overlapping intervals share a band), or None
+    unless there are at least three bands, each narrower than the pitch that their starts,
+    centres or ends keep (within ``tolerance`` × the pitch)."""
+    band, count, reach = np.empty(len(lo), np.int64), -1, -np.inf
+    for i in np.argsort(lo, kind="stable"):
+        if lo[i] >= reach:
+            count += 1
+        band[i], reach = count, max(reach, hi[i])
+    if count < 2:
+        return None
+    starts = np.minimum.reduceat(lo[np.argsort(band)], np.searchsorted(np.sort(band), np.arange(count + 1)))
+    ends = np.maximum.reduceat(hi[np.argsort(band)], np.searchsorted(np.sort(band), np.arange(count + 1)))
+    for edge in (starts, (starts + ends) / 2, ends):
+        pitch = np.diff(edge)
+        step = np.median(pitch)
+        if np.abs(pitch - step).max() <= tolerance * step and (ends - starts).max() < step:
+            return band
+    return None
 
 
 def single_or_collection(items: np.ndarray, options: SplitOptions) -> np.ndarray:

@@ -216,13 +216,14 @@ def test_caption_kept_when_asked():
 
 
 def _parts_sheet() -> Sheet:
-    """A 4×4 grid of three item kinds, per row: a square with a detail 1 px off it, two
-    bars 10 px apart (twice), a plain square. Read off the components, the typical gap
-    is the bars' inner gap; read off the groups they form first, it is the cells' gap."""
-    sheet, cell, gap = Sheet(4 * 80, 4 * 80), 30, 50
+    """Three item kinds on uneven columns (no grid to lean on), per row: a square with a
+    detail 1 px off it, two bars 10 px apart (twice), a plain square. Read off the
+    components, the typical gap is the bars' inner gap; read off the groups they form
+    first, it is the gap between items."""
+    sheet, cell = Sheet(330, 4 * 80), 30
     for r in range(4):
-        for c, kind in enumerate("CBBD"):
-            x, y = 10 + c * (cell + gap), 10 + r * (cell + gap)
+        for x, kind in zip((10, 85, 185, 255), "CBBD"):
+            y = 10 + r * 80
             ink = np.zeros((cell, cell + 10 if kind == "C" else cell), np.uint8)
             ink[:, :cell] = 255 if kind != "B" else 0
             if kind == "C":
@@ -238,3 +239,14 @@ def test_parts_join_across_the_gap_read_off_groups():
     assert recall_precision(sheet.boxes, split(sheet.picture())) == (1.0, 1.0)
     recall, _ = recall_precision(sheet.boxes, split(sheet.picture(), SplitOptions(join_size=0)))
     assert recall < 0.9  # without the second pass the bars stay apart
+
+
+def test_parts_of_one_cell_join_on_a_regular_grid():
+    """Glyphs whose parts lie as far apart as the grid's items (=, :, ÷, %, ä…): on a
+    regular grid every cell holds one item."""
+    sheet = Sheet(6 * 64 + 24, 4 * 64 + 24)
+    for k in range(24):
+        g = _glyph("=:;÷äöü%"[k % 8], 36)
+        r, c = divmod(k, 6)
+        sheet.paste(g, 12 + c * 64 + (64 - g.shape[1]) // 2, 12 + r * 64 + (64 - g.shape[0]) // 2)
+    assert recall_precision(sheet.boxes, split(sheet.picture())) == (1.0, 1.0)
