@@ -231,8 +231,8 @@ def absorb_small(items: np.ndarray, reach: float, options: SplitOptions) -> np.n
 
     "In line": overlapping at least half the small group's width (above/below) or height
     (beside), and nearer than ``reach`` and than the typical gap between items. Word-like
-    groups take in no parts and only move down onto a body (accents like ä's dots), so
-    captions, which sit below their items, stay apart.
+    groups take in no parts and only move down onto a body no farther than their own height
+    (accents like ä's dots), so captions, which sit below their items, stay apart.
     """
     items = items.copy()
     words = _wordlike(items)
@@ -251,7 +251,7 @@ def absorb_small(items: np.ndarray, reach: float, options: SplitOptions) -> np.n
         gaps = box_gaps(items[s:s + 1, :4], o[:, :4])[0]
         over_x = np.minimum(x1, o[:, 2]) - np.maximum(x0, o[:, 0]) >= 0.5 * (x1 - x0)
         over_y = np.minimum(y1, o[:, 3]) - np.maximum(y0, o[:, 1]) >= 0.5 * (y1 - y0)
-        in_line = (over_x & (o[:, 1] >= y1)) if words[s] else (over_x | over_y)
+        in_line = (over_x & (o[:, 1] >= y1) & (gaps <= y1 - y0)) if words[s] else (over_x | over_y)
         fit = np.flatnonzero((gaps < reach) & in_line & ~words[others])
         if not len(fit):
             alive[s] = True
