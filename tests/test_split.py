@@ -250,3 +250,19 @@ def test_parts_of_one_cell_join_on_a_regular_grid():
         r, c = divmod(k, 6)
         sheet.paste(g, 12 + c * 64 + (64 - g.shape[1]) // 2, 12 + r * 64 + (64 - g.shape[0]) // 2)
     assert recall_precision(sheet.boxes, split(sheet.picture())) == (1.0, 1.0)
+
+
+def test_caption_nearer_the_next_row_stays_off_its_items():
+    """Captions placed nearer the item below than their own: each stays a piece of text
+    (kept or dropped), never part of the item under it."""
+    sheet = Sheet(6 * 90 + 20, 3 * 100 + 20)
+    small = ImageFont.truetype(str(FONT), 11)
+    for k in range(18):
+        r, c = divmod(k, 6)
+        g = _glyph("ABKMRWZQ&#"[k % 10], 60)
+        sheet.paste(g, 10 + c * 90 + (90 - g.shape[1]) // 2, 10 + r * 100)
+        cap = Image.new("L", (90, 16), 0)
+        ImageDraw.Draw(cap).text((25, 0), f"n{k:02d}", fill=255, font=small)
+        sheet.paste(np.asarray(cap), 10 + c * 90, 10 + r * 100 + 80, item=False)
+    recall, _ = recall_precision(sheet.boxes, split(sheet.picture()))
+    assert recall == 1.0
