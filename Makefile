@@ -27,10 +27,11 @@ test: venv sysdeps
 data/devheap/oracle.jsonl:
 	$(PY) -m benchmarks.devheap --out data/devheap
 
-## Split and backend benchmarks (the backend one against a Label Studio it starts); figures in docs/.
+## Split, offline-replay and backend benchmarks (the backend one against a Label Studio it starts); figures in docs/.
 bench: venv data/devheap/oracle.jsonl
 	$(PY) -m benchmarks.split_bench data/devheap --out docs
 	$(PY) -m importer split data/devheap --out data/devheap-crops
+	$(PY) -m benchmarks.replay data/devheap-crops data/devheap/oracle.jsonl --out docs
 	$(PY) -m benchmarks.backend_bench --crops data/devheap-crops/crops --start-label-studio --out docs
 
 ## The simulated annotator on the dev heap (EVAL.md section 2; takes about an hour); figures in docs/.
