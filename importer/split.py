@@ -46,7 +46,7 @@ class SplitOptions:
     merge_fraction: float = 0.5   # merge gap = this × the typical item-to-nearest-neighbour gap
     part_fraction: float = 0.5    # ... and at most this × the typical item height, the reach of small parts
     small_fraction: float = 0.25  # a group with a box below this × the typical item box is a part (dot, accent)
-    join_size: float = 1.5        # parts joined on the second pass keep their united box within this × the typical
+    join_size: float = 1.5        # a second-pass join keeps the united box within this × the typical item box
     pitch_tolerance: float = 0.1  # rows/columns keep one pitch when each step is within this share of it
     drop_captions: bool = True
     caption_height: float = 0.6   # a caption is at most this × its item's height
@@ -330,8 +330,9 @@ def _bands(lo: np.ndarray, hi: np.ndarray, tolerance: float) -> np.ndarray | Non
         band[i], reach = count, max(reach, hi[i])
     if count < 2:
         return None
-    starts = np.minimum.reduceat(lo[np.argsort(band)], np.searchsorted(np.sort(band), np.arange(count + 1)))
-    ends = np.maximum.reduceat(hi[np.argsort(band)], np.searchsorted(np.sort(band), np.arange(count + 1)))
+    starts, ends = np.full(count + 1, np.inf), np.full(count + 1, -np.inf)
+    np.minimum.at(starts, band, lo)
+    np.maximum.at(ends, band, hi)
     for edge in (starts, (starts + ends) / 2, ends):
         pitch = np.diff(edge)
         step = np.median(pitch)
