@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from importer.simulate import PRECISION_BAR, RECALL_BAR, Oracle
+from importer.simulate import Oracle, Run
 from importer.store import read_jsonl
 from ml_backend.features import Embedder
 from ml_backend.model import CropClassifier
@@ -52,7 +52,7 @@ def replay(features: np.ndarray, keep: np.ndarray, order: str, budget: int, ever
             continue
         model = CropClassifier().fit(features[labelled], np.where(keep[labelled], KEEP, "garbage"))
         proba = model.predict_proba(features)
-        sure = (proba[:, list(model.classes_).index(KEEP)] >= min_confidence)
+        sure = proba[:, list(model.classes_).index(KEEP)] >= min_confidence
         curve.append({"labels": int(labelled.sum()), **_scores(np.where(labelled, keep, sure), keep)})
     return curve
 
@@ -90,11 +90,6 @@ def ceiling(features: np.ndarray, keep: np.ndarray, folds: int = 5, seed: int = 
     return {f"precision_at_recall_{r}": float(precision[np.searchsorted(recall, r)]) for r in (0.9, 0.95)}
 
 
-def labels_to_bar(curve: list[dict]) -> int | None:
-    return next((p["labels"] for p in curve
-                 if p["precision"] >= PRECISION_BAR and p["recall"] >= RECALL_BAR), None)
-
-
 def report(result: dict) -> list[str]:
     """Markdown: the ceiling, labels to the bar per order, and the curves every 100 labels."""
     orders = result["orders"]
@@ -112,7 +107,7 @@ def report(result: dict) -> list[str]:
                  if n in by_labels[o] else "-" for o in orders]
         lines.append(f"| {n} | " + " | ".join(cells) + " |")
     lines += ["", "Labels to the bar (precision ≥ 0.98, recall ≥ 0.95): "
-              + ", ".join(f"{o} {labels_to_bar(c) or 'not reached'}" for o, c in orders.items()), ""]
+              + ", ".join(f"{o} {Run(o, c).labels_to_bar or 'not reached'}" for o, c in orders.items()), ""]
     return lines
 
 

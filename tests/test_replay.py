@@ -1,7 +1,8 @@
 """benchmarks.replay: the offline labelling loop on synthetic features."""
 import numpy as np
 
-from benchmarks.replay import _next, ceiling, labels_to_bar, replay
+from benchmarks.replay import _next, ceiling, replay
+from importer.simulate import Run
 
 
 def _blobs(n=300, seed=0, overlap=0.0):
@@ -17,7 +18,8 @@ def test_separable_heap_reaches_the_bar_with_few_labels():
     features, keep = _blobs()
     curve = replay(features, keep, "uncertainty", budget=60, every=10, min_confidence=0.9)
     assert curve[-1]["labels"] == 60
-    assert labels_to_bar(curve) is not None and labels_to_bar(curve) <= 30
+    needed = Run("uncertainty", curve).labels_to_bar
+    assert needed is not None and needed <= 30
     assert ceiling(features, keep)["precision_at_recall_0.95"] == 1.0
 
 
