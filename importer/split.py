@@ -69,8 +69,7 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
                              stats[:, 1] + stats[:, 3]]).astype(np.int64)
     areas = stats[:, 4].astype(np.int64)
     typical_height = _weighted_median(boxes[:, 3] - boxes[:, 1], areas)
-    group = group_components(boxes, areas, options.part_fraction * typical_height, options)
-    items = merge_overlaps(group_items(boxes, areas, np.ones_like(areas), group))
+    items = merge_overlaps(group_components(boxes, areas, options.part_fraction * typical_height, options))
     if options.drop_captions:  # before small parts move (a caption is not a part) and after
         items = items[~caption_flags(items, options)]
     items = absorb_small(items, options.part_fraction * typical_height, options)
@@ -170,21 +169,21 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
 
 
 def group_components(boxes: np.ndarray, areas: np.ndarray, reach: float, options: SplitOptions) -> np.ndarray:
-    """Group label per component: parts chain up when nearer than the merge gap.
+    """Items (rows as ``group_items`` makes them): components chain up when nearer than the merge gap.
 
     The merge gap is ``merge_fraction`` × the typical gap between neighbours (never beyond
     ``reach``), read first between components, then once more between the groups they form,
     as items made of several parts would otherwise set it to their own inner gaps.
     """
     limit = min(options.merge_fraction * _weighted_median(nearest_gaps(boxes), areas), reach)
-    group = group_parts(boxes, limit)
-    if group.max() > 0:
-        groups = group_items(boxes, areas, np.ones_like(areas), group)
+    groups = group_items(boxes, areas, np.ones_like(areas), group_parts(boxes, limit))
+    if len(groups) > 1:
         wider = min(options.merge_fraction * _weighted_median(nearest_gaps(groups[:, :4]), groups[:, 4]),
                     reach)
         if wider > limit:
-            group = join_groups(groups, wider, options.join_size)[group]
-    return group
+            groups = group_items(groups[:, :4], groups[:, 4], groups[:, 5],
+                                 join_groups(groups, wider, options.join_size))
+    return groups
 
 
 def join_groups(groups: np.ndarray, limit: float, size: float) -> np.ndarray:
