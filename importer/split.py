@@ -46,6 +46,7 @@ class SplitOptions:
     merge_fraction: float = 0.5   # merge gap = this × the typical item-to-nearest-neighbour gap
     part_fraction: float = 0.5    # ... and at most this × the typical item height, the reach of small parts
     small_fraction: float = 0.25  # a group with a box below this × the typical item box is a part (dot, accent)
+    part_gap: float = 0.5         # a part below small_fraction × its body's box lies within this × its longer side
     join_size: float = 1.5        # a second-pass join keeps the united box within this × the typical item box
     pitch_tolerance: float = 0.1  # rows/columns keep one pitch when each step is within this share of it
     drop_captions: bool = True
@@ -229,7 +230,9 @@ def absorb_small(items: np.ndarray, reach: float, options: SplitOptions) -> np.n
     """Merge small groups (dots, accents, bars) into the nearest group in line with them.
 
     "In line": overlapping at least half the small group's width (above/below) or height
-    (beside), and nearer than ``reach`` and than the typical gap between items. Word-like
+    (beside), and nearer than ``reach`` and than the typical gap between items. A part far
+    smaller than the group it joins must also lie within ``part_gap`` × its own longer side
+    (a dot by its stem; a small icon further off is a neighbour, not a part). Word-like
     groups take in no parts and only move down onto a body no farther than their own height
     (accents like ä's dots), so captions, which sit below their items, stay apart.
     """
@@ -251,7 +254,10 @@ def absorb_small(items: np.ndarray, reach: float, options: SplitOptions) -> np.n
         over_x = np.minimum(x1, o[:, 2]) - np.maximum(x0, o[:, 0]) >= 0.5 * (x1 - x0)
         over_y = np.minimum(y1, o[:, 3]) - np.maximum(y0, o[:, 1]) >= 0.5 * (y1 - y0)
         in_line = (over_x & (o[:, 1] >= y1) & (gaps <= y1 - y0)) if words[s] else (over_x | over_y)
-        fit = np.flatnonzero((gaps < reach) & in_line & ~words[others])
+        bodies = (o[:, 2] - o[:, 0]) * (o[:, 3] - o[:, 1])
+        near = ((gaps <= options.part_gap * max(x1 - x0, y1 - y0))
+                | (sizes[s] >= options.small_fraction * bodies))
+        fit = np.flatnonzero((gaps < reach) & near & in_line & ~words[others])
         if not len(fit):
             alive[s] = True
             continue

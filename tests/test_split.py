@@ -266,3 +266,15 @@ def test_caption_nearer_the_next_row_stays_off_its_items():
         sheet.paste(np.asarray(cap), 10 + c * 90, 10 + r * 100 + 80, item=False)
     recall, _ = recall_precision(sheet.boxes, split(sheet.picture()))
     assert recall == 1.0
+
+
+def test_small_item_beside_a_large_one_stays_apart():
+    """A small glyph some way off a large one is a neighbour, not a part: it stays its
+    own item, while the dots of i, j and ?, close to their stems, still join them."""
+    sheet = Sheet(600, 300)
+    for k, ch in enumerate("@&WQ"):
+        sheet.paste(_glyph(ch, 90), 20 + k * 135, 30)
+        sheet.paste(_glyph("ij?B"[k], 28), 20 + k * 135 + 5, 190)
+    q, small = _glyph("Q", 90), _glyph("#", 18)
+    sheet.paste(small, 20 + 3 * 135 + q.shape[1] + 30, 30 + 60)  # 30 px right of the Q
+    assert recall_precision(sheet.boxes, split(sheet.picture())) == (1.0, 1.0)
