@@ -73,10 +73,9 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     items = merge_overlaps(group_components(boxes, areas, options.part_fraction * typical_height, options))
     if options.drop_captions:  # before small parts move (a caption is not a part) and after
         items = items[~caption_flags(items, options)]
-    items = absorb_small(items, options.part_fraction * typical_height, options)
+    items = join_cells(absorb_small(items, options.part_fraction * typical_height, options), options)
     if options.drop_captions:
         items = items[~caption_flags(items, options)]
-    items = join_cells(items, options)
     items = single_or_collection(items, options)
     keep = ((np.minimum(items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]) >= options.min_size)
             & (items[:, 4] >= options.min_area))
@@ -313,21 +312,27 @@ def _spread_along_lines(items: np.ndarray, flags: np.ndarray) -> np.ndarray:
 
 def join_cells(items: np.ndarray, options: SplitOptions) -> np.ndarray:
     """On a regular grid (rows and columns of items at a steady pitch), unite the items
-    that share a cell: the parts of one item whose inner gaps outgrew the merge gap."""
-    if len(items) < 4:
-        return items
-    cols = _bands(items[:, 0], items[:, 2], options.pitch_tolerance)
-    rows = _bands(items[:, 1], items[:, 3], options.pitch_tolerance)
-    if cols is None or rows is None:
-        return items
-    return group_items(items[:, :4], items[:, 4], items[:, 5], np.unique(
-        rows * (cols.max() + 1) + cols, return_inverse=True)[1])
+    that lie within one cell: the parts of one item whose inner gaps outgrew the merge gap.
+    Leftover text (caption pieces) may break the grid's pitch, so the grid is looked for
+    among all items, then among the items that are not word-like."""
+    for on_grid in (np.ones(len(items), bool), ~_wordlike(items)):
+        if on_grid.sum() < 4:
+            continue
+        cols = _bands(items[on_grid, 0], items[on_grid, 2], options.pitch_tolerance)
+        rows = _bands(items[on_grid, 1], items[on_grid, 3], options.pitch_tolerance)
+        if cols is None or rows is None:
+            continue
+        col, row = _band_of(items[:, 0], items[:, 2], *cols), _band_of(items[:, 1], items[:, 3], *rows)
+        n_cols, n_cells = len(cols[0]), len(cols[0]) * len(rows[0])
+        cell = np.where((col >= 0) & (row >= 0), row * n_cols + col, n_cells + np.arange(len(items)))
+        return group_items(items[:, :4], items[:, 4], items[:, 5], np.unique(cell, return_inverse=True)[1])
+    return items
 
 
-def _bands(lo: np.ndarray, hi: np.ndarray, tolerance: float) -> np.ndarray | None:
-    """Band index per interval ``[lo, hi)`` (overlapping intervals share a band), or None
-    unless there are at least three bands, each narrower than the pitch that their starts,
-    centres or ends keep (within ``tolerance`` × the pitch)."""
+def _bands(lo: np.ndarray, hi: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """Starts and ends of the bands the intervals ``[lo, hi)`` form (overlapping intervals
+    share a band), or None unless there are at least three bands, each narrower than the
+    pitch that their starts, centres or ends keep (within ``tolerance`` × the pitch)."""
     band, count, reach = np.empty(len(lo), np.int64), -1, -np.inf
     for i in np.argsort(lo, kind="stable"):
         if lo[i] >= reach:
@@ -342,8 +347,14 @@ def _bands(lo: np.ndarray, hi: np.ndarray, tolerance: float) -> np.ndarray | Non
         pitch = np.diff(edge)
         step = np.median(pitch)
         if np.abs(pitch - step).max() <= tolerance * step and (ends - starts).max() < step:
-            return band
+            return starts, ends
     return None
+
+
+def _band_of(lo: np.ndarray, hi: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Index of the band holding each interval ``[lo, hi)`` whole, or -1."""
+    inside = (starts[None, :] <= lo[:, None]) & (hi[:, None] <= ends[None, :])
+    return np.where(inside.any(axis=1), inside.argmax(axis=1), -1)
 
 
 def single_or_collection(items: np.ndarray, options: SplitOptions) -> np.ndarray:

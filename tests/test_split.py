@@ -13,7 +13,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from importer.decode import Picture
-from importer.split import SplitOptions, split
+from importer.split import SplitOptions, join_cells, split
 
 FONT = Path(matplotlib.get_data_path()) / "fonts/ttf/DejaVuSans.ttf"
 GLYPHS = "AiB%jKä=Q:?R&W!@gMx;#Z8ÿ"
@@ -278,3 +278,17 @@ def test_small_item_beside_a_large_one_stays_apart():
     q, small = _glyph("Q", 90), _glyph("#", 18)
     sheet.paste(small, 20 + 3 * 135 + q.shape[1] + 30, 30 + 60)  # 30 px right of the Q
     assert recall_precision(sheet.boxes, split(sheet.picture())) == (1.0, 1.0)
+
+
+
+def test_grid_is_found_past_a_word_across_its_columns():
+    """A word-like group spanning two columns (a caption left over) does not hide the
+    grid: the two parts of each cell (like "=") become one item, the word stays apart."""
+    cells = [(10 + c * 60, 10 + r * 60) for r in range(3) for c in range(4)]
+    tall = [(x, y, x + 16, y + 28, 300, 1) for x, y in cells[::4]]  # one whole item per row
+    parts = [(x, y + dy, x + 16, y + dy + 12, 100, 1) for x, y in cells if (x, y) not in
+             [t[:2] for t in tall] for dy in (0, 16)]
+    word = (20, 190, 100, 198, 300, 4)
+    items = join_cells(np.array([*tall, *parts, word], np.int64), SplitOptions())
+    assert sorted(map(tuple, items[:, :4].tolist())) == sorted(
+        [(x, y, x + 16, y + 28) for x, y in cells] + [word[:4]])
