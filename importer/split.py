@@ -46,7 +46,7 @@ class SplitOptions:
     merge_fraction: float = 0.5   # merge gap = this × the typical item-to-nearest-neighbour gap
     part_fraction: float = 0.5    # ... and at most this × the typical item height, the reach of small parts
     small_fraction: float = 0.25  # a group with a box below this × the typical item box is a part (dot, accent)
-    part_gap: float = 0.5         # a part below small_fraction × its body's box lies within this × its longer side
+    part_gap: float = 0.5         # a part below small_fraction × the other's box lies within this × its longer side
     join_size: float = 1.5        # a second-pass join keeps the united box within this × the typical item box
     pitch_tolerance: float = 0.1  # rows/columns keep one pitch when each step is within this share of it
     drop_captions: bool = True
@@ -182,19 +182,39 @@ def group_components(boxes: np.ndarray, areas: np.ndarray, reach: float, options
                     reach)
         if wider > limit:
             groups = group_items(groups[:, :4], groups[:, 4], groups[:, 5],
-                                 join_groups(groups, wider, options.join_size))
+                                 join_groups(groups, wider, options))
     return groups
 
 
-def join_groups(groups: np.ndarray, limit: float, size: float) -> np.ndarray:
-    """New label per group: groups nearer than ``limit`` join when their united box stays
-    within ``size`` × the typical group box (parts of one item, not two neighbouring items)."""
+def join_groups(groups: np.ndarray, limit: float, options: SplitOptions) -> np.ndarray:
+    """New label per group: groups nearer than ``limit`` join when they may be parts of one
+    item (``may_be_parts``) and their united box stays within ``join_size`` × the typical
+    group box (parts of one item, not two neighbouring items)."""
     x0, y0, x1, y1 = groups[:, :4].T
-    typical = _weighted_median((x1 - x0) * (y1 - y0), groups[:, 4])
+    typical = _weighted_median(_areas(groups), groups[:, 4])
     united = ((np.maximum(x1[:, None], x1[None, :]) - np.minimum(x0[:, None], x0[None, :]))
               * (np.maximum(y1[:, None], y1[None, :]) - np.minimum(y0[:, None], y0[None, :])))
-    near = (box_gaps(groups[:, :4], groups[:, :4]) < limit) & (united <= size * typical)
+    gaps = box_gaps(groups[:, :4], groups[:, :4])
+    near = ((gaps < limit) & (united <= options.join_size * typical)
+            & may_be_parts(groups[:, :4], groups[:, :4], gaps, options))
     return connected_components(csr_matrix(near), directed=False)[1]
+
+
+def may_be_parts(a: np.ndarray, b: np.ndarray, gaps: np.ndarray, options: SplitOptions) -> np.ndarray:
+    """Whether boxes ``a[i]`` and ``b[j]``, ``gaps[i, j]`` apart, may be parts of one item: a
+    box far smaller than the other (below ``small_fraction`` of its area) lies within
+    ``part_gap`` × its own longer side of it (a dot by its stem; a small icon further off
+    is a neighbour); boxes of comparable size may lie at any gap."""
+    area_a, area_b = _areas(a)[:, None], _areas(b)[None, :]
+    long_a = np.maximum(a[:, 2] - a[:, 0], a[:, 3] - a[:, 1])[:, None]
+    long_b = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])[None, :]
+    smaller_long = np.where(area_a <= area_b, long_a, long_b)
+    comparable = np.minimum(area_a, area_b) >= options.small_fraction * np.maximum(area_a, area_b)
+    return comparable | (gaps <= options.part_gap * smaller_long)
+
+
+def _areas(boxes: np.ndarray) -> np.ndarray:
+    return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
 
 
 def group_parts(boxes: np.ndarray, limit: float) -> np.ndarray:
@@ -229,9 +249,8 @@ def absorb_small(items: np.ndarray, reach: float, options: SplitOptions) -> np.n
     """Merge small groups (dots, accents, bars) into the nearest group in line with them.
 
     "In line": overlapping at least half the small group's width (above/below) or height
-    (beside), and nearer than ``reach`` and than the typical gap between items. A part far
-    smaller than the group it joins must also lie within ``part_gap`` × its own longer side
-    (a dot by its stem; a small icon further off is a neighbour, not a part). Word-like
+    (beside), nearer than ``reach`` and than the typical gap between items, and close
+    enough for its size (``may_be_parts``). Word-like
     groups take in no parts and only move down onto a body no farther than their own height
     (accents like ä's dots), so captions, which sit below their items, stay apart.
     """
@@ -240,7 +259,7 @@ def absorb_small(items: np.ndarray, reach: float, options: SplitOptions) -> np.n
     if (~words).sum() > 1:
         reach = min(reach, _weighted_median(nearest_gaps(items[~words, :4]), items[~words, 4]))
     alive = np.ones(len(items), bool)
-    sizes = (items[:, 2] - items[:, 0]) * (items[:, 3] - items[:, 1])
+    sizes = _areas(items)
     small = options.small_fraction * _weighted_median(sizes, items[:, 4])
     for s in np.argsort(sizes):
         x0, y0, x1, y1 = items[s, :4]
@@ -253,10 +272,8 @@ def absorb_small(items: np.ndarray, reach: float, options: SplitOptions) -> np.n
         over_x = np.minimum(x1, o[:, 2]) - np.maximum(x0, o[:, 0]) >= 0.5 * (x1 - x0)
         over_y = np.minimum(y1, o[:, 3]) - np.maximum(y0, o[:, 1]) >= 0.5 * (y1 - y0)
         in_line = (over_x & (o[:, 1] >= y1) & (gaps <= y1 - y0)) if words[s] else (over_x | over_y)
-        bodies = (o[:, 2] - o[:, 0]) * (o[:, 3] - o[:, 1])
-        near = ((gaps <= options.part_gap * max(x1 - x0, y1 - y0))
-                | (sizes[s] >= options.small_fraction * bodies))
-        fit = np.flatnonzero((gaps < reach) & near & in_line & ~words[others])
+        parts = may_be_parts(items[s:s + 1, :4], o[:, :4], gaps[None, :], options)[0]
+        fit = np.flatnonzero((gaps < reach) & parts & in_line & ~words[others])
         if not len(fit):
             alive[s] = True
             continue
@@ -362,7 +379,7 @@ def single_or_collection(items: np.ndarray, options: SplitOptions) -> np.ndarray
     if len(items) < 2:
         return items
     content = np.array([items[:, 0].min(), items[:, 1].min(), items[:, 2].max(), items[:, 3].max()])
-    sizes = (items[:, 2] - items[:, 0]) * (items[:, 3] - items[:, 1])
+    sizes = _areas(items)
     area = (content[2] - content[0]) * (content[3] - content[1])
     if sizes.max() < options.single_cover * area:
         return items

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from importer.decode import Picture
-from importer.split import SplitOptions, join_cells, split
+from importer.split import SplitOptions, join_cells, join_groups, split
 
 FONT = Path(matplotlib.get_data_path()) / "fonts/ttf/DejaVuSans.ttf"
 GLYPHS = "AiB%jKä=Q:?R&W!@gMx;#Z8ÿ"
@@ -279,6 +279,16 @@ def test_small_item_beside_a_large_one_stays_apart():
     sheet.paste(small, 20 + 3 * 135 + q.shape[1] + 30, 30 + 60)  # 30 px right of the Q
     assert recall_precision(sheet.boxes, split(sheet.picture())) == (1.0, 1.0)
 
+
+
+def test_groups_join_as_parts_only_when_close_for_their_size():
+    """On the second reading, two bars of like size join across the gap; a small group as
+    far from a large one (more than half its own size) stays apart."""
+    groups = np.array([(0, 0, 60, 60, 2000, 3), (76, 40, 88, 52, 100, 1),      # large, small 16 px off
+                       (200, 0, 240, 20, 800, 1), (200, 36, 240, 56, 800, 1)],  # two bars 16 px apart
+                      np.int64)
+    label = join_groups(groups, limit=20, options=SplitOptions())
+    assert label[0] != label[1] and label[2] == label[3]
 
 
 def test_grid_is_found_past_a_word_across_its_columns():
