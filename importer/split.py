@@ -14,8 +14,8 @@ Assumptions, each a documented heuristic rather than a tuned constant:
   groups they form; a join on that second reading keeps the item about a typical size;
 - on a regular grid (rows and columns of items at a steady pitch, each narrower than the
   pitch) a cell holds one item;
-- a caption is a line of text (several pieces, or wider than tall) just below an item,
-  lower than the item, and closer to it than to whatever lies below the caption.
+- a caption is a line of text (its words: several pieces in a wide box) just below an
+  item, lower than the item, and closer to it than to whatever lies below the caption.
 """
 from __future__ import annotations
 
@@ -290,7 +290,8 @@ def _wordlike(items: np.ndarray) -> np.ndarray:
 
 
 def caption_flags(items: np.ndarray, options: SplitOptions) -> np.ndarray:
-    """True for items that are captions of the item just above them, or text in line with one."""
+    """True for word-like items that are captions of the item just above them, and for
+    pieces of text in line with one."""
     x0, y0, x1, y1, _, parts = items.T
     h = y1 - y0
     tall = np.maximum(h, _weighted_median(h, items[:, 4]))
@@ -298,7 +299,7 @@ def caption_flags(items: np.ndarray, options: SplitOptions) -> np.ndarray:
     gap_down = y0[None, :] - y1[:, None]  # [above, below]: rows from an item down to another
     below = (overlap_x > 0) & (gap_down >= 0)
     flags = np.zeros(len(items), bool)
-    for c in np.flatnonzero(parts >= 2):
+    for c in np.flatnonzero(_wordlike(items)):
         above = np.flatnonzero(below[:, c] & (h[c] <= options.caption_height * tall))
         if not len(above):
             continue

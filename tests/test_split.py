@@ -302,3 +302,14 @@ def test_grid_is_found_past_a_word_across_its_columns():
     items = join_cells(np.array([*tall, *parts, word], np.int64), SplitOptions())
     assert sorted(map(tuple, items[:, :4].tolist())) == sorted(
         [(x, y, x + 16, y + 28) for x, y in cells] + [word[:4]])
+
+
+def test_item_in_parts_under_a_larger_one_is_no_caption():
+    """A short item made of several parts (i, !, ?) just under a larger one stays an
+    item: a caption is text, so it starts from a word-like line."""
+    sheet = Sheet(4 * 120 + 20, 220)
+    for k, ch in enumerate("WMQB"):
+        big = _glyph(ch, 90)
+        sheet.paste(big, 10 + k * 120, 10)
+        sheet.paste(_glyph("i!?j"[k], 40), 10 + k * 120 + 10, 10 + big.shape[0] + 8)
+    assert recall_precision(sheet.boxes, split(sheet.picture())) == (1.0, 1.0)
