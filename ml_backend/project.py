@@ -89,13 +89,28 @@ class LabelStudioProject:
     def __init__(self, url: str, api_key: str, pid: int, document_root: Path | None = None,
                  timeout: float = 120.0):
         self.studio = Studio(url, api_key, timeout)
-        self.url, self.sdk, self.http, self.timeout = self.studio.url, self.studio.sdk, self.studio.http, timeout
         self.id = pid
         self.document_root = Path(document_root) if document_root else None
         self._known: dict[int, dict] = {}
 
     def __repr__(self) -> str:  # never shows the token
         return f"LabelStudioProject({self.url!r}, {self.id})"
+
+    @property
+    def url(self) -> str:
+        return self.studio.url
+
+    @property
+    def sdk(self):
+        return self.studio.sdk
+
+    @property
+    def http(self):
+        return self.studio.http
+
+    @property
+    def timeout(self) -> float:
+        return self.studio.timeout
 
     def class_names(self) -> list[str]:
         """Class names from the project's labeling config."""
