@@ -3,7 +3,8 @@
 Steps: foreground mask (alpha when the background is transparent, else distance to the
 border's dominant colour with a noise-adapted tolerance) → ruled lines removed → connected
 components → components grouped into items with a gap scale read off the image itself →
-captions dropped → parts sharing a grid cell united → single picture or collection decided.
+small parts (dots, accents) joined to their items → parts sharing a grid cell united →
+captions dropped → single picture or collection decided.
 
 Assumptions, each a documented heuristic rather than a tuned constant:
 - the sheet's background is plain and shows on most of its border (else the whole image is
@@ -12,6 +13,8 @@ Assumptions, each a documented heuristic rather than a tuned constant:
   half the typical distance between an item and its nearest neighbour (and at most half
   the typical item height), read once between components and once more between the
   groups they form; a join on that second reading keeps the item about a typical size;
+- a part far smaller than the rest of its item lies within half its own size of it (a
+  dot by its stem); a small item farther off is a neighbour;
 - on a regular grid (rows and columns of items at a steady pitch, each narrower than the
   pitch) a cell holds one item;
 - a caption is a line of text (its words: several pieces in a wide box) just below an
@@ -250,9 +253,9 @@ def absorb_small(items: np.ndarray, reach: float, options: SplitOptions) -> np.n
 
     "In line": overlapping at least half the small group's width (above/below) or height
     (beside), nearer than ``reach`` and than the typical gap between items, and close
-    enough for its size (``may_be_parts``). Word-like
-    groups take in no parts and only move down onto a body no farther than their own height
-    (accents like ä's dots), so captions, which sit below their items, stay apart.
+    enough for its size (``may_be_parts``). Word-like groups take in no parts and only move
+    down onto a body no farther than their own height (accents like ä's dots), so captions,
+    which sit below their items, stay apart.
     """
     items = items.copy()
     words = _wordlike(items)
@@ -292,7 +295,7 @@ def _wordlike(items: np.ndarray) -> np.ndarray:
 def caption_flags(items: np.ndarray, options: SplitOptions) -> np.ndarray:
     """True for word-like items that are captions of the item just above them, and for
     pieces of text in line with one."""
-    x0, y0, x1, y1, _, parts = items.T
+    x0, y0, x1, y1 = items[:, :4].T
     h = y1 - y0
     tall = np.maximum(h, _weighted_median(h, items[:, 4]))
     overlap_x = np.minimum(x1[:, None], x1[None, :]) - np.maximum(x0[:, None], x0[None, :])
