@@ -34,10 +34,11 @@ bench: venv data/devheap/oracle.jsonl
 	$(PY) -m benchmarks.replay data/devheap-crops data/devheap/oracle.jsonl --out docs
 	$(PY) -m benchmarks.backend_bench --crops data/devheap-crops/crops --start-label-studio --out docs
 
-## The simulated annotator on the dev heap (EVAL.md section 2; takes about an hour); figures in docs/.
+## The simulated annotator on the dev heap (EVAL.md section 2; up to 15 % of the tasks labelled
+## per order, about an hour); figures in docs/.
 simulate: venv data/devheap/oracle.jsonl
 	$(PY) -m importer simulate --heap data/devheap --oracle data/devheap/oracle.jsonl \
-		--out data/simulation --docs docs
+		--max-fraction 0.15 --out data/simulation --docs docs
 
 clean:
 	rm -rf var data/sample_heap
