@@ -1,10 +1,11 @@
 """Split a picture into the boxes of the items it holds.
 
 Steps: foreground mask (alpha when the background is transparent, else distance to the
-border's dominant colour with a noise-adapted tolerance) → ruled lines removed → connected
-components → components grouped into items with a gap scale read off the image itself →
-small parts (dots, accents) joined to their items → parts sharing a grid cell united →
-captions dropped → single picture or collection decided.
+border's dominant colour with a noise-adapted tolerance) → ruled lines removed, with what
+is left of them at crossings → connected components → components grouped into items with
+a gap scale read off the image itself → small parts (dots, accents) joined to their items
+→ parts sharing a grid cell united → captions dropped → single picture or collection
+decided.
 
 Assumptions, each a documented heuristic rather than a tuned constant:
 - the sheet's background is plain and shows on most of its border (else the whole image is
@@ -63,10 +64,11 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     mask = foreground(picture, options)
     if mask is None:
         return [(0, 0, w, h)]
-    remove_rules(mask, options)
+    rule_rows, rule_cols = remove_rules(mask, options)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     stats = stats[1:]
-    stats = stats[stats[:, 4] >= 3]  # 1–2 px specks are noise
+    stats = stats[(stats[:, 4] >= 3)  # 1–2 px specks are noise; so is what is left of a ruled line
+                  & ~_all_in(rule_rows, stats[:, 1], stats[:, 3]) & ~_all_in(rule_cols, stats[:, 0], stats[:, 2])]
     if not len(stats):
         return []
     boxes = np.column_stack([stats[:, 0], stats[:, 1], stats[:, 0] + stats[:, 2],
@@ -113,23 +115,27 @@ def _border(a: np.ndarray) -> np.ndarray:
     return np.concatenate([a[0], a[-1], a[1:-1, 0], a[1:-1, -1]])
 
 
-def remove_rules(mask: np.ndarray, options: SplitOptions) -> None:
-    """Erase, in place, thin straight lines spanning much of the image (ruled grids)."""
+def remove_rules(mask: np.ndarray, options: SplitOptions) -> tuple[np.ndarray, np.ndarray]:
+    """Erase, in place, thin straight lines spanning much of the image (ruled grids).
+    Returns, per row and per column, whether it lies within a line's thickness of an erased
+    line: ink wholly inside such rows or columns is what is left of the lines (crossings)."""
     thickness = max(2, round(options.rule_thickness * min(mask.shape)))
-    _erase_row_rules(mask, thickness, options.rule_length)
-    _erase_row_rules(mask.T, thickness, options.rule_length)
+    return (_erase_row_rules(mask, thickness, options.rule_length),
+            _erase_row_rules(mask.T, thickness, options.rule_length))
 
 
-def _erase_row_rules(mask: np.ndarray, thickness: int, share: float) -> None:
-    """Erase bands of ≤ ``thickness`` rows that hold a run of ink ≥ ``share`` × width.
+def _erase_row_rules(mask: np.ndarray, thickness: int, share: float) -> np.ndarray:
+    """Erase bands of ≤ ``thickness`` rows that hold a run of ink ≥ ``share`` × width, and
+    flag the rows within ``thickness`` of them.
 
     Only columns where the band has background just above and below are erased, so ink
     that crosses a line survives.
     """
+    near = np.zeros(mask.shape[0], bool)
     length = int(share * mask.shape[1])
     rows = np.flatnonzero(np.count_nonzero(mask, axis=1) >= length)
     if not len(rows):
-        return
+        return near
     runs = cv2.erode(np.ascontiguousarray(mask[rows]), np.ones((1, length), np.uint8))
     rows = rows[runs.max(axis=1) > 0]  # rows holding one unbroken run of ``length`` pixels
     for band in _consecutive(rows):
@@ -139,6 +145,14 @@ def _erase_row_rules(mask: np.ndarray, thickness: int, share: float) -> None:
         above = mask[top - 1] if top > 0 else np.zeros_like(mask[0])
         below = mask[bottom] if bottom < mask.shape[0] else np.zeros_like(mask[0])
         mask[top:bottom, (above == 0) & (below == 0)] = 0
+        near[max(0, top - thickness):bottom + thickness] = True
+    return near
+
+
+def _all_in(flags: np.ndarray, start: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Whether every index of each run ``[start, start + size)`` is flagged."""
+    counts = np.concatenate([[0], np.cumsum(flags)])
+    return counts[start + size] - counts[start] == size
 
 
 def _consecutive(values) -> list[list[int]]:
