@@ -67,8 +67,8 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     rule_rows, rule_cols = remove_rules(mask, options)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     stats = stats[1:]
-    stats = stats[(stats[:, 4] >= 3)  # 1–2 px specks are noise; so is what is left of a ruled line
-                  & ~_all_in(rule_rows, stats[:, 1], stats[:, 3]) & ~_all_in(rule_cols, stats[:, 0], stats[:, 2])]
+    debris = _all_in(rule_rows, stats[:, 1], stats[:, 3]) | _all_in(rule_cols, stats[:, 0], stats[:, 2])
+    stats = stats[(stats[:, 4] >= 3) & ~debris]  # 1–2 px specks are noise, debris what is left of rules
     if not len(stats):
         return []
     boxes = np.column_stack([stats[:, 0], stats[:, 1], stats[:, 0] + stats[:, 2],
