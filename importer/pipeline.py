@@ -51,24 +51,27 @@ def is_blank(rgb: np.ndarray, contrast: int) -> bool:
     return int(gray.max()) - int(gray.min()) < contrast
 
 
-def _split_file(args: tuple[Path, JobOptions]) -> tuple[list, str | None]:
-    """Worker: decode one file and cut its crops; return (crops with boxes, bad reason)."""
-    path, options = args
+def _split_file(args: tuple[Path, Path, JobOptions]) -> tuple[list, str | None, str | None]:
+    """Worker: decode one file and cut its crops; return (crops with boxes, the stored source
+    picture of a collection, bad reason). Collections are stored so that the ML backend can
+    look at each crop in its surroundings."""
+    path, out, options = args
     try:
         picture = decode(path, max_pixels=options.max_pixels)
         boxes = split(picture, options.split)
     except BadImage as exc:
-        return [], str(exc)
+        return [], None, str(exc)
     except Exception as exc:  # one odd file must not stop the heap
-        return [], f"unexpected {type(exc).__name__}: {exc}"
+        return [], None, f"unexpected {type(exc).__name__}: {exc}"
     crops = [(box, picture.rgb[box[1]:box[1] + box[3], box[0]:box[0] + box[2]].copy())
              for box in boxes]
-    return crops, None
+    source = save_crop(out, pixel_sha256(picture.rgb), picture.rgb, "sources") if len(boxes) > 1 else None
+    return crops, source, None
 
 
-def _results(files: list[Path], options: JobOptions) -> Iterator[tuple[list, str | None]]:
+def _results(files: list[Path], out: Path, options: JobOptions) -> Iterator[tuple[list, str | None, str | None]]:
     """Per-file split results in order, from worker processes when more than one worker."""
-    jobs = [(f, options) for f in files]
+    jobs = [(f, out, options) for f in files]
     if options.workers <= 1:
         yield from map(_split_file, jobs)
         return
@@ -84,8 +87,8 @@ def run_split(heap: Path, out: Path, options: JobOptions = JobOptions()) -> JobS
     summary = JobSummary(files=len(files))
     deduper = Deduper(options.dedup_distance)
     rows, bad = [], []
-    results = _results(files, options)
-    for path, (crops, reason) in tqdm(zip(files, results), total=len(files), desc="split", unit="file"):
+    results = _results(files, out, options)
+    for path, (crops, source_image, reason) in tqdm(zip(files, results), total=len(files), desc="split", unit="file"):
         source = relative_source(path, heap)
         if reason is not None:
             bad.append({"source": source, "reason": reason})
@@ -95,7 +98,7 @@ def run_split(heap: Path, out: Path, options: JobOptions = JobOptions()) -> JobS
             if is_blank(rgb, options.blank_contrast):
                 summary.blanks += 1
                 continue
-            rows.append(_manifest_row(out, source, box, rgb, deduper, summary))
+            rows.append(_manifest_row(out, source, box, rgb, deduper, summary, source_image))
     summary.bad_files = len(bad)
     write_jsonl(out / BAD_FILES, bad)
     write_jsonl(out / MANIFEST, rows)
@@ -103,7 +106,7 @@ def run_split(heap: Path, out: Path, options: JobOptions = JobOptions()) -> JobS
 
 
 def _manifest_row(out: Path, source: str, box, rgb: np.ndarray, deduper: Deduper,
-                  summary: JobSummary) -> dict:
+                  summary: JobSummary, source_image: str | None) -> dict:
     """Dedup and store one crop; return its manifest line."""
     sha = pixel_sha256(rgb)
     row = {"source": source, "bbox": [int(v) for v in box], "sha256": sha, "label_hint": None,
@@ -111,6 +114,8 @@ def _manifest_row(out: Path, source: str, box, rgb: np.ndarray, deduper: Deduper
     original = deduper.check(sha, rgb)
     if original is None:
         row["path"] = save_crop(out, sha, rgb)
+        if source_image:
+            row["source_image"] = source_image
         summary.crops += 1
     else:
         row["duplicate_of"] = original

@@ -30,10 +30,18 @@ class PushSummary:
 
 
 def task_data(row: dict, out: Path, document_root: Path) -> dict:
-    """A task's data: the crop's local-files URL plus its provenance."""
-    rel = Path(os.path.relpath(out.resolve() / row["path"], document_root.resolve())).as_posix()
-    return {"image": "/data/local-files/?d=" + quote(rel, safe="/"), "source": row["source"],
+    """A task's data: the crop's local-files URL plus its provenance (and, for a crop of a
+    collection, the stored collection's URL, which the ML backend reads for context)."""
+    data = {"image": _local_url(out / row["path"], document_root), "source": row["source"],
             "bbox": row["bbox"], "sha256": row["sha256"]}
+    if row.get("source_image"):
+        data["source_image"] = _local_url(out / row["source_image"], document_root)
+    return data
+
+
+def _local_url(path: Path, document_root: Path) -> str:
+    rel = Path(os.path.relpath(path.resolve(), document_root.resolve())).as_posix()
+    return "/data/local-files/?d=" + quote(rel, safe="/")
 
 
 def check_servable(out: Path, document_root: Path) -> None:
@@ -64,14 +72,15 @@ def ensure_project(studio: Studio, title: str, classes: tuple[str, ...] = DEFAUL
     return created.id
 
 
-def ensure_storage(studio: Studio, project_id: int, crops: Path) -> None:
-    """Register the crop folder as the project's local storage, which authorizes serving it."""
-    path = str(crops.resolve())
+def ensure_storage(studio: Studio, project_id: int, folder: Path) -> None:
+    """Register a store folder (crops, sources) as a local storage of the project, which
+    authorizes Label Studio to serve its files."""
+    path = str(folder.resolve())
     storages = with_retries(lambda: studio.sdk.import_storage.local.list(project=project_id), "listing storages")
     if not any(s.path == path for s in storages):
         with_retries(lambda: studio.sdk.import_storage.local.create(
-            project=project_id, path=path, title="crops", use_blob_urls=True, regex_filter=r".*\.png"),
-            "adding the crop storage")
+            project=project_id, path=path, title=folder.name, use_blob_urls=True, regex_filter=r".*\.png"),
+            f"adding the {folder.name} storage")
 
 
 def known_crops(studio: Studio, project_id: int) -> set[str]:
@@ -84,8 +93,9 @@ def push(out: Path, studio: Studio, document_root: Path, title: str,
     """Import the crops of ``out/manifest.jsonl`` that the project does not hold yet."""
     check_servable(out, document_root)
     project_id = ensure_project(studio, title, classes)
-    ensure_storage(studio, project_id, out / "crops")
     kept = [row for row in read_jsonl(out / MANIFEST) if "path" in row]
+    for folder in ("crops", "sources") if any("source_image" in r for r in kept) else ("crops",):
+        ensure_storage(studio, project_id, out / folder)
     known = known_crops(studio, project_id)
     todo = [row for row in kept if row["sha256"] not in known]
     with tqdm(total=len(todo), desc="push", unit="task") as bar:

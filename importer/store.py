@@ -1,4 +1,4 @@
-"""Store: content-addressed PNG crops and the crop manifest."""
+"""Store: content-addressed PNG crops (and the collections they came from) and the crop manifest."""
 from __future__ import annotations
 
 import hashlib
@@ -18,20 +18,21 @@ def pixel_sha256(rgb: np.ndarray) -> str:
     return digest.hexdigest()
 
 
-def crop_relpath(sha256: str) -> str:
-    """Where a crop lives inside the store, relative to the output folder."""
-    return f"crops/{sha256[:2]}/{sha256}.png"
+def crop_relpath(sha256: str, folder: str = "crops") -> str:
+    """Where a crop (or, with ``folder="sources"``, a source picture) lives inside the store,
+    relative to the output folder."""
+    return f"{folder}/{sha256[:2]}/{sha256}.png"
 
 
-def save_crop(out: Path, sha256: str, rgb: np.ndarray) -> str:
-    """Write the crop as PNG once (atomic; skipped when present); return its relative path."""
-    rel = crop_relpath(sha256)
+def save_crop(out: Path, sha256: str, rgb: np.ndarray, folder: str = "crops") -> str:
+    """Write the image as PNG once (atomic; skipped when present); return its relative path."""
+    rel = crop_relpath(sha256, folder)
     target = out / rel
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         ok, png = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
         if not ok:
-            raise OSError(f"PNG encoding failed for crop {sha256}")
+            raise OSError(f"PNG encoding failed for {rel}")
         tmp = target.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_bytes(png.tobytes())
         os.replace(tmp, target)

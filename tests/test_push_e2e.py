@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 
+import numpy as np
 import pytest
 
 from importer.pipeline import JobOptions, run_split
 from importer.push import push
 from importer.store import read_jsonl
+from ml_backend.features import decode_bytes
 
 pytestmark = pytest.mark.e2e
 
@@ -31,6 +34,21 @@ def test_import_carries_provenance_and_serves_crops(stack, small_heap):
         assert data[row["sha256"]]["bbox"] == row["bbox"]
     image = studio.http.get(studio.url + tasks[0]["data"]["image"], timeout=10)
     assert image.status_code == 200 and image.content[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_crops_of_a_collection_carry_their_source_picture(stack, small_heap):
+    out = stack.document_root / "e2e-sources"
+    run_split(small_heap, out, JobOptions(workers=1))
+    studio = stack.studio()
+    tasks = studio.tasks(push(out, studio, stack.document_root, "e2e sources").project_id)
+    per_source = Counter(r["source"] for r in read_jsonl(out / "manifest.jsonl"))
+    assert all("source_image" in t["data"] for t in tasks if per_source[t["data"]["source"]] > 1)
+    assert any("source_image" not in t["data"] for t in tasks)  # single pictures: no copy
+    data = next(t["data"] for t in tasks if "source_image" in t["data"])
+    source, crop = (decode_bytes(studio.http.get(studio.url + data[key], timeout=10).content)
+                    for key in ("source_image", "image"))
+    x, y, w, h = data["bbox"]
+    assert np.array_equal(source[y:y + h, x:x + w], crop)
 
 
 def test_reimport_adds_nothing_and_a_grown_heap_adds_only_new_crops(any_stack, small_heap, tmp_path):
