@@ -35,6 +35,7 @@ from ml_backend.features import Embedder
 from ml_backend.project import LabelStudioProject, prediction
 from ml_backend.server import Config, create_app
 from ml_backend.trainer import Trainer
+from ml_backend.views import Views
 
 CONFIG = ('<View><Image name="image" value="$image"/><Choices name="label" toName="image" '
           'choice="single"><Choice value="symbol"/><Choice value="garbage"/></Choices></View>')
@@ -85,6 +86,9 @@ class FileProject:
     def load_image(self, task):
         return task["data"]["image"]
 
+    def load_source(self, task):
+        return None
+
     def import_predictions(self, predictions):
         self.predictions = predictions
 
@@ -102,7 +106,7 @@ def bench_predict(files: list[Path], work: Path) -> dict:
     """Per-task /predict latency, one task per request: cold (extraction) then cached."""
     labels = {i: ("symbol" if i % 2 else "garbage") for i in range(min(40, len(files)))}
     project = FileProject(files, labels)
-    trainer = Trainer(lambda pid: project, Embedder(work / "trainer-features"), work)
+    trainer = Trainer(lambda pid: project, Views(Embedder(work / "trainer-features")), work)
     trainer.retrain(1)
     embedder = Embedder(work / "features")  # an empty cache: the first pass extracts
     for _ in range(5):  # load the network and let oneDNN settle before timing
@@ -144,7 +148,7 @@ def bench_retrain(files: list[Path], work: Path, n: int, labelled: int, studio: 
         embedder.cache.put(task["data"]["sha256"], vector)
     target, setup_s = (project, 0.0) if studio is None else real_project(studio, project)
     # Retrains are called directly; requests (made below) stay pending for an hour.
-    trainer = Trainer(lambda pid: target, Embedder(work / "features"), work, debounce=3600, max_wait=3600)
+    trainer = Trainer(lambda pid: target, Views(Embedder(work / "features")), work, debounce=3600, max_wait=3600)
     activated = []
     activate = target.activate
     target.activate = lambda version: (activate(version), activated.append(time.perf_counter()))

@@ -23,25 +23,58 @@ from tqdm import tqdm
 
 from importer.simulate import Oracle, Run
 from importer.store import read_jsonl
-from ml_backend.features import Embedder
+from ml_backend.features import Embedder, read_rgb
 from ml_backend.model import CropClassifier
 from ml_backend.scoring import confidence, diverse_order
+from ml_backend.views import Views
 
 KEEP = "symbol"
 
 
-def load(crops_dir: Path, oracle_path: Path, cache: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Features (n, d) of the kept (non-duplicate) crops and whether the oracle keeps each."""
-    rows = [r for r in read_jsonl(crops_dir / "manifest.jsonl") if not r.get("duplicate_of")]
+class Crops:
+    """A split's output folder as the backend's tasks and image loader."""
+
+    def __init__(self, crops_dir: Path):
+        self.dir = crops_dir
+        rows = [r for r in read_jsonl(crops_dir / "manifest.jsonl") if not r.get("duplicate_of")]
+        self.tasks = [{"id": i, "data": {"image": r["path"], "source_image": r.get("source_image"),
+                                         "source": r["source"], "bbox": r["bbox"], "sha256": r["sha256"]}}
+                      for i, r in enumerate(rows)]
+
+    def load_image(self, task: dict) -> np.ndarray:
+        return read_rgb(self.dir / task["data"]["image"])
+
+    def load_source(self, task: dict) -> np.ndarray | None:
+        source = task["data"]["source_image"]
+        return read_rgb(self.dir / source) if source else None
+
+
+def load(crops_dir: Path, oracle_path: Path, cache: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For the kept (non-duplicate) crops: the backend's features (n, d), whether the oracle
+    keeps each, and the features of each crop merged with its neighbour (a reject example
+    the backend adds once the crop is labelled a keeper; NaN rows for crops without one)."""
+    crops, views = Crops(crops_dir), Views(Embedder(cache))
     oracle = Oracle(list(read_jsonl(oracle_path)))
-    keep = np.array([oracle.label(r["source"], r["bbox"]) == KEEP for r in rows])
-    features = Embedder(cache).features([r["sha256"] for r in rows],
-                                        lambda i: str(crops_dir / rows[i]["path"]))
-    return features, keep
+    keep = np.array([oracle.label(t["data"]["source"], t["data"]["bbox"]) == KEEP for t in crops.tasks])
+    features = views.features(crops.tasks, crops)
+    owners, rows = views.merged(crops.tasks, np.flatnonzero(keep), crops)
+    merged = np.full_like(features, np.nan)
+    merged[owners] = rows
+    return features, keep, merged
+
+
+def fit(features: np.ndarray, keep: np.ndarray, labelled: np.ndarray, merged: np.ndarray | None) -> CropClassifier:
+    """The backend's classifier on the ``labelled`` crops plus the merged-neighbour rows of
+    the labelled keepers as garbage."""
+    extra = merged[labelled & keep] if merged is not None else features[:0]
+    extra = extra[~np.isnan(extra).any(axis=1)]
+    return CropClassifier().fit(np.vstack([features[labelled], extra]),
+                                np.append(np.where(keep[labelled], KEEP, "garbage"), ["garbage"] * len(extra)))
 
 
 def replay(features: np.ndarray, keep: np.ndarray, order: str, budget: int, every: int,
-           min_confidence: float, random_share: float = 0.0, seed: int = 0) -> list[dict]:
+           min_confidence: float, random_share: float = 0.0, seed: int = 0,
+           merged: np.ndarray | None = None) -> list[dict]:
     """Learning curve of one labelling order: precision and recall after every ``every`` labels."""
     rng = np.random.default_rng(seed)
     cold = np.argsort(diverse_order(features), kind="stable")
@@ -50,7 +83,7 @@ def replay(features: np.ndarray, keep: np.ndarray, order: str, budget: int, ever
         labelled[_next(labelled, proba, cold, order, every, random_share, rng)] = True
         if len(np.unique(keep[labelled])) < 2:
             continue
-        model = CropClassifier().fit(features[labelled], np.where(keep[labelled], KEEP, "garbage"))
+        model = fit(features, keep, labelled, merged)
         proba = model.predict_proba(features)
         sure = proba[:, list(model.classes_).index(KEEP)] >= min_confidence
         curve.append({"labels": int(labelled.sum()), **_scores(np.where(labelled, keep, sure), keep)})
@@ -76,13 +109,14 @@ def _scores(exported: np.ndarray, keep: np.ndarray) -> dict:
     return {"precision": float(hits / max(exported.sum(), 1)), "recall": float(hits / keep.sum())}
 
 
-def ceiling(features: np.ndarray, keep: np.ndarray, folds: int = 5, seed: int = 0) -> dict:
+def ceiling(features: np.ndarray, keep: np.ndarray, folds: int = 5, seed: int = 0,
+            merged: np.ndarray | None = None) -> dict:
     """Cross-validated precision at recall 0.95 (and 0.9) with every label known."""
     fold = np.random.default_rng(seed).integers(0, folds, len(keep))
     p = np.zeros(len(keep))
     for k in range(folds):
         train = fold != k
-        model = CropClassifier().fit(features[train], np.where(keep[train], KEEP, "garbage"))
+        model = fit(features, keep, train, merged)
         p[~train] = model.predict_proba(features[~train])[:, list(model.classes_).index(KEEP)]
     ranked = keep[np.argsort(-p, kind="stable")]
     precision = np.cumsum(ranked) / np.arange(1, len(ranked) + 1)
@@ -123,14 +157,14 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--cache", type=Path, default=Path("data/cache/features"), help="feature cache")
     ap.add_argument("--out", type=Path, default=Path("docs"))
     a = ap.parse_args(argv)
-    features, keep = load(a.crops, a.oracle, a.cache)
+    features, keep, merged = load(a.crops, a.oracle, a.cache)
     plans = {"uncertainty": ("uncertainty", 0.0), "random": ("random", 0.0),
              f"uncertainty + {a.random_share:.0%} random": ("uncertainty", a.random_share)}
-    orders = {name: replay(features, keep, order, a.budget, a.every, a.min_confidence, share)
+    orders = {name: replay(features, keep, order, a.budget, a.every, a.min_confidence, share, merged=merged)
               for name, (order, share) in tqdm(plans.items(), desc="orders")}
     result = {"crops": str(a.crops), "tasks": len(keep), "keep_share": float(keep.mean()),
               "budget": a.budget, "options": {k: str(v) for k, v in vars(a).items()},
-              "ceiling": ceiling(features, keep), "orders": orders}
+              "ceiling": ceiling(features, keep, merged=merged), "orders": orders}
     a.out.mkdir(parents=True, exist_ok=True)
     (a.out / "replay.json").write_text(json.dumps(result, indent=1))
     lines = report(result)

@@ -150,7 +150,14 @@ class LabelStudioProject:
 
     def load_image(self, task: dict) -> np.ndarray:
         """The task's image: from the local document root when it is there, else over HTTP."""
-        url = task["data"]["image"]
+        return self._load(task["data"]["image"])
+
+    def load_source(self, task: dict) -> np.ndarray | None:
+        """The picture the task's crop was cut from, when the importer stored it (collections)."""
+        url = task["data"].get("source_image")
+        return self._load(url) if url else None
+
+    def _load(self, url: str) -> np.ndarray:
         path = local_file(url, self.document_root)
         if path is not None:
             return read_rgb(path)

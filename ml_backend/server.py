@@ -16,15 +16,16 @@ import numpy as np
 from flask import Flask, Response, jsonify, request
 
 from ml_backend.features import Embedder
-from ml_backend.project import FROM_NAME, TO_NAME, connector, project_id, task_key
+from ml_backend.project import FROM_NAME, TO_NAME, connector, project_id
 from ml_backend.trainer import Trainer
+from ml_backend.views import Views
 
 
 # Label changes retrain; new tasks too, so that they are scored (and their features cached)
 # in the background before anyone opens them.
 TRAIN_ACTIONS = {"ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATION_DELETED",
                  "ANNOTATIONS_DELETED", "ANNOTATIONS_CREATED", "START_TRAINING", "TASKS_CREATED"}
-MODEL_CLASS = "CropClassifier(EfficientNet-Lite0 features)"
+MODEL_CLASS = "CropClassifier(EfficientNet-Lite0 features of crop and context)"
 NO_MODEL_VERSION = "v0-none"
 
 
@@ -56,9 +57,9 @@ def create_app(config: Config, trainer: Trainer | None = None, embedder: Embedde
                connect: Callable | None = None) -> Flask:
     """The WSGI app; ``trainer``, ``embedder`` and ``connect`` are built from ``config`` unless given."""
     connect = connect or connector(config.label_studio_url, config.api_key, config.document_root)
-    embedder = embedder or Embedder(config.model_dir / "features")
+    views = Views(embedder or Embedder(config.model_dir / "features"))
     if trainer is None:
-        trainer = Trainer(connect, embedder, config.model_dir, debounce=config.debounce)
+        trainer = Trainer(connect, views, config.model_dir, debounce=config.debounce)
         trainer.resume()
     app = Flask(__name__)
     app.config["trainer"] = trainer
@@ -104,8 +105,7 @@ def create_app(config: Config, trainer: Trainer | None = None, embedder: Embedde
             cold = served.cold_scores if served else {}
             return [{"result": [], "score": float(cold.get(t.get("id"), 1.0)), "model_version": version}
                     for t in tasks]
-        features = embedder.features([task_key(t) for t in tasks],
-                                     lambda i: connect(pid).load_image(tasks[i]))
+        features = views.features(tasks, connect(pid))
         proba = served.model.predict_proba(features)
         best = proba.argmax(axis=1)
         return [{"result": [{"from_name": FROM_NAME, "to_name": TO_NAME, "type": "choices",

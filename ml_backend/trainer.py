@@ -12,9 +12,11 @@ from typing import Callable, Protocol
 
 import numpy as np
 
+from importer.studio import DEFAULT_CLASSES
 from ml_backend.model import CropClassifier
-from ml_backend.project import prediction, task_key, task_label
+from ml_backend.project import prediction, task_label
 from ml_backend.scoring import confidence, disagreements, diverse_order, out_of_fold_proba
+from ml_backend.views import Views
 
 log = logging.getLogger(__name__)
 
@@ -25,15 +27,10 @@ class Project(Protocol):
     def class_names(self) -> list[str]: ...
     def tasks(self) -> list[dict]: ...
     def load_image(self, task: dict): ...
+    def load_source(self, task: dict): ...
     def activate(self, version: str) -> None: ...
     def replace_predictions(self, predictions: list[dict]) -> None: ...
     def show_suspects(self, task_ids: list[int]) -> None: ...
-
-
-class Features(Protocol):
-    """What the trainer needs of the feature extractor (see features.Embedder)."""
-
-    def features(self, keys: list[str], load: Callable[[int], object]) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -102,15 +99,17 @@ class Trainer:
     annotation from Label Studio, so no label is missed however webhooks were batched; a
     failed one is tried again after ``retry_delay`` seconds, doubling up to five minutes.
     Publishing sleeps ``pause`` times as long as each chunk of writes took, so that people's
-    annotations get Label Studio's write lock in between.
+    annotations get Label Studio's write lock in between. Each crop labelled as anything but
+    ``reject`` also teaches, merged with its nearest neighbour, what a ``reject`` looks like.
     """
 
-    def __init__(self, connect: Callable[[int], Project], embedder: Features, model_dir: Path,
+    def __init__(self, connect: Callable[[int], Project], views: Views, model_dir: Path,
                  debounce: float = 1.5, max_wait: float = 10.0, folds: int = 5,
                  cold_clusters: int = 64, mistake_threshold: float = 0.9, chunk: int = 250,
-                 pause: float = 0.5, retry_delay: float = 5.0, tolerance: float = 0.05):
+                 pause: float = 0.5, retry_delay: float = 5.0, tolerance: float = 0.05,
+                 reject: str = DEFAULT_CLASSES[-1]):
         self.connect = connect
-        self.embedder = embedder
+        self.views, self.reject = views, reject
         self.store = ModelStore(model_dir)
         self.debounce, self.max_wait = debounce, max_wait
         self.folds, self.cold_clusters, self.mistake_threshold = folds, cold_clusters, mistake_threshold
@@ -213,14 +212,13 @@ class Trainer:
         classes, tasks = project.class_names(), project.tasks()
         if not tasks:
             raise ValueError("the project has no tasks")
-        features = self.embedder.features([task_key(t) for t in tasks],
-                                          lambda i: project.load_image(tasks[i]))
+        features = self.views.features(tasks, project)
         labels = np.array([task_label(t) for t in tasks], dtype=object)
         known = np.flatnonzero([label in classes for label in labels])
         number = version_number(getattr(self.served(pid), "version", None)) + 1
         stamp = time.strftime("%Y%m%dT%H%M%S")
         if len(set(labels[known])) >= 2:
-            served = Served(f"v{number}-{stamp}", CropClassifier().fit(features[known], labels[known].astype(str)))
+            served = Served(f"v{number}-{stamp}", self._fit(project, tasks, features, labels, known, classes))
             predictions, suspects = self._model_predictions(served, tasks, features, labels, known)
             self.store.save(pid, served.version, served.model)
         else:
@@ -231,6 +229,17 @@ class Trainer:
         log.info("project %s: %s from %d labels over %d tasks in %.1f s (%d likely mistakes)",
                  pid, served.version, len(known), len(tasks), time.monotonic() - started, len(suspects))
         return served
+
+    def _fit(self, project: Project, tasks: list[dict], features: np.ndarray, labels: np.ndarray,
+             known: np.ndarray, classes: list[str]) -> CropClassifier:
+        """The classifier on the labelled tasks plus, when ``reject`` is a class, their
+        merged-neighbour examples labelled ``reject``."""
+        x, y = features[known], labels[known].astype(str)
+        keepers = [i for i in known if labels[i] != self.reject] if self.reject in classes else []
+        _, merged = self.views.merged(tasks, keepers, project)
+        if len(merged):
+            x, y = np.vstack([x, merged]), np.append(y, [self.reject] * len(merged))
+        return CropClassifier().fit(x, y)
 
     def _model_predictions(self, served: Served, tasks: list[dict], features: np.ndarray,
                            labels: np.ndarray, known: np.ndarray) -> tuple[list[dict], list[int]]:

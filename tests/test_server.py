@@ -10,6 +10,7 @@ import pytest
 
 from ml_backend.server import Config, create_app
 from ml_backend.trainer import Trainer
+from ml_backend.views import Views
 
 CLASSES = ["symbol", "garbage"]
 
@@ -60,6 +61,9 @@ class MemoryProject:
     def load_image(self, task):
         return np.array(task["data"]["vec"], np.float32)
 
+    def load_source(self, task):
+        return None
+
     def activate(self, version):
         self.version = version
         self.writes_when_activated = len(self.writes)
@@ -84,7 +88,7 @@ class VectorEmbedder:
 
 
 def make(tmp_path, project, debounce=0.05, max_wait=2.0, **config):
-    trainer = Trainer(lambda pid: project, VectorEmbedder(), tmp_path, debounce=debounce, max_wait=max_wait)
+    trainer = Trainer(lambda pid: project, Views(VectorEmbedder()), tmp_path, debounce=debounce, max_wait=max_wait)
     app = create_app(Config(model_dir=tmp_path, **config), trainer=trainer, embedder=VectorEmbedder(),
                      connect=lambda pid: project)
     return app.test_client(), trainer
@@ -228,7 +232,7 @@ def test_each_task_keeps_one_prediction_of_the_current_version(tmp_path):
 
 def test_predictions_are_written_most_uncertain_first_and_served_after_the_first_chunk(tmp_path):
     project = MemoryProject(labelled=12)
-    Trainer(lambda pid: project, VectorEmbedder(), tmp_path, chunk=10).retrain(1)
+    Trainer(lambda pid: project, Views(VectorEmbedder()), tmp_path, chunk=10).retrain(1)
     written = [p for chunk in project.writes for p in chunk]
     labelled = [p["task"] <= 12 for p in written]
     assert len(project.writes) == 6 and project.writes_when_activated == 1
@@ -239,7 +243,7 @@ def test_predictions_are_written_most_uncertain_first_and_served_after_the_first
 
 def test_a_waiting_retrain_skips_only_predictions_that_did_not_change(tmp_path):
     project = MemoryProject(labelled=12)
-    trainer = Trainer(lambda pid: project, VectorEmbedder(), tmp_path, debounce=60, chunk=10)
+    trainer = Trainer(lambda pid: project, Views(VectorEmbedder()), tmp_path, debounce=60, chunk=10)
     first = trainer.retrain(1)
     trainer.request(1)  # due only in a minute: the next pass sees it waiting
     before = len(project.writes)
@@ -271,7 +275,7 @@ def test_failed_training_keeps_the_previous_model(tmp_path):
 def test_a_failed_training_is_tried_again_by_itself(tmp_path):
     project = MemoryProject(labelled=12)
     project.fail = True
-    trainer = Trainer(lambda pid: project, VectorEmbedder(), tmp_path, debounce=0.0, retry_delay=0.3)
+    trainer = Trainer(lambda pid: project, Views(VectorEmbedder()), tmp_path, debounce=0.0, retry_delay=0.3)
     trainer.request(1)
     deadline = time.monotonic() + 10
     while trainer.trainings < 1 and time.monotonic() < deadline:
@@ -308,7 +312,7 @@ def test_a_restarted_backend_serves_the_last_model_and_retrains_on_every_label(t
     saved = trainer.served(1).version
     for i in range(12, 20):  # labels given while the backend was down
         project.label(i, project.truth[i])
-    restarted = Trainer(lambda pid: project, VectorEmbedder(), tmp_path, debounce=0.05, max_wait=2.0)
+    restarted = Trainer(lambda pid: project, Views(VectorEmbedder()), tmp_path, debounce=0.05, max_wait=2.0)
     assert restarted.served(1).version == saved
     restarted.resume()
     assert restarted.wait_idle(10) and restarted.trainings == 1

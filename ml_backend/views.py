@@ -1,0 +1,135 @@
+"""What the classifier sees of a task: the crop, and the crop in its surroundings.
+
+A splitter's typical mistakes, a piece of an item or two neighbours in one box, look like
+fine symbols on their own; their surroundings show ink going on past the box edge, or a
+box holding two of what its neighbours hold one of. So every task is featurised twice,
+the crop and a window around it in the source picture, and training adds, for each crop
+labelled as a keeper, that crop merged with its nearest neighbour as a reject example.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from typing import Callable, Protocol, Sequence
+
+import numpy as np
+
+from ml_backend.project import task_key
+
+Box = tuple[int, int, int, int]
+
+
+class Loader(Protocol):
+    """Where pixels come from (see project.LabelStudioProject)."""
+
+    def load_image(self, task: dict) -> np.ndarray: ...
+    def load_source(self, task: dict) -> np.ndarray | None: ...
+
+
+class Features(Protocol):
+    """What views need of the feature extractor (see features.Embedder)."""
+
+    def features(self, keys: Sequence[str], load: Callable[[int], object]) -> np.ndarray: ...
+
+
+def context_box(box: Box, shape: tuple[int, ...], margin: float) -> Box:
+    """``box`` (x, y, w, h) grown by ``margin`` times its longer side, clipped to a picture of ``shape``."""
+    x, y, w, h = box
+    m = round(margin * max(w, h))
+    x0, y0 = max(0, x - m), max(0, y - m)
+    x1, y1 = min(shape[1], x + w + m), min(shape[0], y + h + m)
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def merged_box(box: Box, others: Sequence[Box], max_share: float = 0.7) -> Box | None:
+    """The union of ``box`` and its nearest box among ``others``, when that neighbour lies within
+    the box's longer side and the union is clearly more than the box (the box covers at most
+    ``max_share`` of it); otherwise None."""
+    if not len(others):
+        return None
+    x, y, w, h = box
+    o = np.asarray(others, float)
+    gaps = np.maximum(np.maximum(o[:, 0] - (x + w), x - (o[:, 0] + o[:, 2])),
+                      np.maximum(o[:, 1] - (y + h), y - (o[:, 1] + o[:, 3])))
+    nearest = int(gaps.argmin())
+    if gaps[nearest] >= max(w, h):
+        return None
+    ox, oy, ow, oh = (int(v) for v in o[nearest])
+    x0, y0 = min(x, ox), min(y, oy)
+    union = (x0, y0, max(x + w, ox + ow) - x0, max(y + h, oy + oh) - y0)
+    return union if w * h <= max_share * union[2] * union[3] else None
+
+
+def task_box(task: dict) -> Box:
+    x, y, w, h = (int(v) for v in task["data"]["bbox"])
+    return x, y, w, h
+
+
+def _source_of(task: dict) -> str | None:
+    return task.get("data", {}).get("source_image")
+
+
+class Views:
+    """Features of tasks as [crop, context per margin] rows, and of merged-neighbour reject examples."""
+
+    def __init__(self, embedder: Features, margins: Sequence[float] = (0.25, 1.0)):
+        self.embedder = embedder
+        self.margins = tuple(margins)
+
+    def features(self, tasks: list[dict], loader: Loader) -> np.ndarray:
+        """(n, d × (1 + margins)): each crop's features next to its contexts'. A task without
+        a source picture (a single picture, or imported by an older importer) has zeros for
+        context, so a project without any learns from its crops alone."""
+        crops = self.embedder.features([task_key(t) for t in tasks], lambda i: loader.load_image(tasks[i]))
+        views = [np.zeros_like(crops) for _ in self.margins]
+        placed = [i for i, t in enumerate(tasks) if _source_of(t)]
+        if placed:
+            held = [tasks[i] for i in placed]
+            found = self._regions(held, [task_box(t) for t in held], [task_key(t) for t in held], loader, self.margins)
+            for view, rows in zip(views, found):
+                view[placed] = rows
+        return np.hstack([crops, *views])
+
+    def merged(self, tasks: list[dict], chosen: Sequence[int], loader: Loader) -> tuple[list[int], np.ndarray]:
+        """The chosen tasks that have a neighbour to merge with (see ``merged_box``) and the
+        [crop, contexts] rows of each merged with it."""
+        boxes: dict[str, list[Box]] = defaultdict(list)
+        for t in tasks:
+            if _source_of(t):
+                boxes[_source_of(t)].append(task_box(t))
+        owners, unions = [], []
+        for i in (i for i in chosen if _source_of(tasks[i])):
+            box = task_box(tasks[i])
+            union = merged_box(box, [b for b in boxes[_source_of(tasks[i])] if b != box])
+            if union is not None:
+                owners.append(i)
+                unions.append(union)
+        if not unions:
+            return [], np.empty((0, 0), np.float32)
+        held = [tasks[i] for i in owners]
+        keys = ["merged-" + hashlib.sha256(f"{_source_of(t)}|{u}".encode()).hexdigest() for t, u in zip(held, unions)]
+        return owners, np.hstack(self._regions(held, unions, keys, loader, (0.0, *self.margins)))
+
+    def _regions(self, tasks: list[dict], boxes: list[Box], keys: list[str], loader: Loader,
+                 margins: Sequence[float]) -> list[np.ndarray]:
+        """Features of ``boxes`` grown by each of ``margins`` (see ``context_box``), cut from
+        each task's source picture, one array per margin. The work goes source by source, so
+        each picture is decoded at most once."""
+        jobs = sorted(((i, m) for i in range(len(tasks)) for m in margins), key=lambda j: _source_of(tasks[j[0]]))
+        last: dict[str, np.ndarray] = {}
+
+        def load(k: int) -> np.ndarray:
+            i, margin = jobs[k]
+            url = _source_of(tasks[i])
+            if url not in last:
+                last.clear()
+                last[url] = loader.load_source(tasks[i])
+            x, y, w, h = context_box(boxes[i], last[url].shape, margin)
+            return np.ascontiguousarray(last[url][y:y + h, x:x + w])
+
+        found = self.embedder.features([f"{keys[i]}-context{round(m * 100)}" if m else keys[i] for i, m in jobs], load)
+        out = {m: np.empty((len(tasks), found.shape[1]), np.float32) for m in margins}
+        for (i, m), row in zip(jobs, found):
+            out[m][i] = row
+        return [out[m] for m in margins]
