@@ -61,7 +61,7 @@ def merged_box(box: Box, others: Sequence[Box], max_share: float = 0.7) -> Box |
     return union if w * h <= max_share * union[2] * union[3] else None
 
 
-def task_box(task: dict) -> Box:
+def _box(task: dict) -> Box:
     x, y, w, h = (int(v) for v in task["data"]["bbox"])
     return x, y, w, h
 
@@ -86,7 +86,7 @@ class Views:
         placed = [i for i, t in enumerate(tasks) if _source_of(t)]
         if placed:
             held = [tasks[i] for i in placed]
-            found = self._regions(held, [task_box(t) for t in held], [task_key(t) for t in held], loader, self.margins)
+            found = self._regions(held, [_box(t) for t in held], loader, self.margins)
             for view, rows in zip(views, found):
                 view[placed] = rows
         return np.hstack([crops, *views])
@@ -97,25 +97,23 @@ class Views:
         boxes: dict[str, list[Box]] = defaultdict(list)
         for t in tasks:
             if _source_of(t):
-                boxes[_source_of(t)].append(task_box(t))
+                boxes[_source_of(t)].append(_box(t))
         owners, unions = [], []
         for i in (i for i in chosen if _source_of(tasks[i])):
-            box = task_box(tasks[i])
+            box = _box(tasks[i])
             union = merged_box(box, [b for b in boxes[_source_of(tasks[i])] if b != box])
             if union is not None:
                 owners.append(i)
                 unions.append(union)
         if not unions:
             return [], np.empty((0, 0), np.float32)
-        held = [tasks[i] for i in owners]
-        keys = ["merged-" + hashlib.sha256(f"{_source_of(t)}|{u}".encode()).hexdigest() for t, u in zip(held, unions)]
-        return owners, np.hstack(self._regions(held, unions, keys, loader, (0.0, *self.margins)))
+        return owners, np.hstack(self._regions([tasks[i] for i in owners], unions, loader, (0.0, *self.margins)))
 
-    def _regions(self, tasks: list[dict], boxes: list[Box], keys: list[str], loader: Loader,
+    def _regions(self, tasks: list[dict], boxes: list[Box], loader: Loader,
                  margins: Sequence[float]) -> list[np.ndarray]:
         """Features of ``boxes`` grown by each of ``margins`` (see ``context_box``), cut from
-        each task's source picture, one array per margin. The work goes source by source, so
-        each picture is decoded at most once."""
+        each task's source picture, one array per margin, cached by picture, box and margin.
+        The work goes source by source, so each picture is decoded at most once."""
         jobs = sorted(((i, m) for i in range(len(tasks)) for m in margins), key=lambda j: _source_of(tasks[j[0]]))
         last: dict[str, np.ndarray] = {}
 
@@ -128,7 +126,9 @@ class Views:
             x, y, w, h = context_box(boxes[i], last[url].shape, margin)
             return np.ascontiguousarray(last[url][y:y + h, x:x + w])
 
-        found = self.embedder.features([f"{keys[i]}-context{round(m * 100)}" if m else keys[i] for i, m in jobs], load)
+        keys = ["region-" + hashlib.sha256(f"{_source_of(tasks[i])}|{boxes[i]}|{m}".encode()).hexdigest()
+                for i, m in jobs]
+        found = self.embedder.features(keys, load)
         out = {m: np.empty((len(tasks), found.shape[1]), np.float32) for m in margins}
         for (i, m), row in zip(jobs, found):
             out[m][i] = row
