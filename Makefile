@@ -38,7 +38,7 @@ bench: venv data/devheap/oracle.jsonl
 ## per order, about an hour); figures in docs/.
 simulate: venv data/devheap/oracle.jsonl
 	$(PY) -m importer simulate --heap data/devheap --oracle data/devheap/oracle.jsonl \
-		--max-fraction 0.15 --out data/simulation --docs docs
+		--max-fraction 0.15 --random-factor 2 --out data/simulation --docs docs
 
 clean:
 	rm -rf var data/sample_heap
