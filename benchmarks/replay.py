@@ -65,11 +65,12 @@ def load(crops_dir: Path, oracle_path: Path, cache: Path) -> tuple[np.ndarray, n
 
 def fit(features: np.ndarray, keep: np.ndarray, labelled: np.ndarray, merged: np.ndarray | None) -> CropClassifier:
     """The backend's classifier on the ``labelled`` crops plus the merged-neighbour rows of
-    the labelled keepers as garbage."""
+    the labelled keepers as garbage, standardised over every crop (as the backend does)."""
     extra = merged[labelled & keep] if merged is not None else features[:0]
     extra = extra[~np.isnan(extra).any(axis=1)]
     return CropClassifier().fit(np.vstack([features[labelled], extra]),
-                                np.append(np.where(keep[labelled], KEEP, "garbage"), ["garbage"] * len(extra)))
+                                np.append(np.where(keep[labelled], KEEP, "garbage"), ["garbage"] * len(extra)),
+                                pool=features)
 
 
 def replay(features: np.ndarray, keep: np.ndarray, order: str, budget: int, every: int,

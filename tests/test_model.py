@@ -58,3 +58,20 @@ def test_save_is_atomic_and_round_trips(tmp_path):
     loaded = CropClassifier.load(path)
     assert loaded.weight_decay == 0.01 and list(loaded.classes_) == list(model.classes_)
     assert np.allclose(loaded.predict_proba(x), model.predict_proba(x))
+
+
+def test_pool_sets_the_standardisation():
+    x, y = data(400)
+    pool = x * 3.0 + 1.0  # statistics unlike the labelled rows'
+    model = CropClassifier().fit(x[:100], y[:100], pool=pool)
+    assert np.allclose(model.mean_, pool.mean(0), atol=1e-5)
+    assert np.allclose(model.scale_, pool.std(0) + 1e-6, atol=1e-5)
+    assert (model.predict(x[100:]) == y[100:]).mean() > 0.95
+    unpooled = CropClassifier().fit(x[:100], y[:100])
+    assert not np.allclose(unpooled.mean_, model.mean_)
+
+
+def test_pool_of_another_width_is_refused():
+    x, y = data(50)
+    with pytest.raises(ValueError, match="pool"):
+        CropClassifier().fit(x, y, pool=np.zeros((10, 5)))
