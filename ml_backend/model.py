@@ -74,11 +74,16 @@ class CropClassifier:
         optimiser.step(loss)
         return weight.detach().numpy(), bias.detach().numpy()
 
+    @property
+    def n_features_in_(self) -> int:
+        """The width of the features it was fitted on."""
+        return self.coef_.shape[1]
+
     def predict_proba(self, features: np.ndarray) -> np.ndarray:
         """Class probabilities (n, n_classes), columns in ``classes_`` order."""
         features = _check_features(features)
-        if features.shape[1] != self.coef_.shape[1]:
-            raise ValueError(f"expected {self.coef_.shape[1]} features, got {features.shape[1]}")
+        if features.shape[1] != self.n_features_in_:
+            raise ValueError(f"expected {self.n_features_in_} features, got {features.shape[1]}")
         logits = self._standardise(features) @ torch.from_numpy(self.coef_.T) + torch.from_numpy(self.intercept_)
         return torch.softmax(logits, dim=1).numpy()
 

@@ -100,12 +100,14 @@ def create_app(config: Config, trainer: Trainer | None = None, embedder: Embedde
 
     def _predict(pid: int, tasks: list[dict]) -> list[dict]:
         served = trainer.served(pid)
-        if served is None or served.model is None:
+        features = views.features(tasks, connect(pid)) if served and served.model else None
+        # A model saved by a version of the backend with other features cannot score these
+        # ones: it answers as before any model until the retrain that resume() requested.
+        if features is None or features.shape[1] != served.model.n_features_in_:
             version = served.version if served else NO_MODEL_VERSION
             cold = served.cold_scores if served else {}
             return [{"result": [], "score": float(cold.get(t.get("id"), 1.0)), "model_version": version}
                     for t in tasks]
-        features = views.features(tasks, connect(pid))
         proba = served.model.predict_proba(features)
         best = proba.argmax(axis=1)
         return [{"result": [{"from_name": FROM_NAME, "to_name": TO_NAME, "type": "choices",

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from ml_backend.server import Config, create_app
-from ml_backend.trainer import Trainer
+from ml_backend.model import CropClassifier
+from ml_backend.trainer import ModelStore, Trainer
 from ml_backend.views import Views
 
 CLASSES = ["symbol", "garbage"]
@@ -317,3 +318,20 @@ def test_a_restarted_backend_serves_the_last_model_and_retrains_on_every_label(t
     restarted.resume()
     assert restarted.wait_idle(10) and restarted.trainings == 1
     assert restarted.served(1).version != saved
+
+
+def test_a_model_saved_on_other_features_is_not_served_until_the_retrain(tmp_path):
+    project = MemoryProject(labelled=12)
+    x = np.random.default_rng(0).normal(size=(20, 5)).astype(np.float32)
+    old = CropClassifier().fit(x, np.where(np.arange(20) % 2, "symbol", "garbage"))
+    store = ModelStore(tmp_path)
+    store.save(1, "v3-old", old)
+    store.mark_latest(1, "v3-old")
+    client, trainer = make(tmp_path, project)
+    task = project.task_list[0]
+    answer = client.post("/predict", json={"tasks": [task], "project": "1.1"}).get_json()
+    assert answer["results"][0]["result"] == [] and answer["results"][0]["model_version"] == "v3-old"
+    trainer.resume()
+    assert trainer.wait_idle(10)
+    answer = client.post("/predict", json={"tasks": [task], "project": "1.1"}).get_json()
+    assert answer["results"][0]["result"][0]["value"]["choices"] == [project.truth[0]]
