@@ -203,7 +203,7 @@ def wrong_keeps(manifest: list[dict], oracle: Oracle, keep: str) -> dict[str, in
 
 def write_docs(out: Path, docs: Path, oracle: Oracle) -> None:
     """Copy a run's simulation.json and plot into ``docs`` with a summary, simulation.md: the
-    labels to the bar, the curves every 100 labels, and why exported crops were wrong."""
+    labels to the bar, the curves every 50 labels and at the bar, and why exported crops were wrong."""
     r = json.loads((out / "simulation.json").read_text())
     docs.mkdir(parents=True, exist_ok=True)
     for name in ("simulation.json", "learning_curve.png"):
@@ -223,7 +223,7 @@ def write_docs(out: Path, docs: Path, oracle: Oracle) -> None:
              "| labels | uncertainty precision | recall | random precision | recall |", "|---|---|---|---|---|",
              *[f"| {a['labels']} | {a['precision']:.3f} | {a['recall']:.3f} | "
                + (f"{b['precision']:.3f} | {b['recall']:.3f} |" if b else "| |")
-               for a, b in _every_hundred(r["curve"], r["curve_random"])], "",
+               for a, b in _table_rows(r["curve"], r["curve_random"])], "",
              "Exported 'keep' crops the oracle calls garbage, at the end of each run, by cause:", ""]
     for name in ("uncertainty", "random"):
         manifest = out / f"export-{name}" / "manifest.jsonl"
@@ -234,10 +234,12 @@ def write_docs(out: Path, docs: Path, oracle: Oracle) -> None:
     (docs / "simulation.md").write_text("\n".join(lines))
 
 
-def _every_hundred(curve: list[dict], other: list[dict]) -> list[tuple[dict, dict | None]]:
-    """Points of ``curve`` at multiples of 100 labels, each with ``other``'s point there."""
+def _table_rows(curve: list[dict], other: list[dict], step: int = 50) -> list[tuple[dict, dict | None]]:
+    """Points of ``curve`` at multiples of ``step`` labels and its last one (where a run that
+    reached the bar stopped), each with ``other``'s point there."""
     at = {p["labels"]: p for p in other}
-    return [(p, at.get(p["labels"])) for p in curve if p["labels"] % 100 == 0]
+    return [(p, at.get(p["labels"])) for i, p in enumerate(curve)
+            if p["labels"] % step == 0 or i == len(curve) - 1]
 
 
 @dataclass(frozen=True)
