@@ -124,12 +124,13 @@ def _farthest_point_order(points: np.ndarray, start: int) -> np.ndarray:
 
 
 def out_of_fold_proba(features: np.ndarray, labels: Sequence[str], k: int = 5,
-                      make_model: Callable[[], CropClassifier] = CropClassifier, seed: int = 0
-                      ) -> tuple[np.ndarray, np.ndarray]:
+                      make_model: Callable[[], CropClassifier] = CropClassifier, seed: int = 0,
+                      pool: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Stratified k-fold probabilities: each row predicted by a model that never saw it.
 
     Returns (proba (n, n_classes), classes). A fold whose training part holds a single
-    class predicts that class's training frequency.
+    class predicts that class's training frequency. ``pool`` goes to every fold's ``fit``
+    (the rows its standardisation is taken from), as it does to the served model's.
     """
     features = _check_features(features)
     labels = np.asarray(labels)
@@ -143,7 +144,7 @@ def out_of_fold_proba(features: np.ndarray, labels: Sequence[str], k: int = 5,
     for fold in range(k):
         held, kept = folds == fold, folds != fold
         if held.any():
-            proba[held] = _fold_proba(features[kept], targets[kept], features[held], classes, make_model)
+            proba[held] = _fold_proba(features[kept], targets[kept], features[held], classes, make_model, pool)
     return proba, classes
 
 
@@ -155,13 +156,13 @@ def _stratified_folds(targets: np.ndarray, k: int, rng: np.random.Generator) -> 
     return folds
 
 
-def _fold_proba(train_x, train_y, test_x, classes, make_model) -> np.ndarray:
+def _fold_proba(train_x, train_y, test_x, classes, make_model, pool) -> np.ndarray:
     present = np.unique(train_y)
     if len(present) < 2:
         out = np.zeros((len(test_x), len(classes)))
         out[:, present] = 1.0
         return out
-    model = make_model().fit(train_x, classes[train_y])
+    model = make_model().fit(train_x, classes[train_y], pool=pool)
     out = np.zeros((len(test_x), len(classes)))
     out[:, np.searchsorted(classes, model.classes_)] = model.predict_proba(test_x)
     return out

@@ -248,7 +248,8 @@ class Trainer:
         suspects: list[int] = []
         smallest = min(np.unique(labels[known].astype(str), return_counts=True)[1])
         if smallest >= 2:
-            oof, _ = out_of_fold_proba(features[known], labels[known].astype(str), k=min(self.folds, smallest))
+            oof, _ = out_of_fold_proba(features[known], labels[known].astype(str), k=min(self.folds, smallest),
+                                       pool=features)
             proba[known] = oof
             flagged = disagreements(oof, labels[known].astype(str), classes, self.mistake_threshold)
             suspects = [tasks[known[i]]["id"] for i in flagged]

@@ -46,12 +46,14 @@ def test_diverse_order_covers_every_group_first():
     assert len(set(group[np.argsort(scores)[:5]])) == 5
 
 
-def test_out_of_fold_finds_flipped_labels():
+@pytest.mark.parametrize("with_pool", [False, True])
+def test_out_of_fold_finds_flipped_labels(with_pool):
     x, truth = blobs(40, 2, seed=3)
     labels = np.where(truth == 0, "symbol", "garbage")
     flipped = [3, 50]
     labels[flipped] = np.where(labels[flipped] == "symbol", "garbage", "symbol")
-    oof, classes = out_of_fold_proba(x, labels, k=5)
+    pool = np.vstack([x, blobs(200, 2, seed=4)[0]]) if with_pool else None
+    oof, classes = out_of_fold_proba(x, labels, k=5, pool=pool)
     assert oof.shape == (80, 2) and list(classes) == ["garbage", "symbol"]
     assert sorted(disagreements(oof, labels, classes, threshold=0.9)) == flipped
 
@@ -62,3 +64,5 @@ def test_out_of_fold_validates():
         out_of_fold_proba(x, ["a"] * 10, k=3)
     with pytest.raises(ValueError):
         out_of_fold_proba(x, ["a", "b"] * 4, k=3)
+    with pytest.raises(ValueError, match="pool"):
+        out_of_fold_proba(x, ["a", "b"] * 5, k=2, pool=np.zeros((4, x.shape[1] + 1)))
