@@ -378,12 +378,32 @@ def _bands(lo: np.ndarray, hi: np.ndarray, tolerance: float) -> tuple[np.ndarray
     starts, ends = np.full(count + 1, np.inf), np.full(count + 1, -np.inf)
     np.minimum.at(starts, band, lo)
     np.maximum.at(ends, band, hi)
+    starts, ends = _within_pitch(starts, ends)
+    if len(starts) < 3:
+        return None
     for edge in (starts, (starts + ends) / 2, ends):
         pitch = np.diff(edge)
         step = np.median(pitch)
         if np.abs(pitch - step).max() <= tolerance * step and (ends - starts).max() < step:
             return starts, ends
     return None
+
+
+def _within_pitch(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unite consecutive bands that together fit within one pitch (the median step between
+    band starts) and are no wider than the widest band: the parts of one item stacked along
+    the band's axis, as in a row that holds only the dots of dominoes, form bands of their
+    own that would break the grid. (An item and its caption below are wider together than
+    a row of items alone, so they stay apart.)"""
+    step, widest = np.median(np.diff(starts)), (ends - starts).max()
+    keep_s, keep_e = [starts[0]], [ends[0]]
+    for s, e in zip(starts[1:], ends[1:]):
+        if e - keep_s[-1] < step and e - keep_s[-1] <= widest:
+            keep_e[-1] = max(keep_e[-1], e)
+        else:
+            keep_s.append(s)
+            keep_e.append(e)
+    return np.array(keep_s), np.array(keep_e)
 
 
 def _band_of(lo: np.ndarray, hi: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:

@@ -309,6 +309,17 @@ def test_grid_is_found_past_a_word_across_its_columns():
         [(x, y, x + 16, y + 28) for x, y in cells] + [word[:4]])
 
 
+def test_grid_is_found_when_a_row_holds_only_items_in_stacked_parts():
+    """A row whose every item is parts stacked one above the other (a domino's dots) forms
+    two thin bands, not one; they fit within one pitch, so they are one row of the grid and
+    each cell's parts become one item."""
+    cells = [(10 + c * 60, 10 + r * 60) for r in range(3) for c in range(4)]
+    whole = [(x, y, x + 16, y + 28, 300, 1) for x, y in cells[:8]]
+    parts = [(x, y + dy, x + 16, y + dy + 10, 100, 1) for x, y in cells[8:] for dy in (0, 18)]
+    items = join_cells(np.array([*whole, *parts], np.int64), SplitOptions())
+    assert sorted(map(tuple, items[:, :4].tolist())) == sorted((x, y, x + 16, y + 28) for x, y in cells)
+
+
 def test_item_in_parts_under_a_larger_one_is_no_caption():
     """A short item made of several parts (i, !, ?) just under a larger one stays an
     item: a caption is text, so it starts from a word-like line."""
