@@ -366,8 +366,9 @@ def join_cells(items: np.ndarray, options: SplitOptions) -> np.ndarray:
 
 def _bands(lo: np.ndarray, hi: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray] | None:
     """Starts and ends of the bands the intervals ``[lo, hi)`` form (overlapping intervals
-    share a band), or None unless there are at least three bands, each narrower than the
-    pitch that their starts, centres or ends keep (within ``tolerance`` × the pitch)."""
+    share a band, and so do neighbouring bands that fit in one pitch, see ``_within_pitch``),
+    or None unless there are at least three bands, each narrower than the pitch that their
+    starts, centres or ends keep (within ``tolerance`` × the pitch)."""
     band, count, reach = np.empty(len(lo), np.int64), -1, -np.inf
     for i in np.argsort(lo, kind="stable"):
         if lo[i] >= reach:
