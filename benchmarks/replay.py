@@ -26,6 +26,7 @@ from importer.store import read_jsonl
 from ml_backend.features import Embedder, read_rgb
 from ml_backend.model import CropClassifier
 from ml_backend.scoring import confidence, diverse_order
+from ml_backend.trainer import REJECT_COST
 from ml_backend.views import Views
 
 KEEP = "symbol"
@@ -65,10 +66,11 @@ def load(crops_dir: Path, oracle_path: Path, cache: Path) -> tuple[np.ndarray, n
 
 def fit(features: np.ndarray, keep: np.ndarray, labelled: np.ndarray, merged: np.ndarray | None) -> CropClassifier:
     """The backend's classifier on the ``labelled`` crops plus the merged-neighbour rows of
-    the labelled keepers as garbage, standardised over every crop (as the backend does)."""
+    the labelled keepers as garbage, standardised over every crop and with garbage costing
+    ``REJECT_COST`` (as the backend does)."""
     extra = merged[labelled & keep] if merged is not None else features[:0]
     extra = extra[~np.isnan(extra).any(axis=1)]
-    return CropClassifier().fit(np.vstack([features[labelled], extra]),
+    return CropClassifier(costs={"garbage": REJECT_COST}).fit(np.vstack([features[labelled], extra]),
                                 np.append(np.where(keep[labelled], KEEP, "garbage"), ["garbage"] * len(extra)),
                                 pool=features)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import torch
@@ -24,15 +24,22 @@ class CropClassifier:
     """Multinomial logistic regression on standardised features, fitted full-batch with
     L-BFGS, class-balanced cross-entropy and an L2 penalty (``weight_decay``).
 
+    ``costs`` weighs a class's rows beyond the balance (1 where not named): with
+    ``{"garbage": 2.5}`` a garbage row taken for a keeper costs 2.5 keepers taken for
+    garbage, so the classes' probabilities are even where a keeper's balanced probability
+    is about 0.7, and the most uncertain tasks are those near that point.
+
     The standardisation's mean and scale come from ``pool`` when ``fit`` is given one:
     pass the features of every task, labelled or not, so that a few hundred labels do not
     set the scale of thousands of dimensions (in the dev heap's offline replay, with the last
     stage's features alone, precision at 100 labels rose from 0.954 to 0.968; see
     ml_backend/README.md)."""
 
-    def __init__(self, weight_decay: float = 2e-2, max_iter: int = 200):
+    def __init__(self, weight_decay: float = 2e-2, max_iter: int = 200,
+                 costs: Mapping[str, float] | None = None):
         self.weight_decay = weight_decay
         self.max_iter = max_iter
+        self.costs = dict(costs or {})
 
     def fit(self, features: np.ndarray, labels: Sequence[str],
             pool: np.ndarray | None = None) -> "CropClassifier":
@@ -48,6 +55,8 @@ class CropClassifier:
         self.classes_, targets = np.unique(labels, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError(f"need at least two classes, got {list(self.classes_)}")
+        if any(c <= 0 for c in self.costs.values()):
+            raise ValueError(f"costs must be positive, got {self.costs}")
         self.mean_ = pool.mean(axis=0)
         self.scale_ = pool.std(axis=0) + 1e-6
         self.coef_, self.intercept_ = self._optimise(self._standardise(features), targets)
@@ -59,7 +68,8 @@ class CropClassifier:
     def _optimise(self, x: torch.Tensor, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         y = torch.from_numpy(targets)
         counts = np.bincount(targets, minlength=len(self.classes_))
-        balance = torch.tensor(len(targets) / (len(counts) * counts), dtype=torch.float32)
+        costs = np.array([self.costs.get(c, 1.0) for c in self.classes_])
+        balance = torch.tensor(costs * len(targets) / (len(counts) * counts), dtype=torch.float32)
         weight = torch.zeros((len(self.classes_), x.shape[1]), requires_grad=True)
         bias = torch.zeros(len(self.classes_), requires_grad=True)
         optimiser = torch.optim.LBFGS([weight, bias], lr=1.0, max_iter=self.max_iter,
@@ -100,7 +110,8 @@ class CropClassifier:
         with os.fdopen(fd, "wb") as handle:
             np.savez(handle, classes=self.classes_.astype(str), mean=self.mean_, scale=self.scale_,
                      coef=self.coef_, intercept=self.intercept_,
-                     params=np.array([self.weight_decay, self.max_iter], np.float64))
+                     params=np.array([self.weight_decay, self.max_iter], np.float64),
+                     cost_classes=np.array(list(self.costs), str), costs=np.array(list(self.costs.values()), float))
         os.replace(tmp, path)
 
     @classmethod
@@ -108,7 +119,8 @@ class CropClassifier:
         """Read a classifier written by ``save``."""
         with np.load(path, allow_pickle=False) as data:
             weight_decay, max_iter = data["params"]
-            model = cls(weight_decay=float(weight_decay), max_iter=int(max_iter))
+            costs = dict(zip(data["cost_classes"].tolist(), data["costs"].tolist())) if "costs" in data else {}
+            model = cls(weight_decay=float(weight_decay), max_iter=int(max_iter), costs=costs)
             model.classes_ = data["classes"]
             model.mean_, model.scale_ = data["mean"], data["scale"]
             model.coef_, model.intercept_ = data["coef"], data["intercept"]

@@ -49,14 +49,33 @@ def test_predict_rejects_wrong_width():
         CropClassifier().fit(x, y).predict_proba(np.zeros((2, 5)))
 
 
-def test_save_is_atomic_and_round_trips(tmp_path):
+def test_a_costly_class_takes_over_the_uncertain_rows():
+    x, y = data(400, minority=0.5, seed=2)
+    x[:, 0] *= 0.3  # overlapping classes, so the boundary's place matters
+    plain = CropClassifier().fit(x, y).predict_proba(x)[:, 0]
+    costly = CropClassifier(costs={"garbage": 2.5}).fit(x, y).predict_proba(x)[:, 0]
+    assert costly.mean() > plain.mean() + 0.02
+    assert (costly > 0.5).sum() > (plain > 0.5).sum()
+    # an unnamed class keeps cost 1
+    assert np.allclose(CropClassifier(costs={"other": 5.0}).fit(x, y).predict_proba(x)[:, 0], plain, atol=1e-4)
+
+
+def test_costs_must_be_positive():
+    x, y = data(50)
+    with pytest.raises(ValueError, match="costs"):
+        CropClassifier(costs={"garbage": 0.0}).fit(x, y)
+
+
+@pytest.mark.parametrize("costs", [None, {"garbage": 2.5}])
+def test_save_is_atomic_and_round_trips(tmp_path, costs):
     x, y = data(100)
-    model = CropClassifier(weight_decay=0.01).fit(x, y)
+    model = CropClassifier(weight_decay=0.01, costs=costs).fit(x, y)
     path = tmp_path / "m" / "v1.npz"
     model.save(path)
     assert os.listdir(path.parent) == ["v1.npz"]  # no temp file left behind
     loaded = CropClassifier.load(path)
     assert loaded.weight_decay == 0.01 and list(loaded.classes_) == list(model.classes_)
+    assert loaded.costs == (costs or {})
     assert np.allclose(loaded.predict_proba(x), model.predict_proba(x))
 
 

@@ -335,3 +335,11 @@ def test_a_model_saved_on_other_features_is_not_served_until_the_retrain(tmp_pat
     assert trainer.wait_idle(10)
     answer = client.post("/predict", json={"tasks": [task], "project": "1.1"}).get_json()
     assert answer["results"][0]["result"][0]["value"]["choices"] == [project.truth[0]]
+
+
+@pytest.mark.parametrize("cost", [1.0, 4.0])
+def test_the_served_and_saved_model_weighs_rejects_by_the_reject_cost(tmp_path, cost):
+    project = MemoryProject(labelled=12)
+    served = Trainer(lambda pid: project, Views(VectorEmbedder()), tmp_path, reject_cost=cost).retrain(1)
+    assert served.model.costs == {"garbage": cost}
+    assert ModelStore(tmp_path).load_latest(1).model.costs == {"garbage": cost}
