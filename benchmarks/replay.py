@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("oracle", type=Path, help="JSON Lines of {source, bbox, label}")
     ap.add_argument("--budget", type=int, default=800, help="labels per order")
     ap.add_argument("--every", type=int, default=10, help="refit and score after this many labels")
-    ap.add_argument("--min-confidence", type=float, default=0.9)
+    ap.add_argument("--min-confidence", type=float, default=0.8)
     ap.add_argument("--random-share", type=float, default=0.2, help="random draws in the mixed order")
     ap.add_argument("--cache", type=Path, default=Path("data/cache/features"), help="feature cache")
     ap.add_argument("--out", type=Path, default=Path("docs"))

@@ -175,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True,
                    help="folder for simulation.json, learning_curve.png and the run's own Label Studio")
     p.add_argument("--every", type=int, default=10, help="export and score after every this many labels")
-    p.add_argument("--min-confidence", type=float, default=0.9,
+    p.add_argument("--min-confidence", type=float, default=0.8,
                    help="exports include unlabelled tasks predicted at least this confidently")
     p.add_argument("--seconds-per-label", type=float, default=0.5, help="the annotator's pace")
     p.add_argument("--max-fraction", type=float, default=0.3,
