@@ -17,7 +17,7 @@ from flask import Flask, Response, jsonify, request
 
 from ml_backend.features import Embedder
 from ml_backend.project import FROM_NAME, TO_NAME, connector, project_id
-from ml_backend.trainer import Trainer
+from ml_backend.trainer import REJECT_COST, Trainer
 from ml_backend.views import Views
 
 
@@ -40,6 +40,7 @@ class Config:
     basic_auth_user: str | None = None
     basic_auth_pass: str | None = None
     debounce: float = 1.5
+    reject_cost: float = REJECT_COST
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "Config":
@@ -50,7 +51,8 @@ class Config:
                    document_root=Path(root) if root else None,
                    basic_auth_user=env.get("BASIC_AUTH_USER") or None,
                    basic_auth_pass=env.get("BASIC_AUTH_PASS") or None,
-                   debounce=float(env.get("TRAIN_DEBOUNCE_SECONDS", cls.debounce)))
+                   debounce=float(env.get("TRAIN_DEBOUNCE_SECONDS", cls.debounce)),
+                   reject_cost=float(env.get("REJECT_COST", cls.reject_cost)))
 
 
 def create_app(config: Config, trainer: Trainer | None = None, embedder: Embedder | None = None,
@@ -59,7 +61,8 @@ def create_app(config: Config, trainer: Trainer | None = None, embedder: Embedde
     connect = connect or connector(config.label_studio_url, config.api_key, config.document_root)
     views = Views(embedder or Embedder(config.model_dir / "features"))
     if trainer is None:
-        trainer = Trainer(connect, views, config.model_dir, debounce=config.debounce)
+        trainer = Trainer(connect, views, config.model_dir, debounce=config.debounce,
+                          reject_cost=config.reject_cost)
         trainer.resume()
     app = Flask(__name__)
     app.config["trainer"] = trainer

@@ -114,6 +114,8 @@ class Trainer:
                  cold_clusters: int = 64, mistake_threshold: float = 0.9, chunk: int = 250,
                  pause: float = 0.5, retry_delay: float = 5.0, tolerance: float = 0.05,
                  reject: str = DEFAULT_CLASSES[-1], reject_cost: float = REJECT_COST):
+        if reject_cost <= 0:
+            raise ValueError(f"reject_cost must be positive, got {reject_cost}")
         self.connect = connect
         self.views, self.reject, self.reject_cost = views, reject, reject_cost
         self.store = ModelStore(model_dir)

@@ -343,3 +343,14 @@ def test_the_served_and_saved_model_weighs_rejects_by_the_reject_cost(tmp_path, 
     served = Trainer(lambda pid: project, Views(VectorEmbedder()), tmp_path, reject_cost=cost).retrain(1)
     assert served.model.costs == {"garbage": cost}
     assert ModelStore(tmp_path).load_latest(1).model.costs == {"garbage": cost}
+
+
+def test_the_reject_cost_comes_from_the_environment(tmp_path):
+    config = Config.from_env({"REJECT_COST": "4", "MODEL_DIR": str(tmp_path)})
+    app = create_app(config, embedder=VectorEmbedder(), connect=lambda pid: MemoryProject())
+    assert config.reject_cost == 4.0 and app.config["trainer"].reject_cost == 4.0
+
+
+def test_a_reject_cost_below_zero_is_refused_at_start(tmp_path):
+    with pytest.raises(ValueError, match="reject_cost"):
+        Trainer(lambda pid: None, None, tmp_path, reject_cost=-1.0)
