@@ -70,9 +70,9 @@ def fit(features: np.ndarray, keep: np.ndarray, labelled: np.ndarray, merged: np
     ``REJECT_COST`` (as the backend does)."""
     extra = merged[labelled & keep] if merged is not None else features[:0]
     extra = extra[~np.isnan(extra).any(axis=1)]
-    return CropClassifier(costs={"garbage": REJECT_COST}).fit(np.vstack([features[labelled], extra]),
-                                np.append(np.where(keep[labelled], KEEP, "garbage"), ["garbage"] * len(extra)),
-                                pool=features)
+    labels = np.append(np.where(keep[labelled], KEEP, "garbage"), ["garbage"] * len(extra))
+    return CropClassifier(costs={"garbage": REJECT_COST}).fit(np.vstack([features[labelled], extra]), labels,
+                                                              pool=features)
 
 
 def replay(features: np.ndarray, keep: np.ndarray, order: str, budget: int, every: int,

@@ -111,7 +111,8 @@ class CropClassifier:
             np.savez(handle, classes=self.classes_.astype(str), mean=self.mean_, scale=self.scale_,
                      coef=self.coef_, intercept=self.intercept_,
                      params=np.array([self.weight_decay, self.max_iter], np.float64),
-                     cost_classes=np.array(list(self.costs), str), costs=np.array(list(self.costs.values()), float))
+                     cost_classes=np.array(list(self.costs), str),
+                     costs=np.array(list(self.costs.values()), float))
         os.replace(tmp, path)
 
     @classmethod
