@@ -177,7 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--every", type=int, default=10, help="export and score after every this many labels")
     p.add_argument("--min-confidence", type=float, default=0.8,
                    help="exports include unlabelled tasks predicted at least this confidently")
-    p.add_argument("--seconds-per-label", type=float, default=0.5, help="the annotator's pace")
+    p.add_argument("--seconds-per-label", type=float, default=2.0,
+                   help="the annotator's pause after each label: Label Studio's replies add about 0.5 s, "
+                        "so 2 s is a person who reads each crop and presses a key")
     p.add_argument("--max-fraction", type=float, default=0.3,
                    help="stop the uncertainty run after labelling this fraction of the tasks")
     p.add_argument("--random-factor", type=float, default=5.0,

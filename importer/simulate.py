@@ -246,7 +246,7 @@ def _table_rows(curve: list[dict], other: list[dict], step: int = 50) -> list[tu
 class SimulationOptions:
     every: int = 10
     min_confidence: float = 0.8
-    seconds_per_label: float = 0.5
+    seconds_per_label: float = 2.0
     max_fraction: float = 0.3
     random_factor: float = 5.0
     seed: int = 0
