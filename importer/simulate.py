@@ -253,9 +253,15 @@ class SimulationOptions:
 
 
 def simulate(heap: Path, oracle_path: Path, out: Path, options: SimulationOptions = SimulationOptions()) -> dict:
-    """Run the whole simulation in a fresh local stack under ``out``; write simulation.json and the plot."""
-    out.mkdir(parents=True, exist_ok=True)
+    """Run the whole simulation in a fresh local stack under ``out``; write simulation.json and the plot.
+
+    A previous run's stack (Label Studio's database, crops, models) is removed first: its
+    labels would otherwise count, and its crops be skipped as already imported."""
     oracle = Oracle(read_jsonl(oracle_path))
+    if (out / "stack").exists():
+        log.warning("removing the previous run's stack in %s", out / "stack")
+        shutil.rmtree(out / "stack")
+    out.mkdir(parents=True, exist_ok=True)
     with LocalStack(out / "stack", ls_port=free_port(), backend_port=free_port()) as stack:
         crops = stack.document_root / "heap"
         run_split(heap, crops, JobOptions())
