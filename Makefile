@@ -39,7 +39,7 @@ bench: venv data/devheap/oracle.jsonl
 ## a ratio below 0.3 even if random order never gets there; about an hour); figures in docs/.
 simulate: venv data/devheap/oracle.jsonl
 	$(PY) -m importer simulate --heap data/devheap --oracle data/devheap/oracle.jsonl \
-		--max-fraction 0.15 --random-factor 3.5 --out data/simulation --docs docs
+		--out data/simulation --docs docs
 
 clean:
 	rm -rf var data/sample_heap

@@ -180,11 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds-per-label", type=float, default=2.0,
                    help="the annotator's pause after each label: Label Studio's replies add about 0.5 s, "
                         "so 2 s is a person who reads each crop and presses a key")
-    p.add_argument("--max-fraction", type=float, default=0.3,
+    p.add_argument("--max-fraction", type=float, default=0.15,
                    help="stop the uncertainty run after labelling this fraction of the tasks")
-    p.add_argument("--random-factor", type=float, default=5.0,
+    p.add_argument("--random-factor", type=float, default=3.5,
                    help="the random run may use this many times the labels the uncertainty run needed "
-                        "(as many as it used when it never reached the bar)")
+                        "(as many as it used when it never reached the bar); 3.5 tells a ratio below 0.3 "
+                        "even when random order never gets there")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--docs", type=Path, default=None,
                    help="also copy the figures and plot here, with a summary (simulation.md)")

@@ -247,8 +247,8 @@ class SimulationOptions:
     every: int = 10
     min_confidence: float = 0.8
     seconds_per_label: float = 2.0
-    max_fraction: float = 0.3
-    random_factor: float = 5.0
+    max_fraction: float = 0.15
+    random_factor: float = 3.5
     seed: int = 0
 
 
