@@ -15,8 +15,10 @@ from urllib.parse import quote
 
 from tqdm import tqdm
 
+from importer.context import FOLDER as CONTEXT
+from importer.context import ensure_contexts
 from importer.pipeline import MANIFEST
-from importer.store import read_jsonl
+from importer.store import crop_relpath, read_jsonl
 from importer.studio import DEFAULT_CLASSES, Studio, StudioUnavailable, label_config, with_retries
 
 log = logging.getLogger(__name__)
@@ -30,12 +32,15 @@ class PushSummary:
 
 
 def task_data(row: dict, out: Path, document_root: Path) -> dict:
-    """A task's data: the crop's local-files URL plus its provenance (and, for a crop of a
-    collection, the stored collection's URL, which the ML backend reads for context)."""
-    data = {"image": _local_url(out / row["path"], document_root), "source": row["source"],
-            "bbox": row["bbox"], "sha256": row["sha256"]}
+    """A task's data: the crop's local-files URL, its provenance, and the picture the labelling
+    screen shows it in: for a crop of a collection its context window (importer.context), and
+    the stored collection's URL, which the ML backend reads for context; for a crop of a
+    single picture the crop itself, which is all of that picture there is to see."""
+    image = _local_url(out / row["path"], document_root)
+    data = {"image": image, "context": image, "source": row["source"], "bbox": row["bbox"], "sha256": row["sha256"]}
     if row.get("source_image"):
         data["source_image"] = _local_url(out / row["source_image"], document_root)
+        data["context"] = _local_url(out / crop_relpath(row["sha256"], CONTEXT), document_root)
     return data
 
 
@@ -94,7 +99,8 @@ def push(out: Path, studio: Studio, document_root: Path, title: str,
     check_servable(out, document_root)
     project_id = ensure_project(studio, title, classes)
     kept = [row for row in read_jsonl(out / MANIFEST) if "path" in row]
-    for folder in ("crops", "sources") if any("source_image" in r for r in kept) else ("crops",):
+    ensure_contexts(out, kept)
+    for folder in ("crops", "sources", CONTEXT) if any("source_image" in r for r in kept) else ("crops",):
         ensure_storage(studio, project_id, out / folder)
     known = known_crops(studio, project_id)
     todo = [row for row in kept if row["sha256"] not in known]

@@ -22,16 +22,30 @@ class StudioUnavailable(RuntimeError):
 
 
 def label_config(classes: tuple[str, ...] = DEFAULT_CLASSES) -> str:
-    """Keep-vs-garbage image classification; the first class is the one to keep."""
+    """Keep-vs-garbage image classification; the first class is the one to keep.
+
+    The screen shows the crop enlarged, beside it the window of the picture it was cut from
+    with its box drawn (``$context``), its source path as a plain line, and the choices with
+    hotkeys 1, 2, ...; the model's pre-annotation comes selected. The path is a Header, not
+    a Text: a Text object tag whose value is not the name of the task's first text field shows
+    the whole task as JSON, and an object tag would also make the page a text-labelling one."""
     if len(classes) < 2 or len(set(classes)) != len(classes):
         raise ValueError(f"need two or more distinct class names, got {classes!r}")
-    choices = "\n".join(f"    <Choice value={quoteattr(c)}/>" for c in classes)
+    choices = "\n".join(f"    <Choice value={quoteattr(c)} hotkey=\"{i}\"/>" for i, c in enumerate(classes, 1))
     return ("<View>\n"
-            '  <Image name="image" value="$image" maxWidth="400px"/>\n'
+            '  <Style>.heap-crop img, .heap-context img { image-rendering: pixelated; }</Style>\n'
+            '  <View style="display: flex; gap: 24px; align-items: flex-start">\n'
+            '    <View className="heap-crop" style="flex: 0 0 360px">\n'
+            '      <Image name="image" value="$image" width="360px" maxWidth="360px" zoom="false"/>\n'
+            "    </View>\n"
+            '    <View className="heap-context" style="flex: 1 1 auto">\n'
+            '      <Image name="context" value="$context" maxWidth="560px" zoom="false"/>\n'
+            "    </View>\n"
+            "  </View>\n"
+            '  <Header value="$source" size="6"/>\n'
             '  <Choices name="label" toName="image" choice="single" showInline="true">\n'
             f"{choices}\n"
             "  </Choices>\n"
-            '  <Text name="source" value="$source"/>\n'
             "</View>")
 
 
