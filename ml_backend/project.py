@@ -17,7 +17,14 @@ FROM_NAME, TO_NAME = "label", "image"
 PREDICTION_BATCH = 2000
 UNCERTAIN_VIEW = "Most uncertain first"
 MISTAKES_VIEW = "Likely label mistakes"
+REVIEW_VIEW = "Review: confident {}"  # one per class
 MAX_SUSPECTS = 200
+CONFIDENT = 0.9  # review tabs hold unlabelled tasks predicted with at least this score
+# Columns the tabs show, thumbnail first (Label Studio orders data columns last, so every
+# other column is hidden); the review grids show just the crop and the model's score.
+LIST_COLUMNS = ("tasks:data.image", "tasks:id", "tasks:predictions_results", "tasks:predictions_score",
+                "tasks:annotations_results", "tasks:data.source")
+GRID_COLUMNS = ("tasks:data.image", "tasks:id", "tasks:predictions_score")
 
 
 def project_id(value) -> int:
@@ -186,21 +193,43 @@ class LabelStudioProject:
         self.import_predictions(predictions)
 
     def show_suspects(self, task_ids: list[int]) -> None:
-        """Keep the two Data Manager tabs current: the uncertainty order and the mistakes list
-        (a filter on task ids, OR-ed; a task id of -1 matches nothing)."""
+        """Keep the Data Manager tabs current: the uncertainty order, the mistakes list (a
+        filter on task ids, OR-ed; a task id of -1 matches nothing) and, per class, a grid of
+        the unlabelled tasks the model is confident of, for review in bulk."""
         ids = list(task_ids[:MAX_SUSPECTS]) or [-1]
-        items = [{"filter": "filter:tasks:id", "operator": "equal", "type": "Number", "value": int(i)}
-                 for i in ids]
-        self._upsert_view(UNCERTAIN_VIEW, {"title": UNCERTAIN_VIEW, "ordering": ["tasks:predictions_score"]})
-        self._upsert_view(MISTAKES_VIEW, {"title": MISTAKES_VIEW, "ordering": ["-tasks:predictions_score"],
-                                          "filters": {"conjunction": "or", "items": items}})
+        items = [_filter("id", "equal", "Number", int(i)) for i in ids]
+        columns = self._columns()
+        self._upsert_view(UNCERTAIN_VIEW, {"ordering": ["tasks:predictions_score"]}, columns, LIST_COLUMNS)
+        self._upsert_view(MISTAKES_VIEW, {"ordering": ["-tasks:predictions_score"],
+                                          "filters": {"conjunction": "or", "items": items}}, columns, LIST_COLUMNS)
+        for name in self.class_names():
+            self._upsert_view(REVIEW_VIEW.format(name), {
+                "type": "grid", "gridWidth": 6, "ordering": ["-tasks:predictions_score"],
+                "filters": {"conjunction": "and", "items": [
+                    _filter("total_annotations", "equal", "Number", 0),
+                    _filter("predictions_score", "greater_or_equal", "Number", CONFIDENT),
+                    _filter("predictions_results", "contains", "String", f'["{name}"]')]}},
+                columns, GRID_COLUMNS)
 
-    def _upsert_view(self, title: str, data: dict) -> None:
+    def _columns(self) -> list[str]:
+        """Ids of the project's Data Manager columns, as tabs name them (``tasks:data.image``)."""
+        found = self.studio.get_json("/api/dm/columns", project=self.id)["columns"]
+        return [f"{c['target']}:{c['parent'] + '.' if c.get('parent') else ''}{c['id']}"
+                for c in found if c.get("type") != "List"]
+
+    def _upsert_view(self, title: str, data: dict, columns: list[str], shown: tuple[str, ...]) -> None:
+        hidden = [c for c in columns if c not in shown]
+        data = {"title": title, **data, "hiddenColumns": {"explore": hidden, "labeling": hidden}}
         views = [v for v in self.sdk.views.list(project=self.id) if (v.data or {}).get("title") == title]
         if views:
             self.sdk.views.update(id=str(views[0].id), project=self.id, data=data)
         else:
             self.sdk.views.create(project=self.id, data=data)
+
+
+def _filter(column: str, operator: str, kind: str, value) -> dict:
+    """One Data Manager filter on a task column."""
+    return {"filter": f"filter:tasks:{column}", "operator": operator, "type": kind, "value": value}
 
 
 def connector(url: str, api_key: str, document_root: Path | None):

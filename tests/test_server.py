@@ -354,3 +354,16 @@ def test_the_reject_cost_comes_from_the_environment(tmp_path):
 def test_a_reject_cost_below_zero_is_refused_at_start(tmp_path):
     with pytest.raises(ValueError, match="reject_cost"):
         Trainer(lambda pid: None, None, tmp_path, reject_cost=-1.0)
+
+
+def test_bulk_annotations_from_predictions_retrain(tmp_path):
+    """Label Studio's "Create Annotations From Predictions" action sends ANNOTATIONS_CREATED
+    (plural) with lists of annotations and tasks; it must retrain like a single label."""
+    project = MemoryProject(labelled=12)
+    client, trainer = make(tmp_path, project)
+    payload = {"action": "ANNOTATIONS_CREATED", "project": {"id": 1, "title": "heap"},
+               "annotation": [{"id": 7, "task": 3, "result": []}, {"id": 8, "task": 4, "result": []}],
+               "task": [{"id": 3, "data": {}}, {"id": 4, "data": {}}]}
+    assert client.post("/webhook", json=payload).status_code == 201
+    assert trainer.wait_idle(120)
+    assert trainer.trainings == 1 and project.fetches == 1
