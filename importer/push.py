@@ -35,9 +35,12 @@ def task_data(row: dict, out: Path, document_root: Path) -> dict:
     """A task's data: the crop's local-files URL, its provenance, and the picture the labelling
     screen shows it in: for a crop of a collection its context window (importer.context), and
     the stored collection's URL, which the ML backend reads for context; for a crop of a
-    single picture the crop itself, which is all of that picture there is to see."""
+    single picture the crop itself, which is all of that picture there is to see.
+    ``source_path`` repeats ``source`` for the screen: Label Studio's editor replaces a task
+    field called ``source`` with the whole task as JSON before the config reads it."""
     image = _local_url(out / row["path"], document_root)
-    data = {"image": image, "context": image, "source": row["source"], "bbox": row["bbox"], "sha256": row["sha256"]}
+    data = {"image": image, "context": image, "source": row["source"], "source_path": row["source"],
+            "bbox": row["bbox"], "sha256": row["sha256"]}
     if row.get("source_image"):
         data["source_image"] = _local_url(out / row["source_image"], document_root)
         data["context"] = _local_url(out / crop_relpath(row["sha256"], CONTEXT), document_root)

@@ -26,26 +26,30 @@ def label_config(classes: tuple[str, ...] = DEFAULT_CLASSES) -> str:
 
     The screen shows the crop enlarged, beside it the window of the picture it was cut from
     with its box drawn (``$context``), its source path as a plain line, and the choices with
-    hotkeys 1, 2, ...; the model's pre-annotation comes selected. The path is a Header, not
-    a Text: a Text object tag whose value is not the name of the task's first text field shows
-    the whole task as JSON, and an object tag would also make the page a text-labelling one."""
+    hotkeys 1, 2, ...; the model's pre-annotation comes selected, and the read-only ``model``
+    line beside them says what the model predicts and how sure it is. The path is read from
+    ``source_path``: Label Studio's editor overwrites a task's ``data.source`` with the whole
+    task as JSON (its task store's ``dataObj``), which is what ``$source`` used to show."""
     if len(classes) < 2 or len(set(classes)) != len(classes):
         raise ValueError(f"need two or more distinct class names, got {classes!r}")
     choices = "\n".join(f"    <Choice value={quoteattr(c)} hotkey=\"{i}\"/>" for i, c in enumerate(classes, 1))
     return ("<View>\n"
-            '  <Style>.heap-crop img, .heap-context img { image-rendering: pixelated; }</Style>\n'
+            "  <Style>.lsf-text-area form { display: none; }</Style>\n"  # the read-only line, no input box
+            '  <Header value="$source_path" size="6"/>\n'
+            '  <View style="display: flex; gap: 32px; align-items: center">\n'
+            '    <Choices name="label" toName="image" choice="single" showInline="true">\n'
+            f"{choices}\n"
+            "    </Choices>\n"
+            '    <TextArea name="model" toName="image" readonly="true" editable="false" rows="1"/>\n'
+            "  </View>\n"
             '  <View style="display: flex; gap: 24px; align-items: flex-start">\n'
-            '    <View className="heap-crop" style="flex: 0 0 360px">\n'
-            '      <Image name="image" value="$image" width="360px" maxWidth="360px" zoom="false"/>\n'
+            '    <View style="flex: 0 0 320px">\n'
+            '      <Image name="image" value="$image" width="320px" maxWidth="320px" zoom="false"/>\n'
             "    </View>\n"
-            '    <View className="heap-context" style="flex: 1 1 auto">\n'
-            '      <Image name="context" value="$context" maxWidth="560px" zoom="false"/>\n'
+            '    <View style="flex: 1 1 auto">\n'
+            '      <Image name="context" value="$context" maxWidth="480px" zoom="false"/>\n'
             "    </View>\n"
             "  </View>\n"
-            '  <Header value="$source" size="6"/>\n'
-            '  <Choices name="label" toName="image" choice="single" showInline="true">\n'
-            f"{choices}\n"
-            "  </Choices>\n"
             "</View>")
 
 

@@ -14,6 +14,7 @@ from ml_backend.features import decode_bytes, read_rgb
 
 
 FROM_NAME, TO_NAME = "label", "image"
+SAYS_NAME = "model"  # the labelling screen's read-only line with the prediction and its score
 PREDICTION_BATCH = 2000
 UNCERTAIN_VIEW = "Most uncertain first"
 MISTAKES_VIEW = "Likely label mistakes"
@@ -83,11 +84,19 @@ def local_file(url: str, document_root: Path | None) -> Path | None:
     return path if path.is_file() else None
 
 
+def result(label: str | None, score: float) -> list[dict]:
+    """A prediction's result: the class chosen and, for the screen (Label Studio's label stream
+    shows no prediction score), a read-only line saying it with its score; none without a label."""
+    if label is None:
+        return []
+    return [{"from_name": FROM_NAME, "to_name": TO_NAME, "type": "choices", "value": {"choices": [label]}},
+            {"from_name": SAYS_NAME, "to_name": TO_NAME, "type": "textarea",
+             "value": {"text": [f"model: {label}, {score:.0%} sure"]}}]
+
+
 def prediction(task_id: int, label: str | None, score: float, version: str) -> dict:
     """One prediction in import_predictions' shape; no label means an empty result."""
-    result = [] if label is None else [{"from_name": FROM_NAME, "to_name": TO_NAME, "type": "choices",
-                                        "value": {"choices": [label]}}]
-    return {"task": task_id, "result": result, "score": float(score), "model_version": version}
+    return {"task": task_id, "result": result(label, score), "score": float(score), "model_version": version}
 
 
 class LabelStudioProject:

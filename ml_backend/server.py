@@ -16,7 +16,7 @@ import numpy as np
 from flask import Flask, Response, jsonify, request
 
 from ml_backend.features import Embedder
-from ml_backend.project import FROM_NAME, TO_NAME, connector, project_id
+from ml_backend.project import connector, project_id, result
 from ml_backend.trainer import REJECT_COST, Trainer
 from ml_backend.views import Views
 
@@ -113,9 +113,8 @@ def create_app(config: Config, trainer: Trainer | None = None, embedder: Embedde
                     for t in tasks]
         proba = served.model.predict_proba(features)
         best = proba.argmax(axis=1)
-        return [{"result": [{"from_name": FROM_NAME, "to_name": TO_NAME, "type": "choices",
-                             "value": {"choices": [str(served.model.classes_[b])]}}],
-                 "score": float(p[b]), "model_version": served.version}
+        return [{"result": result(str(served.model.classes_[b]), p[b]), "score": float(p[b]),
+                 "model_version": served.version}
                 for b, p in zip(best, np.asarray(proba))]
 
     @app.post("/webhook")

@@ -138,8 +138,9 @@ def test_predict_after_training(tmp_path):
     assert len(results) == len(tasks)
     version = trainer.served(1).version
     for task, result in zip(tasks, results):
-        (region,) = result["result"]
+        region, says = result["result"]
         assert (region["from_name"], region["to_name"], region["type"]) == ("label", "image", "choices")
+        assert says["from_name"] == "model" and says["value"]["text"][0].startswith(f"model: {project.truth[task['id'] - 1]}, ")
         assert region["value"]["choices"] == [project.truth[task["id"] - 1]]
         assert 0.5 <= result["score"] <= 1.0 and result["model_version"] == version
     assert version.startswith("v1-") and project.version == version
