@@ -18,13 +18,12 @@ SAYS_NAME = "model"  # the labelling screen's read-only line with the prediction
 PREDICTION_BATCH = 2000
 UNCERTAIN_VIEW = "Most uncertain first"
 MISTAKES_VIEW = "Likely label mistakes"
-REVIEW_VIEW = "Review: confident {}"  # one per class
+REVIEW_VIEW = "Review predicted {}"  # one per class
 MAX_SUSPECTS = 200
-CONFIDENT = 0.9  # review tabs hold unlabelled tasks predicted with at least this score
 # Columns the tabs show, thumbnail first (Label Studio orders data columns last, so every
 # other column is hidden); the review grids show just the crop and the model's score.
 LIST_COLUMNS = ("tasks:data.image", "tasks:id", "tasks:predictions_results", "tasks:predictions_score",
-                "tasks:annotations_results", "tasks:data.source")
+                "tasks:annotations_results", "tasks:data.source_path")
 GRID_COLUMNS = ("tasks:data.image", "tasks:id", "tasks:predictions_score")
 
 
@@ -204,7 +203,7 @@ class LabelStudioProject:
     def show_suspects(self, task_ids: list[int]) -> None:
         """Keep the Data Manager tabs current: the uncertainty order, the mistakes list (a
         filter on task ids, OR-ed; a task id of -1 matches nothing) and, per class, a grid of
-        the unlabelled tasks the model is confident of, for review in bulk."""
+        the unlabelled tasks predicted as that class, most confident first, for review in bulk."""
         ids = list(task_ids[:MAX_SUSPECTS]) or [-1]
         items = [_filter("id", "equal", "Number", int(i)) for i in ids]
         columns = self._columns()
@@ -216,7 +215,6 @@ class LabelStudioProject:
                 "type": "grid", "gridWidth": 6, "ordering": ["-tasks:predictions_score"],
                 "filters": {"conjunction": "and", "items": [
                     _filter("total_annotations", "equal", "Number", 0),
-                    _filter("predictions_score", "greater_or_equal", "Number", CONFIDENT),
                     _filter("predictions_results", "contains", "String", f'["{name}"]')]}},
                 columns, GRID_COLUMNS)
 
@@ -224,7 +222,7 @@ class LabelStudioProject:
         """Ids of the project's Data Manager columns, as tabs name them (``tasks:data.image``)."""
         found = self.studio.get_json("/api/dm/columns", project=self.id)["columns"]
         return [f"{c['target']}:{c['parent'] + '.' if c.get('parent') else ''}{c['id']}"
-                for c in found if c.get("type") != "List"]
+                for c in found if not c.get("children")]
 
     def _upsert_view(self, title: str, data: dict, columns: list[str], shown: tuple[str, ...]) -> None:
         hidden = [c for c in columns if c not in shown]

@@ -49,6 +49,10 @@ def test_crops_of_a_collection_carry_their_source_picture(stack, small_heap):
                     for key in ("source_image", "image"))
     x, y, w, h = data["bbox"]
     assert np.array_equal(source[y:y + h, x:x + w], crop)
+    context = decode_bytes(studio.http.get(studio.url + data["context"], timeout=10).content)
+    assert context.shape[0] > h and context.shape[1] > w, "the screen's context window holds more than the crop"
+    single = next(t["data"] for t in tasks if "source_image" not in t["data"])
+    assert single["context"] == single["image"] and single["source_path"] == single["source"]
 
 
 def test_reimport_adds_nothing_and_a_grown_heap_adds_only_new_crops(any_stack, small_heap, tmp_path):
