@@ -7,9 +7,10 @@ from selenium.webdriver.common.by import By
 
 from benchmarks.browser import Browser
 
-# The labelling screen's task number ("#123" at the bottom left) and its loaded images.
-TASK_NUMBER = """return Array.from(document.querySelectorAll('*')).filter(e => e.children.length === 0
-    && /^#\\d+$/.test(e.textContent.trim())).map(e => e.textContent.trim().slice(1))[0] || null"""
+# The labelling screen's task id (bottom left: the id, then "2 of 5") and its loaded images.
+TASK_NUMBER = """const shown = document.querySelector('.lsf-current-task__task-id');
+    const id = shown && shown.firstChild && shown.firstChild.textContent.replace('#', '').trim();
+    return /^[0-9]+$/.test(id || '') ? id : null"""
 LOADED_IMAGES = """return Array.from(document.querySelectorAll('.lsf-image img'))
     .filter(i => i.complete && i.naturalWidth > 0).length"""
 
@@ -57,3 +58,44 @@ class LabellingScreen:
         button.click()
         self.wait_task(task)
         return time.perf_counter() - started
+
+
+class DataManager:
+    """A project's Data Manager: its tabs, their thumbnails, selection and actions."""
+
+    def __init__(self, browser: Browser, ls_url: str, project_id: int):
+        self.browser, self.base = browser, f"{ls_url.rstrip('/')}/projects/{project_id}/data"
+
+    def open_tab(self, view_id: int, at_least: int = 1, timeout: float = 60.0) -> int:
+        """Open a tab; wait until ``at_least`` thumbnails have loaded; how many loaded."""
+        self.browser.open(f"{self.base}?tab={view_id}")
+        return self.browser.wait(lambda: (n := len(self.thumbnails())) >= at_least and n,
+                                 f"{at_least} thumbnails in the tab", timeout)
+
+    def thumbnails(self) -> list[dict]:
+        """Loaded thumbnails: their natural width and where they are on the window."""
+        return self.browser.js("""return Array.from(document.querySelectorAll('img'))
+            .filter(i => i.complete && i.naturalWidth > 0 && i.src.includes('/data/'))
+            .map(i => ({width: i.naturalWidth, left: i.getBoundingClientRect().left,
+                        right: i.getBoundingClientRect().right}))""")
+
+    def select(self, count: int) -> None:
+        """Tick the first ``count`` task cards (the page re-renders after each tick)."""
+        for k in range(count):
+            self.browser.driver.find_elements(By.CSS_SELECTOR, "input[type=checkbox]")[k].click()
+        self.browser.wait(lambda: self._button(f"{count} Task"), f"{count} tasks selected")
+
+    def run_action(self, title: str) -> None:
+        """Open the selection's actions menu, pick ``title`` and confirm its dialog."""
+        self._button(" Task").click()
+        self.browser.wait(lambda: self.browser.driver.find_elements(
+            By.XPATH, f"//*[normalize-space(text())='{title}']"), f"the {title!r} action")[0].click()
+        self.browser.wait(lambda: self._button("OK", exact=True), "the dialog's OK").click()
+
+    def _button(self, text: str, exact: bool = False):
+        for button in self.browser.driver.find_elements(By.TAG_NAME, "button"):
+            label = button.text.strip()
+            if button.is_displayed() and (label == text if exact else text in label):
+                return button
+        return None
+
