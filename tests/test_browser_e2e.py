@@ -102,8 +102,8 @@ def test_bulk_accepting_confident_predictions_labels_them_and_retrains(stack, tr
     browser.screenshot("4-review-grid")
     log = BackendLog(stack.backend)
     manager.select(3)
+    browser.screenshot("5-review-selected")
     manager.run_action("Create Annotations From Predictions")
-    browser.screenshot("5-after-bulk-action")
     name = review.removeprefix(REVIEW_VIEW.format(""))
 
     def created():
