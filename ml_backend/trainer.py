@@ -111,7 +111,7 @@ class Trainer:
 
     def __init__(self, connect: Callable[[int], Project], views: Views, model_dir: Path,
                  debounce: float = 1.5, max_wait: float = 10.0, folds: int = 5,
-                 cold_clusters: int = 64, mistake_threshold: float = 0.9, chunk: int = 250,
+                 cold_clusters: int = 64, mistake_threshold: float = 0.9, chunk: int = 50,
                  pause: float = 0.5, retry_delay: float = 5.0, tolerance: float = 0.05,
                  reject: str = DEFAULT_CLASSES[-1], reject_cost: float = REJECT_COST):
         if reject_cost <= 0:
