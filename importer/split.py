@@ -90,7 +90,7 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     items = single_or_collection(items, options)
     keep = ((np.minimum(items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]) >= options.min_size)
             & (items[:, 4] >= options.min_area))
-    items = trim_patches(picture.rgb, background, items[keep], options)
+    items = trim_patches(picture.rgb, mask, background, items[keep], options)
     order = np.lexsort((items[:, 0], items[:, 1]))
     return _boxes(items[order])
 
@@ -134,9 +134,9 @@ def plain_colour(rgb: np.ndarray, options: SplitOptions) -> tuple[np.ndarray, fl
 
 
 def ink_mask(rgb: np.ndarray, background: np.ndarray, tol: float) -> np.ndarray:
-    """uint8 mask of the pixels farther than ``tol`` from ``background`` (max over channels)."""
-    r, g, b = cv2.split(cv2.absdiff(rgb, tuple(float(v) for v in background.round())))
-    return cv2.threshold(cv2.max(cv2.max(r, g), b), tol, 255, cv2.THRESH_BINARY)[1]
+    """uint8 mask of the pixels farther than ``tol`` from ``background`` in some channel."""
+    colour, reach = background.round(), np.floor(tol)
+    return cv2.bitwise_not(cv2.inRange(rgb, colour - reach, colour + reach))
 
 
 def _border(a: np.ndarray) -> np.ndarray:
@@ -173,7 +173,7 @@ def _erase_row_rules(mask: np.ndarray, thickness: int, share: float) -> np.ndarr
     """
     near = np.zeros(mask.shape[0], bool)
     length = int(share * mask.shape[1])
-    rows = np.flatnonzero(np.count_nonzero(mask, axis=1) >= length)
+    rows = np.flatnonzero(mask.sum(axis=1, dtype=np.int64) >= 255 * length)  # mask is 0/255
     if not len(rows):
         return near
     runs = cv2.erode(np.ascontiguousarray(mask[rows]), np.ones((1, length), np.uint8))
@@ -542,21 +542,23 @@ def _regular(pieces: np.ndarray, tolerance: float) -> bool:
     return False
 
 
-def trim_patches(rgb: np.ndarray, background: np.ndarray | None, items: np.ndarray,
+def trim_patches(rgb: np.ndarray, mask: np.ndarray, background: np.ndarray | None, items: np.ndarray,
                  options: SplitOptions) -> np.ndarray:
     """Trim each item that is a patch (a card, a tile, a scrap of paper) to its content.
 
     A patch is a box with a plain frame of a colour other than the sheet's (see
-    ``plain_colour``) that differs from the sheet by less than ``patch_contrast`` × its
-    content differs from it: a light card round an icon, not a coloured tile that is the
-    icon's own. Its plain margin is trimmed as a single picture's is."""
-    if background is None:
+    ``plain_colour``), so most of its frame is ink in ``mask``, that differs from the sheet
+    by less than ``patch_contrast`` × its content differs from it: a light card round an
+    icon, not a coloured tile that is the icon's own. Its plain margin is trimmed as a
+    single picture's is."""
+    if background is None or not len(items):
         return items
     items = items.copy()
-    for row in items:
-        x0, y0, x1, y1 = row[:4]
-        if min(x1 - x0, y1 - y0) < 3 * options.min_size:
-            continue
+    x0, y0, x1, y1 = items[:, :4].T
+    framed = ((np.minimum(x1 - x0, y1 - y0) >= 3 * options.min_size)
+              & (_frame_ink(mask, items[:, :4]) >= options.plain_border * 2 * (x1 - x0 + y1 - y0 - 2)))
+    for i in np.flatnonzero(framed):
+        x0, y0, x1, y1 = items[i, :4]
         crop = rgb[y0:y1, x0:x1]
         plain = plain_colour(crop, options)
         if plain is None:
@@ -565,12 +567,18 @@ def trim_patches(rgb: np.ndarray, background: np.ndarray | None, items: np.ndarr
         sheet_contrast = np.abs(patch - background).max()
         if sheet_contrast <= tol:
             continue
-        mask = ink_mask(crop, patch, tol)
-        ys, xs = np.nonzero(mask)
+        ys, xs = np.nonzero(ink_mask(crop, patch, tol))
         if len(xs) < options.min_area:
             continue
         content = np.abs(crop[ys, xs].astype(np.float64) - patch).max(axis=1)
         if sheet_contrast >= options.patch_contrast * np.percentile(content, 90):
             continue
-        row[:4] = x0 + xs.min(), y0 + ys.min(), x0 + xs.max() + 1, y0 + ys.max() + 1
+        items[i, :4] = x0 + xs.min(), y0 + ys.min(), x0 + xs.max() + 1, y0 + ys.max() + 1
     return items
+
+
+def _frame_ink(mask: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Ink pixels on the one-pixel frame of each box ``(x0, y0, x1, y1)`` of ``mask``."""
+    return np.array([cv2.countNonZero(mask[y0, x0:x1]) + cv2.countNonZero(mask[y1 - 1, x0:x1])
+                     + cv2.countNonZero(mask[y0 + 1:y1 - 1, x0]) + cv2.countNonZero(mask[y0 + 1:y1 - 1, x1 - 1])
+                     for x0, y0, x1, y1 in boxes], np.int64)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Iterable
 
@@ -27,14 +28,29 @@ def crop_relpath(sha256: str, folder: str = "crops") -> str:
 def save_crop(out: Path, sha256: str, rgb: np.ndarray, folder: str = "crops") -> str:
     """Write the image as PNG once (atomic; skipped when present); return its relative path."""
     rel = crop_relpath(sha256, folder)
+    if not (out / rel).exists():
+        write_once(out, rel, encode_png(rgb))
+    return rel
+
+
+def encode_png(rgb: np.ndarray) -> bytes:
+    """The RGB image as PNG bytes (OpenCV's default, fastest, compression)."""
+    ok, png = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise OSError("PNG encoding failed")
+    return png.tobytes()
+
+
+def write_once(out: Path, rel: str, data: bytes) -> str:
+    """Write ``data`` to ``out / rel`` atomically unless it is there; return ``rel``."""
     target = out / rel
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        ok, png = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-        if not ok:
-            raise OSError(f"PNG encoding failed for {rel}")
-        tmp = target.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(png.tobytes())
+        tmp = target.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            tmp.write_bytes(data)
+        except FileNotFoundError:  # the folder's first file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(data)
         os.replace(tmp, target)
     return rel
 
