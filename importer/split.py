@@ -67,7 +67,7 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     fg = foreground(picture, options)
     if fg is None:
         return [(0, 0, w, h)]
-    mask, background = fg
+    mask, sheet = fg
     rule_rows, rule_cols = remove_rules(mask, options)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     stats = stats[1:]
@@ -80,7 +80,7 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     areas = stats[:, 4].astype(np.int64)
     typical_height = _weighted_median(boxes[:, 3] - boxes[:, 1], areas)
     items = merge_overlaps(group_components(boxes, areas, options.part_fraction * typical_height, options))
-    if is_text(items, options):
+    if is_text(items, boxes, options):
         return _boxes([[*_content(items), items[:, 4].sum(), items[:, 5].sum()]])
     if options.drop_captions:  # before small parts move (a caption is not a part) and after
         items = items[~caption_flags(items, options)]
@@ -90,7 +90,7 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     items = single_or_collection(items, options)
     keep = ((np.minimum(items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]) >= options.min_size)
             & (items[:, 4] >= options.min_area))
-    items = trim_patches(picture.rgb, mask, background, items[keep], options)
+    items = trim_patches(picture.rgb, sheet, items[keep], options)
     order = np.lexsort((items[:, 0], items[:, 1]))
     return _boxes(items[order])
 
@@ -104,8 +104,9 @@ def _content(items: np.ndarray) -> np.ndarray:
     return np.array([items[:, 0].min(), items[:, 1].min(), items[:, 2].max(), items[:, 3].max()])
 
 
-def foreground(picture: Picture, options: SplitOptions) -> tuple[np.ndarray, np.ndarray | None] | None:
-    """uint8 mask (255 = ink) and the background colour (None when transparent), or None
+def foreground(picture: Picture, options: SplitOptions) -> tuple[np.ndarray, tuple | None] | None:
+    """uint8 mask (255 = ink) and the background's (colour, ink tolerance), None when it is
+    transparent; or None
     when the background is not plain: a full-frame picture, or one cut by its frame (ink
     running along more than ``frame_cut`` of the frame in one stretch, as a photo bleeding
     off a plain panel)."""
@@ -115,20 +116,20 @@ def foreground(picture: Picture, options: SplitOptions) -> tuple[np.ndarray, np.
     plain = plain_colour(picture.rgb, options)
     if plain is None:
         return None
-    background, tol = plain
-    return ink_mask(picture.rgb, background, tol), background
+    return ink_mask(picture.rgb, *plain), plain
 
 
-def plain_colour(rgb: np.ndarray, options: SplitOptions) -> tuple[np.ndarray, float] | None:
+def plain_colour(rgb: np.ndarray, options: SplitOptions, cut: bool = True) -> tuple[np.ndarray, float] | None:
     """The colour of a plain frame around ``rgb`` and the ink tolerance its noise calls
-    for, or None when the frame is not plain (see ``foreground``)."""
+    for, or None when the frame is not plain (see ``foreground``; with ``cut`` false, a
+    long stretch of ink along the frame, as a patch's shadow, is allowed)."""
     ring = _border(rgb).reshape(-1, 3)
     keys = (ring[:, 0] >> 3).astype(np.int32) << 10 | (ring[:, 1] >> 3).astype(np.int32) << 5 | ring[:, 2] >> 3
     mode = np.bincount(keys).argmax()
     background = np.median(ring[keys == mode], axis=0)
     ring_dist = np.abs(ring - background).max(axis=1)
     near = ring_dist <= options.tolerance
-    if near.mean() < options.plain_border or _longest_circular_run(~near) > options.frame_cut * len(near):
+    if near.mean() < options.plain_border or (cut and _longest_circular_run(~near) > options.frame_cut * len(near)):
         return None
     return background, max(options.tolerance, options.noise_factor * np.percentile(ring_dist[near], 95))
 
@@ -493,14 +494,15 @@ def single_or_collection(items: np.ndarray, options: SplitOptions) -> np.ndarray
 
 
 
-def is_text(items: np.ndarray, options: SplitOptions) -> bool:
+def is_text(items: np.ndarray, parts: np.ndarray, options: SplitOptions) -> bool:
     """Whether the picture holds only a few lines of text (a banner, button, heading).
 
-    Pieces form a line when they are of comparable height (within 2.5×), share at least
-    half the rows of the shorter and sit closer than the taller one's height. The picture
-    is text when lines of several pieces, each wider than 1.5× its height, with no gap
-    (its dots and dashes counted) wider than its height and most gaps (letters of a word)
-    below a quarter of it, hold 90 % of the ink, there are at most ``text_lines`` of them,
+    Pieces (``items``) form a line when they are of comparable height (within 2.5×), share
+    at least half the rows of the shorter and sit closer than 1.5× the taller one's height
+    (a word space of a monospaced font beside a short letter). The
+    picture is text when lines of several pieces, each wider than 1.5× its height, with no
+    gap between the components (``parts``) in it wider than its height and most of them
+    (letters of a word) below a quarter of it, hold 90 % of the ink, there are at most ``text_lines`` of them,
     stacked closer than a line's height, and in no line the pieces keep a regular pitch
     (that is a row of items on a grid, as sprites in equal cells)."""
     if len(items) < 2:
@@ -510,18 +512,18 @@ def is_text(items: np.ndarray, options: SplitOptions) -> bool:
     over_y = np.minimum(y1[:, None], y1[None]) - np.maximum(y0[:, None], y0[None])
     lo, hi = np.minimum(h[:, None], h[None]), np.maximum(h[:, None], h[None])
     gap_x = np.maximum(x0[None] - x1[:, None], x0[:, None] - x1[None])
-    label = connected_components(csr_matrix((over_y >= 0.5 * lo) & (hi <= 2.5 * lo) & (gap_x <= hi)),
+    label = connected_components(csr_matrix((over_y >= 0.5 * lo) & (hi <= 2.5 * lo) & (gap_x <= 1.5 * hi)),
                                  directed=False)[1]
     lines = group_items(items[:, :4], items[:, 4], np.ones(len(items), np.int64), label)
     text = np.flatnonzero((lines[:, 5] >= 2) & (lines[:, 2] - lines[:, 0] >= 1.5 * (lines[:, 3] - lines[:, 1])))
     if not 0 < len(text) <= options.text_lines or lines[text, 4].sum() < 0.9 * items[:, 4].sum():
         return False
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    cx, cy = (parts[:, 0] + parts[:, 2]) / 2, (parts[:, 1] + parts[:, 3]) / 2
     for t in text:
         lx0, ly0, lx1, ly1 = lines[t, :4]
         height = ly1 - ly0
         inside = (cy >= ly0) & (cy <= ly1) & (cx >= lx0 - height) & (cx <= lx1 + height)  # with its dots, dashes
-        pieces = items[inside | (label == t)]
+        pieces = parts[inside]
         pieces = pieces[np.argsort(pieces[:, 0])]
         gaps = pieces[1:, 0] - np.maximum.accumulate(pieces[:-1, 2])
         if gaps.max() > height or np.median(gaps) > 0.25 * height or _regular(items[label == t], options.pitch_tolerance):
@@ -542,34 +544,35 @@ def _regular(pieces: np.ndarray, tolerance: float) -> bool:
     return False
 
 
-def trim_patches(rgb: np.ndarray, mask: np.ndarray, background: np.ndarray | None, items: np.ndarray,
+def trim_patches(rgb: np.ndarray, sheet: tuple | None, items: np.ndarray,
                  options: SplitOptions) -> np.ndarray:
     """Trim each item that is a patch (a card, a tile, a scrap of paper) to its content.
 
-    A patch is a box with a plain frame of a colour other than the sheet's (see
-    ``plain_colour``), so most of its frame is ink in ``mask``, that differs from the sheet
-    by less than ``patch_contrast`` × its content differs from it: a light card round an
-    icon, not a coloured tile that is the icon's own. Its plain margin is trimmed as a
-    single picture's is."""
-    if background is None or not len(items):
+    A patch is a box with a plain frame (see ``plain_colour``) of a colour other than the
+    sheet's (beyond its noise) that differs from the sheet by less than ``patch_contrast``
+    × its content differs from it: a light card round an icon, not a coloured tile that is
+    the icon's own. Its content is what lies inside it and differs from both the patch and
+    the sheet by the sheet's ink tolerance (not its rounded corners, edge or shadow, which
+    touch its frame), and outweighs what touches the frame (else that is the item's own
+    outline); its plain margin is trimmed as a single picture's is."""
+    if sheet is None or not len(items):
         return items
+    background, tol = sheet
     items = items.copy()
-    x0, y0, x1, y1 = items[:, :4].T
-    framed = ((np.minimum(x1 - x0, y1 - y0) >= 3 * options.min_size)
-              & (_frame_ink(mask, items[:, :4]) >= options.plain_border * 2 * (x1 - x0 + y1 - y0 - 2)))
-    for i in np.flatnonzero(framed):
+    for i in np.flatnonzero(np.minimum(items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]) >= 3 * options.min_size):
         x0, y0, x1, y1 = items[i, :4]
         crop = rgb[y0:y1, x0:x1]
-        plain = plain_colour(crop, options)
+        if np.abs(np.median(_border(crop), axis=0) - background).max() <= tol / options.noise_factor:
+            continue  # framed by the sheet's own colour, within its noise: a tight box already
+        plain = plain_colour(crop, options, cut=False)
         if plain is None:
             continue
-        patch, tol = plain
+        patch = plain[0]
         sheet_contrast = np.abs(patch - background).max()
-        if sheet_contrast <= tol:
-            continue
-        ys, xs = np.nonzero(ink_mask(crop, patch, tol))
-        if len(xs) < options.min_area:
-            continue
+        inner, edge = _inner_ink(ink_mask(crop, patch, tol) & ink_mask(crop, background, tol))
+        ys, xs = np.nonzero(inner)
+        if len(xs) < max(options.min_area, edge):
+            continue  # the ink on the frame is the item's own outline, not a patch's edge or shadow
         content = np.abs(crop[ys, xs].astype(np.float64) - patch).max(axis=1)
         if sheet_contrast >= options.patch_contrast * np.percentile(content, 90):
             continue
@@ -577,8 +580,12 @@ def trim_patches(rgb: np.ndarray, mask: np.ndarray, background: np.ndarray | Non
     return items
 
 
-def _frame_ink(mask: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """Ink pixels on the one-pixel frame of each box ``(x0, y0, x1, y1)`` of ``mask``."""
-    return np.array([cv2.countNonZero(mask[y0, x0:x1]) + cv2.countNonZero(mask[y1 - 1, x0:x1])
-                     + cv2.countNonZero(mask[y0 + 1:y1 - 1, x0]) + cv2.countNonZero(mask[y0 + 1:y1 - 1, x1 - 1])
-                     for x0, y0, x1, y1 in boxes], np.int64)
+def _inner_ink(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """``mask`` without its components that touch its frame (a patch's edge, its shadow),
+    and how many ink pixels those hold."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    h, w = mask.shape
+    x, y, bw, bh = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
+    inner = (x > 0) & (y > 0) & (x + bw < w) & (y + bh < h)
+    inner[0] = False  # the background
+    return inner[labels], int(stats[1:, 4][~inner[1:]].sum())
