@@ -94,7 +94,8 @@ def stage_costs(heap: Path, scratch: Path, most: int) -> dict[str, float]:
     the heap, and the classic splitter on the same decoded pictures."""
     cost, deduper = Counter(), Deduper()
     files = list(gather(heap))
-    files = files[::-(-len(files) // most)] if most and len(files) > most else files
+    if most and len(files) > most:
+        files = [files[i * len(files) // most] for i in range(most)]
     for path in tqdm(files, desc=f"stages {heap.name}", unit="file"):
         t0 = time.perf_counter()
         try:
@@ -321,7 +322,8 @@ def main(argv: list[str] | None = None) -> dict:
             ap.error(f"{n} heap {p} has no truth.json (build it: python -m benchmarks.devheap "
                      f"--set {n} --out {p})")
     report = {"commit": commit(),
-              "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
+              "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}, "
+                         f"load average {os.getloadavg()[0]:.1f} at the start",
               "heaps": {n: bench_heap(p, a.scorer, a.repeat, a.stage_files) for n, p in heaps.items()}}
     a.out.mkdir(parents=True, exist_ok=True)
     before_path = a.out / BEFORE

@@ -15,7 +15,7 @@ from benchmarks.devheap import items as it
 from benchmarks.devheap.degrade import degrade
 from benchmarks.devheap.heap import caption_style, make_file, make_sheet
 from benchmarks.devheap.sets import DEV, VALIDATION
-from benchmarks.devheap.sources import Sources, offline_sources
+from benchmarks.devheap.sources import Sources, offline_sources, sheet_frames
 
 
 @pytest.fixture(scope="module")
@@ -212,3 +212,21 @@ def test_dev_and_validation_share_no_source():
     assert not files(DEV) & files(VALIDATION)
     assert DEV.style.light_bg != VALIDATION.style.light_bg
     assert not set(DEV.style.short_labels) & set(VALIDATION.style.short_labels)
+
+
+@pytest.mark.parametrize("key", [None, (255, 0, 255)])
+def test_sprites_are_cut_from_a_real_sheet(tmp_path, key):
+    icons = [it.trim(Image.open(p).convert("RGBA")) for p in offline_sources().icons["matplotlib"][:3]]
+    sheet = Image.new("RGBA", (400, 120), (*key, 255) if key else (0, 0, 0, 0))
+    spots = [(10 + 130 * i, 20) for i in range(3)]
+    for icon, at in zip(icons, spots):
+        sheet.alpha_composite(icon, at)
+    path = tmp_path / "sheet.png"
+    (sheet.convert("RGB") if key else sheet).save(path)
+    frames = sheet_frames("test", path)
+    assert len(frames) == 3 and all(f.key == key for f in frames)
+    for f, icon, (x, y) in zip(frames, icons, spots):
+        fx, fy, fw, fh = f.frame  # the blob's box, a pixel of margin at most
+        assert 0 <= x - fx <= 1 and 0 <= y - fy <= 1
+        assert 0 <= fw - icon.width <= 2 and 0 <= fh - icon.height <= 2
+        assert it._cut(f.path, f.frame, f.key).size == icon.size
