@@ -25,15 +25,17 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from importer.export import export
+from export.curated import export
 from importer.pipeline import JobOptions, run_split
 from importer.push import push
-from importer.services import free_port
-from importer.stack import LocalStack
-from importer.studio import with_retries
-from importer.store import read_jsonl
-from ml_backend.project import FROM_NAME, TO_NAME, LabelStudioProject
+from benchmarks.simulation_options import SimulationOptions
 from ml_backend.trainer import version_number
+from stack.local import LocalStack
+from stack.services import free_port
+from storage.files import read_jsonl
+from studio.client import with_retries
+from studio.project import LabelStudioProject
+from studio.tasks import choice
 
 log = logging.getLogger(__name__)
 PRECISION_BAR, RECALL_BAR = 0.98, 0.95
@@ -104,8 +106,7 @@ class Annotator:
         return response.json()["id"]
 
     def label(self, task_id: int) -> None:
-        result = [{"from_name": FROM_NAME, "to_name": TO_NAME, "type": "choices",
-                   "value": {"choices": [self.truth[task_id]]}}]
+        result = choice(self.truth[task_id])
         with_retries(lambda: self.project.sdk.annotations.create(id=task_id, result=result),
                      "submitting a label")
 
@@ -242,17 +243,8 @@ def _table_rows(curve: list[dict], other: list[dict], step: int = 50) -> list[tu
             if p["labels"] % step == 0 or i == len(curve) - 1]
 
 
-@dataclass(frozen=True)
-class SimulationOptions:
-    every: int = 10
-    min_confidence: float = 0.8
-    seconds_per_label: float = 2.0
-    max_fraction: float = 0.15
-    random_factor: float = 3.5
-    seed: int = 0
-
-
-def simulate(heap: Path, oracle_path: Path, out: Path, options: SimulationOptions = SimulationOptions()) -> dict:
+def simulate(heap: Path, oracle_path: Path, out: Path, options: SimulationOptions = SimulationOptions(),
+             job: JobOptions = JobOptions()) -> dict:
     """Run the whole simulation in a fresh local stack under ``out``; write simulation.json and the plot.
 
     A previous run's stack (Label Studio's database, crops, models) is removed first: its
@@ -264,7 +256,7 @@ def simulate(heap: Path, oracle_path: Path, out: Path, options: SimulationOption
     out.mkdir(parents=True, exist_ok=True)
     with LocalStack(out / "stack", ls_port=free_port(), backend_port=free_port()) as stack:
         crops = stack.document_root / "heap"
-        run_split(heap, crops, JobOptions())
+        run_split(heap, crops, job)
         studio = stack.studio()
         projects = []
         for name in ("uncertainty", "random"):

@@ -20,7 +20,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from benchmarks.classic import classic_split
-from importer.decode import BadImage, decode
+from imaging.decode import BadImage, decode
 from importer.split import split
 
 SCORER = Path(__file__).resolve().parents[2] / "shared" / "score_split.py"

@@ -11,43 +11,18 @@ the current set: stale images are removed, unchanged ones are not rewritten.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
-import numpy as np
 from tqdm import tqdm
 
-from importer.store import read_jsonl, write_jsonl
-from ml_backend.features import letterbox
-from ml_backend.project import FROM_NAME, LabelStudioProject, local_file, task_label
+from export.variant import Variant
+from storage.files import read_jsonl, write_bytes, write_jsonl
+from studio.project import LabelStudioProject
+from studio.tasks import chosen, local_file, task_label
 
 log = logging.getLogger(__name__)
 MANIFEST = "manifest.jsonl"
-
-
-@dataclass(frozen=True)
-class Variant:
-    """The training-ready image variant; the defaults keep crops as they are."""
-
-    square: int | None = None  # pad (never stretch) to a square of this side
-    grayscale: bool = False
-    dark_on_light: bool = False  # invert light-on-dark crops so all share one polarity
-
-    def apply(self, rgb: np.ndarray) -> np.ndarray:
-        if self.dark_on_light and _is_light_on_dark(rgb):
-            rgb = 255 - rgb
-        if self.square:
-            rgb = letterbox(rgb, self.square)
-        if self.grayscale:
-            rgb = cv2.cvtColor(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
-        return rgb
-
-
-def _is_light_on_dark(rgb: np.ndarray) -> bool:
-    """The crop's border (its background) is darker than mid-gray."""
-    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
-    return float(np.median(border.mean(axis=1))) < 128
 
 
 def prediction_of(task: dict) -> tuple[str, float, str] | None:
@@ -56,10 +31,9 @@ def prediction_of(task: dict) -> tuple[str, float, str] | None:
     The backend keeps one prediction per task and rewrites them after each retrain, most
     uncertain first, so during a rewrite some tasks still hold the previous version's."""
     for p in sorted(task.get("predictions") or [], key=lambda p: p.get("id", 0), reverse=True):
-        for region in p.get("result") or []:
-            choices = region.get("value", {}).get("choices") if region.get("from_name") == FROM_NAME else None
-            if choices and p.get("score") is not None:
-                return choices[0], float(p["score"]), p.get("model_version")
+        label = chosen(p.get("result"))
+        if label is not None and p.get("score") is not None:
+            return label, float(p["score"]), p.get("model_version")
     return None
 
 
@@ -107,12 +81,8 @@ def _write_image(path: Path, project: LabelStudioProject, task: dict, variant: V
 
 def _write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` atomically unless the same bytes are already there."""
-    if path.exists() and path.read_bytes() == data:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    if not (path.exists() and path.read_bytes() == data):
+        write_bytes(path, data)
 
 
 def _remove_stale(out: Path, classes: list[str], keep: set[str]) -> None:

@@ -6,10 +6,12 @@ decompression bombs never allocate memory (WebP's size is read before Pillow ope
 libwebp allocates the canvas on open); Pillow's own bomb guard is held to the same limit
 while pixels load (multi-frame formats check each frame). Truncated files are rejected,
 never half-loaded (``ImageFile.LOAD_TRUNCATED_IMAGES`` is left alone). ``open_checked``
-is the header check alone, for callers that decode with another library (the ML backend).
+is the header check alone; ``read_rgb`` and ``decode_bytes`` run it before decoding with
+OpenCV (the ML backend's faster path for the PNGs the importer stored).
 """
 from __future__ import annotations
 
+import io
 import os
 import warnings
 from contextlib import contextmanager
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -24,6 +27,7 @@ DEFAULT_MAX_PIXELS = 64_000_000
 DEFAULT_MIN_SIDE = 8
 _SNIFF_BYTES = 512
 _ALPHA_MODES = {"RGBA", "LA", "PA", "RGBa", "La"}
+ImageLike = np.ndarray | str | os.PathLike  # a decoded RGB array or an image file
 _MARKUP = {b"<!doctype html": "HTML", b"<html": "HTML", b"<head": "HTML", b"<body": "HTML",
            b"<svg": "SVG (vector, not supported)", b"<?xml": "XML", b"{": "JSON"}
 
@@ -179,3 +183,59 @@ def _on_white(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """Composite ``rgb`` over white with ``alpha`` (both uint8)."""
     a = alpha.astype(np.uint16)[..., None]
     return ((rgb.astype(np.uint16) * a + 255 * (255 - a) + 127) // 255).astype(np.uint8)
+
+
+def read_rgb(image: ImageLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """An RGB uint8 array from an array (passed through) or an image file (alpha on white)."""
+    if isinstance(image, np.ndarray):
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            raise ValueError(f"expected an H×W×3 uint8 array, got {image.shape} {image.dtype}")
+        return image
+    _check_header(image, max_pixels)
+    raw = cv2.imread(os.fspath(image), cv2.IMREAD_UNCHANGED)
+    if raw is None:
+        raise ValueError(f"cannot decode image {image}")
+    return decoded_to_rgb(raw)
+
+
+def decode_bytes(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """An RGB uint8 array from encoded image bytes."""
+    _check_header(io.BytesIO(data), max_pixels)
+    raw = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if raw is None:
+        raise ValueError("cannot decode image bytes")
+    return decoded_to_rgb(raw)
+
+
+def _check_header(source, max_pixels: int) -> None:
+    """Raise ``BadImage`` (a ValueError) before OpenCV allocates pixels for a file that is empty,
+    not an image Pillow knows, or whose header claims more than ``max_pixels``."""
+    open_checked(source, max_pixels, min_side=1).close()
+
+
+def decoded_to_rgb(raw: np.ndarray) -> np.ndarray:
+    """OpenCV's decoded gray/BGR/BGRA array as RGB uint8, alpha composited on white."""
+    if raw.dtype != np.uint8:
+        raw = (raw / 257).astype(np.uint8) if raw.dtype == np.uint16 else raw.astype(np.uint8)
+    if raw.ndim == 2:
+        return cv2.cvtColor(raw, cv2.COLOR_GRAY2RGB)
+    if raw.shape[2] == 4:
+        alpha = raw[:, :, 3:].astype(np.float32) / 255.0
+        bgr = raw[:, :, :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
+        raw = np.round(bgr).astype(np.uint8)
+    return cv2.cvtColor(raw, cv2.COLOR_BGR2RGB)
+
+
+def letterbox(rgb: np.ndarray, size: int) -> np.ndarray:
+    """Scale to fit a size×size square keeping the aspect ratio; pad with the border colour."""
+    h, w = rgb.shape[:2]
+    scale = size / max(h, w)
+    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
+    method = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    resized = cv2.resize(rgb, (nw, nh), interpolation=method)
+    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
+    canvas = np.empty((size, size, 3), np.uint8)
+    canvas[:] = np.median(border, axis=0).astype(np.uint8)
+    top, left = (size - nh) // 2, (size - nw) // 2
+    canvas[top:top + nh, left:left + nw] = resized
+    return canvas

@@ -12,18 +12,16 @@ from typing import Callable, Protocol
 
 import numpy as np
 
-from importer.studio import DEFAULT_CLASSES
 from ml_backend.model import CropClassifier
-from ml_backend.project import prediction, task_label
+from storage.files import write_text
+from studio.config import DEFAULT_CLASSES
+from studio.tasks import prediction, task_label
+from ml_backend.settings import REJECT_COST
 from ml_backend.scoring import confidence, disagreements, diverse_order, out_of_fold_proba
 from ml_backend.views import Views
 
 log = logging.getLogger(__name__)
 
-# A reject kept in the curated set costs this many keepers left out of it: the bar a curated
-# set is held to (precision 0.98, recall 0.95) allows 2 % rejects among the kept for 5 % of
-# keepers lost. It makes the model sure of a keeper only where that bar would be.
-REJECT_COST = 2.5
 
 
 class Project(Protocol):
@@ -61,11 +59,8 @@ class ModelStore:
         model.save(self._folder(pid) / f"{version}.npz")
 
     def mark_latest(self, pid: int, version: str) -> None:
-        """Point ``latest`` at ``version`` (temp file + rename)."""
-        pointer = self._folder(pid) / "latest"
-        tmp = pointer.with_suffix(".tmp")
-        tmp.write_text(version + "\n")
-        tmp.replace(pointer)
+        """Point ``latest`` at ``version`` (atomically)."""
+        write_text(self._folder(pid) / "latest", version + "\n")
 
     def projects(self) -> list[int]:
         """Ids of the projects that have a latest good model."""

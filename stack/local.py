@@ -13,8 +13,9 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from importer import services
-from importer.studio import Studio, with_retries
+from stack import services
+from stack.settings import StackSettings
+from studio.client import Studio, with_retries
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +54,8 @@ class LocalStack:
     """Start and stop Label Studio and the ML backend on loopback ports."""
 
     state: Path
-    ls_port: int = 8080
-    backend_port: int = 9090
+    ls_port: int = StackSettings.port
+    backend_port: int = StackSettings.backend_port
     database: dict[str, str] | None = None
     backend_env: dict[str, str] | None = None
 
@@ -100,7 +101,7 @@ class LocalStack:
 
     def project(self, project_id: int):
         """A project of this stack's Label Studio, as the backend and the export see it."""
-        from ml_backend.project import LabelStudioProject
+        from studio.project import LabelStudioProject
         return LabelStudioProject(self.ls_url, self.credentials.token, project_id, self.document_root)
 
     def connect(self, project_id: int) -> int:

@@ -1,11 +1,10 @@
-"""Talking to Label Studio: an SDK client with retries, and the project's labeling config."""
+"""The Label Studio connection: the SDK client (its own retries off) and one retry policy, ours."""
 from __future__ import annotations
 
 import json
 import logging
 import time
 from typing import Callable, TypeVar
-from xml.sax.saxutils import quoteattr
 
 import httpx
 import requests
@@ -14,25 +13,10 @@ from label_studio_sdk.core.api_error import ApiError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-DEFAULT_CLASSES = ("symbol", "garbage")
 
 
 class StudioUnavailable(RuntimeError):
     """Label Studio did not answer after all retries."""
-
-
-def label_config(classes: tuple[str, ...] = DEFAULT_CLASSES) -> str:
-    """Keep-vs-garbage image classification; the first class is the one to keep."""
-    if len(classes) < 2 or len(set(classes)) != len(classes):
-        raise ValueError(f"need two or more distinct class names, got {classes!r}")
-    choices = "\n".join(f"    <Choice value={quoteattr(c)}/>" for c in classes)
-    return ("<View>\n"
-            '  <Image name="image" value="$image" maxWidth="400px"/>\n'
-            '  <Choices name="label" toName="image" choice="single" showInline="true">\n'
-            f"{choices}\n"
-            "  </Choices>\n"
-            '  <Text name="source" value="$source"/>\n'
-            "</View>")
 
 
 def _transient(exc: Exception) -> bool:

@@ -1,19 +1,17 @@
-"""Everything the backend asks of Label Studio 1.23 (label-studio-sdk plus plain requests)."""
+"""One Label Studio project as the backend and the export use it (label-studio-sdk plus plain requests)."""
 
 from __future__ import annotations
 
-import hashlib
-import xml.etree.ElementTree as ET
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import urlparse
 
 import numpy as np
 
-from importer.studio import Studio
-from ml_backend.features import decode_bytes, read_rgb
+from imaging.decode import DEFAULT_MAX_PIXELS, decode_bytes, read_rgb
+from studio.client import Studio
+from studio.config import class_names
+from studio.tasks import local_file
 
-
-FROM_NAME, TO_NAME = "label", "image"
 PREDICTION_BATCH = 2000
 UNCERTAIN_VIEW = "Most uncertain first"
 MISTAKES_VIEW = "Likely label mistakes"
@@ -28,69 +26,15 @@ def project_id(value) -> int:
         raise ValueError(f"not a project reference: {value!r}") from None
 
 
-def class_names(label_config: str, from_name: str = FROM_NAME) -> list[str]:
-    """The Choice values of the ``<Choices name=from_name>`` tag, in config order."""
-    root = ET.fromstring(label_config)
-    for choices in root.iter("Choices"):
-        if choices.get("name") == from_name:
-            names = [c.get("value") for c in choices.iter("Choice") if c.get("value")]
-            if len(names) >= 2:
-                return names
-    raise ValueError(f"label config has no <Choices name={from_name!r}> with two or more choices")
-
-
-def task_label(task: dict, from_name: str = FROM_NAME) -> str | None:
-    """The class of the task's latest non-skipped annotation, or None when unlabelled."""
-    annotations = [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
-    for annotation in sorted(annotations, key=lambda a: (a.get("updated_at") or "", a.get("id", 0)),
-                             reverse=True):
-        for region in annotation.get("result") or []:
-            if region.get("from_name") == from_name and region.get("type") == "choices":
-                choices = region.get("value", {}).get("choices") or []
-                if choices:
-                    return choices[0]
-    return None
-
-
-def task_key(task: dict) -> str:
-    """Feature-cache key: the crop's pixel sha256 from task data, else a hash of its URL."""
-    data = task.get("data", {})
-    sha = data.get("sha256")
-    if isinstance(sha, str) and len(sha) == 64 and all(c in "0123456789abcdef" for c in sha):
-        return sha
-    return "url-" + hashlib.sha256(str(data.get("image", "")).encode()).hexdigest()
-
-
-def local_file(url: str, document_root: Path | None) -> Path | None:
-    """The file behind ``/data/local-files/?d=<rel>`` under ``document_root`` if it exists.
-
-    Raises ValueError for a path that escapes the root."""
-    parsed = urlparse(url)
-    if document_root is None or not parsed.path.rstrip("/").endswith("/data/local-files"):
-        return None
-    relative = (parse_qs(parsed.query).get("d") or [""])[0]
-    root = Path(document_root).resolve()
-    path = (root / relative).resolve()
-    if not path.is_relative_to(root):
-        raise ValueError(f"local file {relative!r} escapes the document root")
-    return path if path.is_file() else None
-
-
-def prediction(task_id: int, label: str | None, score: float, version: str) -> dict:
-    """One prediction in import_predictions' shape; no label means an empty result."""
-    result = [] if label is None else [{"from_name": FROM_NAME, "to_name": TO_NAME, "type": "choices",
-                                        "value": {"choices": [label]}}]
-    return {"task": task_id, "result": result, "score": float(score), "model_version": version}
-
-
 class LabelStudioProject:
     """One Label Studio project as the trainer and server need it."""
 
     def __init__(self, url: str, api_key: str, pid: int, document_root: Path | None = None,
-                 timeout: float = 120.0):
+                 timeout: float = 120.0, max_pixels: int = DEFAULT_MAX_PIXELS):
         self.studio = Studio(url, api_key, timeout)
         self.id = pid
         self.document_root = Path(document_root) if document_root else None
+        self.max_pixels = max_pixels
         self._known: dict[int, dict] = {}
 
     def __repr__(self) -> str:  # never shows the token
@@ -160,9 +104,9 @@ class LabelStudioProject:
     def _load(self, url: str) -> np.ndarray:
         path = local_file(url, self.document_root)
         if path is not None:
-            return read_rgb(path)
+            return read_rgb(path, self.max_pixels)
         absolute = url if urlparse(url).scheme else self.url + url
-        return decode_bytes(self.http.get(absolute, timeout=self.timeout).content)
+        return decode_bytes(self.http.get(absolute, timeout=self.timeout).content, self.max_pixels)
 
     def import_predictions(self, predictions: list[dict]) -> None:
         """Write predictions in batches of 2,000."""
@@ -203,13 +147,13 @@ class LabelStudioProject:
             self.sdk.views.create(project=self.id, data=data)
 
 
-def connector(url: str, api_key: str, document_root: Path | None):
+def connector(url: str, api_key: str, document_root: Path | None, max_pixels: int = DEFAULT_MAX_PIXELS):
     """A ``project_id -> LabelStudioProject`` factory for the trainer and server."""
     cache: dict[int, LabelStudioProject] = {}
 
     def connect(pid: int) -> LabelStudioProject:
         if pid not in cache:
-            cache[pid] = LabelStudioProject(url, api_key, pid, document_root)
+            cache[pid] = LabelStudioProject(url, api_key, pid, document_root, max_pixels=max_pixels)
         return cache[pid]
 
     return connect

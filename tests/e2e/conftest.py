@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from importer.services import free_port
-from importer.stack import LocalStack
+from stack.services import free_port
+from stack.local import LocalStack
 
 
 @pytest.fixture(scope="session")

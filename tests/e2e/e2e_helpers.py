@@ -11,18 +11,13 @@ import requests
 
 from importer.pipeline import JobOptions, run_split
 from importer.push import push
-from importer.simulate import Oracle
-from importer.store import read_jsonl
-from ml_backend.project import FROM_NAME, TO_NAME, LabelStudioProject
+from benchmarks.simulate import Oracle
+from storage.files import read_jsonl
+from studio.project import LabelStudioProject
 
 TRAINED = re.compile(r"^(?P<at>\S+ \S+) INFO ml_backend\.trainer: project (?P<pid>\d+): (?P<version>\S+) "
                      r"from (?P<labels>\d+) labels over \d+ tasks in (?P<seconds>[\d.]+) s", re.M)
 FAILED = re.compile(r"training project (?P<pid>\d+) failed")
-
-
-def choice(label: str) -> list[dict]:
-    """An annotation (or prediction) result that picks ``label``."""
-    return [{"from_name": FROM_NAME, "to_name": TO_NAME, "type": "choices", "value": {"choices": [label]}}]
 
 
 def new_project(stack, heap: Path, title: str) -> LabelStudioProject:

@@ -11,9 +11,10 @@ import time
 
 import pytest
 
-from e2e_helpers import Backend, BackendLog, choice, model_version, new_project, true_labels, wait_version
-from importer import services
-from importer.stack import connect_backend
+from e2e_helpers import Backend, BackendLog, model_version, new_project, true_labels, wait_version
+from studio.tasks import choice
+from stack import services
+from stack.local import connect_backend
 from ml_backend.trainer import ModelStore, version_number
 
 pytestmark = pytest.mark.e2e

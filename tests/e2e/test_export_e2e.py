@@ -5,10 +5,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from e2e_helpers import choice, new_project
-from importer.export import Variant, export
-from importer.store import read_jsonl
-from ml_backend.project import prediction
+from e2e_helpers import new_project
+from studio.tasks import choice
+from export.curated import Variant, export
+from storage.files import read_jsonl
+from studio.tasks import prediction
 
 pytestmark = pytest.mark.e2e
 

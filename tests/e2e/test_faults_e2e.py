@@ -11,8 +11,8 @@ import pytest
 
 from importer.pipeline import JobOptions, run_split
 from importer.push import find_project, push
-from importer.store import read_jsonl
-from importer.studio import Studio, StudioUnavailable, with_retries
+from storage.files import read_jsonl
+from studio.client import Studio, StudioUnavailable, with_retries
 
 pytestmark = pytest.mark.e2e
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from e2e_helpers import choice, new_project, true_labels, wait_version
-from ml_backend.project import LabelStudioProject
+from e2e_helpers import new_project, true_labels, wait_version
+from studio.tasks import choice
+from studio.project import LabelStudioProject
 from ml_backend.trainer import version_number
 
 pytestmark = pytest.mark.e2e

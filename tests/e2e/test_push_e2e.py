@@ -9,8 +9,8 @@ import pytest
 
 from importer.pipeline import JobOptions, run_split
 from importer.push import push
-from importer.store import read_jsonl
-from ml_backend.features import decode_bytes
+from storage.files import read_jsonl
+from imaging.decode import decode_bytes
 
 pytestmark = pytest.mark.e2e
 

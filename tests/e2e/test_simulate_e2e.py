@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from e2e_helpers import new_project, true_labels
-from importer.simulate import Annotator, Oracle, wait_for_model
-from importer.store import read_jsonl
+from benchmarks.simulate import Annotator, Oracle, wait_for_model
+from storage.files import read_jsonl
 
 pytestmark = pytest.mark.e2e
 

@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from e2e_helpers import Backend, BackendLog, choice, model_version, new_project, true_labels, wait_version
-from ml_backend.project import task_label
+from e2e_helpers import Backend, BackendLog, model_version, new_project, true_labels, wait_version
+from studio.tasks import choice
+from studio.tasks import task_label
 from ml_backend.trainer import version_number
 
 pytestmark = pytest.mark.e2e

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import yaml
 
-from importer import services
+from stack import services
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SECRETS = {"LABEL_STUDIO_API_KEY": "k", "POSTGRES_PASSWORD": "p", "LABEL_STUDIO_PASSWORD": "s",
            "BASIC_AUTH_PASS": "b"}
 

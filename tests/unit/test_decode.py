@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from importer.decode import BadImage, Picture, decode
+from imaging.decode import BadImage, Picture, decode
 
 
 def _save(tmp_path, name, im, **kw):

@@ -15,7 +15,7 @@ from PIL import Image
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS and /proc are Linux's")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HEADROOM = 512 << 20  # bytes above the child's baseline; the bomb needs 900 MB
 BOMB_SIDE = 30_000  # 900 M gray pixels: under OpenCV's own 2**30 cap, 14x the 64 M limit
 DECODERS = ("importer", "backend-path", "backend-bytes")
@@ -26,8 +26,8 @@ _CHILD = r"""
 import json, resource, sys
 from pathlib import Path
 import cv2
-from importer.decode import decode
-from ml_backend.features import decode_bytes, read_rgb
+from imaging.decode import decode
+from imaging.decode import decode_bytes, read_rgb
 
 UNBOUNDED = 10**12
 DECODE = {

@@ -2,7 +2,8 @@
 import numpy as np
 import torch
 
-from ml_backend.features import FEATURE_DIM, Embedder, letterbox
+from imaging.border import letterbox
+from ml_backend.features import FEATURE_DIM, Embedder
 
 
 def images(n=3, seed=0):

@@ -39,8 +39,8 @@ def _assert_serves(store: ModelStore, version: str) -> None:
     np.testing.assert_allclose(served.model.predict_proba(X), expected.predict_proba(X))
 
 
-def _killed_inside_save(folder):  # save() writes a mkstemp file, then renames it
-    (folder / "tmpk1ll3d.tmp").write_bytes((folder / f"{GOOD}.npz").read_bytes()[:500])
+def _killed_inside_save(folder):  # save() writes a temp file beside the model, then renames it
+    (folder / f"{NEXT}.npz.k1ll3d.tmp").write_bytes((folder / f"{GOOD}.npz").read_bytes()[:500])
 
 
 def _killed_before_mark_latest(folder):  # the new model file is complete, nothing points at it
@@ -48,7 +48,7 @@ def _killed_before_mark_latest(folder):  # the new model file is complete, nothi
 
 
 def _killed_inside_mark_latest(folder):  # the pointer's temp file, half written
-    (folder / "latest.tmp").write_text(NEXT[:5])
+    (folder / "latest.k1ll3d.tmp").write_text(NEXT[:5])
 
 
 @pytest.mark.parametrize("kill", [_killed_inside_save, _killed_before_mark_latest, _killed_inside_mark_latest])

@@ -2,7 +2,7 @@
 import numpy as np
 
 from benchmarks.replay import _next, ceiling, replay
-from importer.simulate import Run
+from benchmarks.simulate import Run
 
 
 def _blobs(n=300, seed=0, overlap=0.0):

@@ -8,7 +8,9 @@ import time
 import numpy as np
 import pytest
 
-from ml_backend.server import Config, create_app
+from ml_backend.server import create_app
+from ml_backend.settings import BackendSettings
+from settings.fields import from_env
 from ml_backend.model import CropClassifier
 from ml_backend.trainer import ModelStore, Trainer
 from ml_backend.views import Views
@@ -90,7 +92,7 @@ class VectorEmbedder:
 
 def make(tmp_path, project, debounce=0.05, max_wait=2.0, **config):
     trainer = Trainer(lambda pid: project, Views(VectorEmbedder()), tmp_path, debounce=debounce, max_wait=max_wait)
-    app = create_app(Config(model_dir=tmp_path, **config), trainer=trainer, embedder=VectorEmbedder(),
+    app = create_app(BackendSettings(model_dir=tmp_path, **config), trainer=trainer, embedder=VectorEmbedder(),
                      connect=lambda pid: project)
     return app.test_client(), trainer
 
@@ -346,7 +348,7 @@ def test_the_served_and_saved_model_weighs_rejects_by_the_reject_cost(tmp_path, 
 
 
 def test_the_reject_cost_comes_from_the_environment(tmp_path):
-    config = Config.from_env({"REJECT_COST": "4", "MODEL_DIR": str(tmp_path)})
+    config = from_env(BackendSettings, {"REJECT_COST": "4", "MODEL_DIR": str(tmp_path)})
     app = create_app(config, embedder=VectorEmbedder(), connect=lambda pid: MemoryProject())
     assert config.reject_cost == 4.0 and app.config["trainer"].reject_cost == 4.0
 

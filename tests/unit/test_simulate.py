@@ -1,7 +1,7 @@
 import json
 
-from importer.simulate import Oracle, Run, SimulationOptions, iou, plot, report, write_docs
-from importer.store import write_jsonl
+from benchmarks.simulate import Oracle, Run, SimulationOptions, iou, plot, report, write_docs
+from storage.files import write_jsonl
 
 
 def test_iou():

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from importer.decode import Picture
+from imaging.decode import Picture
 from importer.split import SplitOptions, join_cells, join_groups, split
 
 FONT = Path(matplotlib.get_data_path()) / "fonts/ttf/DejaVuSans.ttf"

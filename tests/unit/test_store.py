@@ -1,6 +1,7 @@
 import numpy as np
 
-from importer.store import crop_relpath, pixel_sha256, read_jsonl, save_crop, write_jsonl
+from importer.store import crop_relpath, pixel_sha256, save_crop
+from storage.files import read_jsonl, write_jsonl
 import cv2
 
 
