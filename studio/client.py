@@ -51,7 +51,9 @@ class Studio:
         if not api_key:
             raise ValueError("no Label Studio API key: set LABEL_STUDIO_API_KEY or pass --api-key")
         self.url = url.rstrip("/")
-        self.sdk = LabelStudio(base_url=self.url, api_key=api_key, timeout=timeout)
+        # The SDK's own retries are off (it would re-send a request that may have reached the
+        # server, an import batch included): ``with_retries`` and push's import are the one policy.
+        self.sdk = LabelStudio(base_url=self.url, api_key=api_key, timeout=timeout, max_retries=0)
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"Token {api_key}"
         self.timeout = timeout
