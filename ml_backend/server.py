@@ -54,8 +54,8 @@ def create_app(config: BackendSettings, trainer: Trainer | None = None, embedder
     @app.get("/")
     @app.get("/health")
     def health():
-        """Liveness plus the trainer's state: trainings finished so far, and whether none is due or running."""
-        return jsonify(status="UP", model_class=MODEL_CLASS, trainings=trainer.trainings,
+        """Liveness plus the trainer's state: trainings finished and failed so far, and whether none is due or running."""
+        return jsonify(status="UP", model_class=MODEL_CLASS, trainings=trainer.trainings, failed=trainer.failed,
                        idle=trainer.wait_idle(0))
 
     @app.post("/setup")

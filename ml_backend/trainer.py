@@ -118,7 +118,8 @@ class Trainer:
         self.folds, self.cold_clusters, self.mistake_threshold = folds, cold_clusters, mistake_threshold
         self.chunk, self.pause, self.retry_delay, self.tolerance = chunk, pause, retry_delay, tolerance
         self._held: dict[int, dict[int, tuple]] = {}  # per project: task -> (class, score) written
-        self.trainings = 0
+        self.trainings = 0  # finished, successful ones
+        self.failed = 0
         self._served: dict[int, Served | None] = {}
         self._first: dict[int, float] = {}
         self._retry: dict[int, float] = {}  # failed trainings: when to try again
@@ -177,7 +178,11 @@ class Trainer:
             try:
                 self.retrain(pid)
                 self._failures.pop(pid, None)
+                with self._cond:
+                    self.trainings += 1
             except Exception:
+                with self._cond:
+                    self.failed += 1
                 failures = self._failures[pid] = self._failures.get(pid, 0) + 1
                 delay = min(self.retry_delay * 2 ** (failures - 1), 300.0)
                 log.exception("training project %s failed; the previous model stays in service, "
@@ -187,7 +192,6 @@ class Trainer:
             finally:
                 with self._cond:
                     self._running = False
-                    self.trainings += 1
                     self._cond.notify_all()
 
     def _next_due(self) -> int:

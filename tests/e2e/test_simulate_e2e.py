@@ -21,7 +21,10 @@ def test_annotator_labels_what_label_studio_serves_and_scores_its_export(stack, 
     run = annotator.run(every=4, max_labels=12)
 
     labelled = {t["id"]: t["annotations"] for t in project.tasks() if t.get("annotations")}
-    assert len(labelled) == run.curve[-1]["labels"] and [p["labels"] for p in run.curve] == [4, 8, 12][:len(run.curve)]
+    assert len(labelled) == run.curve[-1]["labels"]
+    assert [p["labels"] for p in run.curve] == [4, 8, 12] or run.labels_to_bar == run.curve[-1]["labels"], \
+        "a point every 4 labels, up to 12 unless the bar was reached before"
+    assert len(run.curve) >= 2 or run.labels_to_bar == 4
     assert all(len(a) == 1 for a in labelled.values()), "Label Studio never serves a labelled task again"
     assert {i: a[0]["result"][0]["value"]["choices"][0] for i, a in labelled.items()} \
         == {i: truth[i] for i in labelled}, "every label is the oracle's"

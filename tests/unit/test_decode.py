@@ -69,9 +69,13 @@ def _png_header_only(width, height):
 def test_decompression_bomb_is_refused_from_header(tmp_path):
     path = tmp_path / "bomb.png"
     path.write_bytes(_png_header_only(100_000, 100_000))
+    pillows_own = Image.MAX_IMAGE_PIXELS
     assert _reason(path) == "too large: 100000x100000 pixels exceeds limit 64000000"
     assert _reason(path, max_pixels=1000).startswith("too large: 100000x100000")
-    assert Image.MAX_IMAGE_PIXELS != 1000  # Pillow's global limit is restored
+    small = tmp_path / "small.png"
+    Image.new("RGB", (40, 20)).save(small)
+    assert decode(small, max_pixels=1000).rgb.shape == (20, 40, 3)  # decoded under a limit of 1000
+    assert Image.MAX_IMAGE_PIXELS == pillows_own, "Pillow's global limit is restored"
 
 
 def test_cmyk_jpeg(tmp_path):

@@ -31,6 +31,7 @@ def test_kmeans_finds_separated_blobs():
     _, ids = kmeans(x, 4)
     for c in range(4):
         assert len(set(ids[truth == c])) == 1
+    assert len({ids[truth == c][0] for c in range(4)}) == 4, "each blob its own cluster"
 
 
 def test_diverse_order_covers_every_group_first():
