@@ -36,6 +36,7 @@ from studio.project import LabelStudioProject
 from studio.tasks import prediction
 from ml_backend.server import create_app
 from ml_backend.settings import BackendSettings
+from ml_backend.scheduler import Scheduler
 from ml_backend.trainer import Trainer
 from ml_backend.views import Views
 
@@ -150,7 +151,8 @@ def bench_retrain(files: list[Path], work: Path, n: int, labelled: int, studio: 
         embedder.cache.put(task["data"]["sha256"], vector)
     target, setup_s = (project, 0.0) if studio is None else real_project(studio, project)
     # Retrains are called directly; requests (made below) stay pending for an hour.
-    trainer = Trainer(lambda pid: target, Views(Embedder(work / "features")), work, debounce=3600, max_wait=3600)
+    trainer = Trainer(lambda pid: target, Views(Embedder(work / "features")), work,
+                      Scheduler(debounce=3600, max_wait=3600))
     activated = []
     activate = target.activate
     target.activate = lambda version: (activate(version), activated.append(time.perf_counter()))

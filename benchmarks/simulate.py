@@ -29,7 +29,7 @@ from export.curated import export
 from importer.pipeline import JobOptions, run_split
 from importer.push import push
 from benchmarks.simulation_options import SimulationOptions
-from ml_backend.trainer import version_number
+from ml_backend.model_store import version_number
 from stack.local import LocalStack
 from stack.services import free_port
 from storage.files import read_jsonl

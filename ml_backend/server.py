@@ -16,6 +16,7 @@ from ml_backend.predictor import NO_MODEL_VERSION, Predictor
 from settings.fields import from_env
 from studio.project import connector, project_id
 from ml_backend.settings import BackendSettings
+from ml_backend.scheduler import Scheduler
 from ml_backend.trainer import Trainer
 from ml_backend.views import Views
 
@@ -34,7 +35,7 @@ def create_app(config: BackendSettings, trainer: Trainer | None = None, embedder
                                    config.max_pixels)
     views = Views(embedder or Embedder(config.model_dir / "features"))
     if trainer is None:
-        trainer = Trainer(connect, views, config.model_dir, debounce=config.debounce,
+        trainer = Trainer(connect, views, config.model_dir, Scheduler(debounce=config.debounce),
                           reject_cost=config.reject_cost)
         trainer.resume()
     predictor = Predictor(trainer, views, connect)

@@ -15,7 +15,7 @@ from e2e_helpers import Backend, BackendLog, model_version, new_project, true_la
 from studio.tasks import choice
 from stack import services
 from stack.local import connect_backend
-from ml_backend.trainer import ModelStore, version_number
+from ml_backend.model_store import ModelStore, version_number
 
 pytestmark = pytest.mark.e2e
 

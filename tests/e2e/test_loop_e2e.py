@@ -6,7 +6,7 @@ import pytest
 from e2e_helpers import new_project, true_labels, wait_version
 from studio.tasks import choice
 from studio.project import LabelStudioProject
-from ml_backend.trainer import version_number
+from ml_backend.model_store import version_number
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,7 @@ import pytest
 from e2e_helpers import Backend, BackendLog, model_version, new_project, true_labels, wait_version
 from studio.tasks import choice
 from studio.tasks import task_label
-from ml_backend.trainer import version_number
+from ml_backend.model_store import version_number
 
 pytestmark = pytest.mark.e2e
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from ml_backend.model import CropClassifier
-from ml_backend.trainer import ModelStore, Trainer, version_number
+from ml_backend.model_store import ModelStore, version_number
+from ml_backend.trainer import Trainer
 
 PID = 7
 X = np.random.default_rng(0).normal(size=(40, 8)).astype(np.float32)

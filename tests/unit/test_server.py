@@ -12,7 +12,10 @@ from ml_backend.server import create_app
 from ml_backend.settings import BackendSettings
 from settings.fields import from_env
 from ml_backend.model import CropClassifier
-from ml_backend.trainer import ModelStore, Trainer
+from ml_backend.model_store import ModelStore
+from ml_backend.publisher import Publisher
+from ml_backend.scheduler import Scheduler
+from ml_backend.trainer import Trainer
 from ml_backend.views import Views
 
 CLASSES = ["symbol", "garbage"]
@@ -91,7 +94,8 @@ class VectorEmbedder:
 
 
 def make(tmp_path, project, debounce=0.05, max_wait=2.0, **config):
-    trainer = Trainer(lambda pid: project, Views(VectorEmbedder()), tmp_path, debounce=debounce, max_wait=max_wait)
+    trainer = Trainer(lambda pid: project, Views(VectorEmbedder()), tmp_path,
+                      Scheduler(debounce=debounce, max_wait=max_wait))
     app = create_app(BackendSettings(model_dir=tmp_path, **config), trainer=trainer, embedder=VectorEmbedder(),
                      connect=lambda pid: project)
     return app.test_client(), trainer
@@ -235,7 +239,7 @@ def test_each_task_keeps_one_prediction_of_the_current_version(tmp_path):
 
 def test_predictions_are_written_most_uncertain_first_and_served_after_the_first_chunk(tmp_path):
     project = MemoryProject(labelled=12)
-    Trainer(lambda pid: project, Views(VectorEmbedder()), tmp_path, chunk=10).retrain(1)
+    Trainer(lambda pid: project, Views(VectorEmbedder()), tmp_path, publisher=Publisher(chunk=10)).retrain(1)
     written = [p for chunk in project.writes for p in chunk]
     labelled = [p["task"] <= 12 for p in written]
     assert len(project.writes) == 6 and project.writes_when_activated == 1
@@ -246,12 +250,12 @@ def test_predictions_are_written_most_uncertain_first_and_served_after_the_first
 
 def test_a_waiting_retrain_skips_only_predictions_that_did_not_change(tmp_path):
     project = MemoryProject(labelled=12)
-    trainer = Trainer(lambda pid: project, Views(VectorEmbedder()), tmp_path, debounce=60, chunk=10)
+    trainer = Trainer(lambda pid: project, Views(VectorEmbedder()), tmp_path, Scheduler(debounce=60), Publisher(chunk=10))
     first = trainer.retrain(1)
     trainer.request(1)  # due only in a minute: the next pass sees it waiting
     before = len(project.writes)
     flipped = max((p for p in project.stored if p["task"] > 12), key=lambda p: p["score"])  # a sure one
-    trainer._held[1][flipped["task"]] = ("other", flipped["score"])  # as if Label Studio held another class
+    trainer.publisher.held[1][flipped["task"]] = ("other", flipped["score"])  # as if Label Studio held another class
     second = trainer.retrain(1)  # same labels: same model, same scores
     rewritten = {p["task"] for chunk in project.writes[before:] for p in chunk}
     assert len(rewritten) == 11 and flipped["task"] in rewritten  # the uncertain chunk + the change
@@ -279,7 +283,7 @@ def test_failed_training_keeps_the_previous_model(tmp_path):
 def test_a_failed_training_is_tried_again_by_itself(tmp_path):
     project = MemoryProject(labelled=12)
     project.fail = True
-    trainer = Trainer(lambda pid: project, Views(VectorEmbedder()), tmp_path, debounce=0.0, retry_delay=0.3)
+    trainer = Trainer(lambda pid: project, Views(VectorEmbedder()), tmp_path, Scheduler(debounce=0.0, retry_delay=0.3))
     trainer.request(1)
     deadline = time.monotonic() + 10
     while trainer.failed < 1 and time.monotonic() < deadline:
@@ -316,7 +320,7 @@ def test_a_restarted_backend_serves_the_last_model_and_retrains_on_every_label(t
     saved = trainer.served(1).version
     for i in range(12, 20):  # labels given while the backend was down
         project.label(i, project.truth[i])
-    restarted = Trainer(lambda pid: project, Views(VectorEmbedder()), tmp_path, debounce=0.05, max_wait=2.0)
+    restarted = Trainer(lambda pid: project, Views(VectorEmbedder()), tmp_path, Scheduler(debounce=0.05, max_wait=2.0))
     assert restarted.served(1).version == saved
     restarted.resume()
     assert restarted.wait_idle(10) and restarted.trainings == 1

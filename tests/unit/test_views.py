@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from ml_backend.publisher import Publisher
 from ml_backend.trainer import Trainer
 from ml_backend.views import Views, context_box, merged_box
 
@@ -124,6 +125,6 @@ class SheetProject:
 @pytest.mark.parametrize("reject, merged_pair", [("garbage", "garbage"), ("nothing", "symbol")])
 def test_training_learns_merged_neighbours_as_the_reject_class(tmp_path, reject, merged_pair):
     project = SheetProject()
-    Trainer(lambda pid: project, Views(MeanEmbedder()), tmp_path, pause=0, reject=reject).retrain(1)
+    Trainer(lambda pid: project, Views(MeanEmbedder()), tmp_path, publisher=Publisher(pause=0), reject=reject).retrain(1)
     assert project.predictions[5] == project.predictions[6] == "symbol"  # unlabelled single squares
     assert project.predictions[9] == merged_pair
