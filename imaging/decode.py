@@ -224,18 +224,3 @@ def decoded_to_rgb(raw: np.ndarray) -> np.ndarray:
         bgr = raw[:, :, :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
         raw = np.round(bgr).astype(np.uint8)
     return cv2.cvtColor(raw, cv2.COLOR_BGR2RGB)
-
-
-def letterbox(rgb: np.ndarray, size: int) -> np.ndarray:
-    """Scale to fit a size×size square keeping the aspect ratio; pad with the border colour."""
-    h, w = rgb.shape[:2]
-    scale = size / max(h, w)
-    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
-    method = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-    resized = cv2.resize(rgb, (nw, nh), interpolation=method)
-    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
-    canvas = np.empty((size, size, 3), np.uint8)
-    canvas[:] = np.median(border, axis=0).astype(np.uint8)
-    top, left = (size - nh) // 2, (size - nw) // 2
-    canvas[top:top + nh, left:left + nw] = resized
-    return canvas
