@@ -54,10 +54,6 @@ def _settings_fields(cls: type) -> Iterator[tuple[dataclasses.Field, Any]]:
             yield f, hints[f.name]
 
 
-def _default(f: dataclasses.Field) -> Any:
-    return f.default_factory() if f.default is _MISSING else f.default
-
-
 def from_env(cls: type, env: Mapping[str, str] = os.environ, **given: Any):
     """``cls`` with each field from its environment variable when set (empty means None for an
     optional field), else its default; ``given`` values win."""
@@ -117,14 +113,18 @@ def from_args(cls: type, args: argparse.Namespace, **given: Any):
 
 
 def table(*classes: type) -> list[str]:
-    """Markdown rows ``| option | variable | default | meaning |`` for the README."""
-    rows = ["| option | environment | default | meaning |", "|---|---|---|---|"]
+    """Markdown rows ``| option | environment | default | meaning |`` for the README, each option once."""
+    rows, seen = ["| option | environment | default | meaning |", "|---|---|---|---|"], set()
     for cls in classes:
         for f, hint in _settings_fields(cls):
             if _is_settings(hint):
-                rows += table(hint)[2:]
+                rows += [r for r in table(hint)[2:] if r not in rows]
                 continue
-            default = "" if f.metadata["secret"] or _default(f) is None else f"`{_shown(_default(f))}`"
+            if option_name(f) in seen:
+                continue
+            seen.add(option_name(f))
+            computed = f.metadata["secret"] or f.default is _MISSING or f.default is None
+            default = "" if computed else f"`{_shown(f.default)}`"
             env = f"`{f.metadata['env']}`" if f.metadata["env"] else ""
             rows.append(f"| `{option_name(f)}` | {env} | {default} | {f.metadata['help']} |")
     return rows

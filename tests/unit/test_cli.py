@@ -117,3 +117,9 @@ def test_a_missing_heap_is_a_clear_error(tmp_path):
     from importer.cli import main
     with pytest.raises(SystemExit, match="heap folder not found"):
         main(["split", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")])
+
+
+def test_the_readme_option_tables_are_the_generated_ones():
+    tables = subprocess.run([sys.executable, str(ROOT / "scripts" / "option_tables.py")], capture_output=True,
+                            text=True, check=True).stdout.strip()
+    assert tables in (ROOT / "README.md").read_text(), "rerun python scripts/option_tables.py into README.md"
