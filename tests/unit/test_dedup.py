@@ -1,3 +1,4 @@
+"""Dedup: exact and near duplicates kept once, other crops kept."""
 import cv2
 import numpy as np
 import pytest

@@ -1,3 +1,4 @@
+"""Gather: image files found in a stable order, symlink loops walked once."""
 import os
 from pathlib import Path
 

@@ -1,3 +1,4 @@
+"""The simulated annotator's offline parts: oracle matching, the report and the docs it writes."""
 import json
 
 from benchmarks.simulate import Oracle, Run, SimulationOptions, iou, plot, report, write_docs

@@ -1,3 +1,4 @@
+"""Store: content-addressed crops written once, JSON Lines round trip."""
 import numpy as np
 
 from importer.store import crop_relpath, pixel_sha256, save_crop
