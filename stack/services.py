@@ -43,7 +43,7 @@ class Service:
         log.close()
         return self
 
-    def wait_ready(self, timeout: float = 180.0) -> "Service":
+    def wait_ready(self, timeout: float = 600.0) -> "Service":
         """Poll the health URL until it answers 200; raise with the log's tail otherwise."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
