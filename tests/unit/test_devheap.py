@@ -11,8 +11,11 @@ import pytest
 from PIL import Image
 
 from benchmarks.devheap import SMALL_SHEETS, build_heap
-from benchmarks.devheap.heap import make_sheet
-from benchmarks.devheap.sources import Sources, offline_sources
+from benchmarks.devheap import items as it
+from benchmarks.devheap.degrade import degrade
+from benchmarks.devheap.heap import caption_style, make_file, make_sheet
+from benchmarks.devheap.sets import DEV, VALIDATION
+from benchmarks.devheap.sources import Sources, offline_sources, sheet_frames
 
 
 @pytest.fixture(scope="module")
@@ -34,12 +37,14 @@ def test_truth_describes_every_layout(heap):
     truth = load(heap, "truth.json")
     assert 15 <= len(truth) <= 40
     layouts = {t["layout"] for t in truth.values()}
-    assert layouts == {"grid", "ruled", "captioned", "scattered", "dark", "sprites", "single"}
+    assert layouts == {"grid", "ruled", "captioned", "scattered", "dark", "sprites", "patches",
+                       "single", "text", "photo"}
     labels = {i["label"] for t in truth.values() for i in t["items"]}
     assert labels == {"symbol", "garbage"}
     for t in truth.values():
-        assert t["kind"] == {"single": "single", "sprites": "sprites"}.get(t["layout"], "sheet")
-        assert t["items"] and (t["layout"] != "single" or len(t["items"]) == 1)
+        singles = t["layout"] in ("single", "text", "photo")
+        assert t["kind"] == ("single" if singles else "sprites" if t["layout"] == "sprites" else "sheet")
+        assert t["items"] and (not singles or len(t["items"]) == 1)
 
 
 def test_boxes_lie_inside_their_images(heap):
@@ -123,3 +128,105 @@ def test_refuses_to_overwrite_a_folder_that_is_not_a_heap(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(FileExistsError):
         build_heap(tmp_path, 1, offline=True)
+
+
+def sheets_of(layout: str, n: int, src=None):
+    src = src or offline_sources()
+    return [make_file(layout, Random(f"{layout}:{i}"), src) for i in range(n)]
+
+
+def test_text_images_and_photos_are_one_content_box():
+    for layout in ("text", "photo"):
+        for sheet in sheets_of(layout, 12):
+            img, boxes = sheet.render()
+            if not boxes:
+                continue
+            assert len(boxes) == 1 and boxes[0][1] in ("garbage", "symbol")
+            (x, y, w, h), _ = boxes[0]
+            arr = np.asarray(img).astype(int)
+            if sheet.background is None:  # fills the whole frame
+                assert (x, y, w, h) == (0, 0, img.width, img.height)
+                continue
+            differs = np.abs(arr[..., :3] - sheet.background).max(axis=2) > 24
+            ys, xs = np.nonzero(differs)
+            assert (x, y, w, h) == (xs.min(), ys.min(), np.ptp(xs) + 1, np.ptp(ys) + 1)
+
+
+def test_text_images_are_garbage_and_include_buttons_and_banners():
+    names = {s.placed[0][2].name for s in sheets_of("text", 16) if s.placed}
+    assert names == {"text", "button", "banner"}
+    assert all(s.placed[0][2].label == "garbage" for s in sheets_of("text", 8) if s.placed)
+
+
+def test_items_on_patches_get_their_own_box_not_the_patch():
+    for sheet in sheets_of("patches", 6):
+        img, boxes = sheet.render()
+        assert sheet.under and sheet.grounds
+        colour = next(iter(sheet.grounds.values()))
+        assert colour != sheet.background
+        arr = np.asarray(img).astype(int)
+        for (x, y, w, h), _ in boxes:  # the ring just outside the box is the patch's margin
+            ring = np.concatenate([arr[y - 1, x - 1:x + w + 1], arr[y + h, x - 1:x + w + 1],
+                                   arr[y - 1:y + h + 1, x - 1], arr[y - 1:y + h + 1, x + w]])
+            assert (np.abs(ring[:, :3] - colour).max(axis=1) <= 24).all()
+        sheet.under, sheet.grounds = [], {}  # without patches: the same boxes, to a faint edge
+        bare = [b for b, _ in sheet.render()[1]]
+        assert len(bare) == len(boxes)
+        assert all(np.abs(np.subtract(a, b)).max() <= 1 for a, (b, _) in zip(bare, boxes))
+
+
+def test_captions_take_every_style():
+    src = offline_sources()
+    styles = [caption_style(Random(f"cap:{i}"), src) for i in range(40)]
+    texts = {c.text(2, it.Item(Image.new("RGBA", (1, 1)), "symbol", "a name")) for c in styles}
+    assert any(t == "a name" for t in texts) and any(len(t.split()) > 3 for t in texts)
+    assert any(len(t) <= 7 and any(ch.isdigit() for ch in t) for t in texts)
+    assert {c.above for c in styles} == {True, False} and {c.lines for c in styles} >= {1, 2}
+
+
+def test_some_sprites_touch():
+    src = offline_sources()
+    touching = 0
+    for sheet in [make_sheet("sprites", Random(f"touch:{i}"), src) for i in range(20)]:
+        boxes = [b for b, _ in sheet.render()[1]]
+        for i, a in enumerate(boxes):
+            assert not any(overlap(a, b) for b in boxes[i + 1:])
+            touching += any(a[0] + a[2] == b[0] and overlap([a[0], a[1], a[2] + 1, a[3]], b)
+                            for b in boxes)
+    assert touching
+
+
+def test_scan_noise_is_faint_and_spares_transparency():
+    src = offline_sources()
+    img, _ = make_file("grid", Random("noise"), src).render()
+    noisy = degrade(img, Random("n"), src.style)
+    diff = np.abs(np.asarray(noisy).astype(int) - np.asarray(img).astype(int))[..., :3]
+    assert 0 < diff.mean() < 8
+    clear = Image.new("RGBA", (20, 20))
+    assert degrade(clear, Random("n"), src.style) is clear
+
+
+def test_dev_and_validation_share_no_source():
+    assert not DEV.packages() & VALIDATION.packages()
+    files = lambda kit: {f for _, f, *_ in kit.fonts + kit.text_fonts}  # noqa: E731
+    assert not files(DEV) & files(VALIDATION)
+    assert DEV.style.light_bg != VALIDATION.style.light_bg
+    assert not set(DEV.style.short_labels) & set(VALIDATION.style.short_labels)
+
+
+@pytest.mark.parametrize("key", [None, (255, 0, 255)])
+def test_sprites_are_cut_from_a_real_sheet(tmp_path, key):
+    icons = [it.trim(Image.open(p).convert("RGBA")) for p in offline_sources().icons["matplotlib"][:3]]
+    sheet = Image.new("RGBA", (400, 120), (*key, 255) if key else (0, 0, 0, 0))
+    spots = [(10 + 130 * i, 20) for i in range(3)]
+    for icon, at in zip(icons, spots):
+        sheet.alpha_composite(icon, at)
+    path = tmp_path / "sheet.png"
+    (sheet.convert("RGB") if key else sheet).save(path)
+    frames = sheet_frames("test", path)
+    assert len(frames) == 3 and all(f.key == key for f in frames)
+    for f, icon, (x, y) in zip(frames, icons, spots):
+        fx, fy, fw, fh = f.frame  # the blob's box, a pixel of margin at most
+        assert 0 <= x - fx <= 1 and 0 <= y - fy <= 1
+        assert 0 <= fw - icon.width <= 2 and 0 <= fh - icon.height <= 2
+        assert it._cut(f.path, f.frame, f.key).size == icon.size
