@@ -1,8 +1,8 @@
-# The two commands of the README: `make up` and `make test`.
+# The two commands of the README: `make up` and `make test` (and `make test-fast` while working).
 PY := .venv/bin/python
 SAMPLE := data/sample_heap
 
-.PHONY: up test venv sysdeps sample bench simulate clean
+.PHONY: up test test-fast venv sysdeps sample bench simulate clean
 
 venv:
 	@bash scripts/bootstrap.sh
@@ -22,6 +22,10 @@ up: venv sample
 ## Run the whole test suite (starts its own Label Studio and backend on free ports).
 test: venv sysdeps
 	$(PY) -m pytest -q
+
+## The unit tests only (no servers; under a minute).
+test-fast: venv
+	$(PY) -m pytest -q tests/unit -m "not slow"
 
 ## Benchmark heaps (real material downloaded from Debian once, cached in data/cache): the
 ## development heap and the validation heap, built from disjoint packages and styles.

@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from importer.decode import BadImage, decode
+from imaging.decode import BadImage, decode
 from importer.gather import gather, relative_source
 
 

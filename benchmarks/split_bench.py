@@ -28,7 +28,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from benchmarks.classic import classic_split
-from importer.decode import BadImage, decode
+from imaging.decode import BadImage, decode
 from importer.dedup import Deduper
 from importer.gather import gather
 from importer.pipeline import is_blank

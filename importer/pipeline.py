@@ -7,6 +7,7 @@ deterministic whatever the worker count.
 from __future__ import annotations
 
 import logging
+import os
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,11 +17,13 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from importer.decode import BadImage, decode
-from importer.dedup import Deduper
+from importer.dedup import DEFAULT_DISTANCE, Deduper
 from importer.gather import gather, relative_source
 from importer.split import SplitOptions, split
-from importer.store import crop_relpath, encode_png, pixel_sha256, save_crop, write_jsonl, write_once
+from importer.store import crop_relpath, encode_png, pixel_sha256, save_crop, write_once
+from imaging.decode import DEFAULT_MAX_PIXELS, BadImage, decode
+from settings.fields import setting
+from storage.files import write_jsonl
 
 log = logging.getLogger(__name__)
 MANIFEST = "manifest.jsonl"
@@ -32,10 +35,14 @@ BAD_FILES = "bad_files.jsonl"
 class JobOptions:
     """Knobs of the split job (the splitter's own live in ``SplitOptions``)."""
 
-    max_pixels: int = 64_000_000
+    max_pixels: int = setting(DEFAULT_MAX_PIXELS, env="MAX_IMAGE_PIXELS",
+                              help="images with more pixels are reported as too large, not decoded")
     blank_contrast: int = 12
-    dedup_distance: int = 4
-    workers: int = 2
+    dedup_distance: int = setting(DEFAULT_DISTANCE, env="DEDUP_DISTANCE",
+                                  help="perceptual-hash bits within which two crops count as one; "
+                                       "0 keeps only exact duplicates out")
+    workers: int = setting(default_factory=lambda: os.cpu_count() or 1, env="WORKERS",
+                           help="decoding and splitting processes; the default is every core of this machine")
     split: SplitOptions = field(default_factory=SplitOptions)
 
 

@@ -8,16 +8,16 @@ a retry never duplicates a task.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 from tqdm import tqdm
 
 from importer.pipeline import MANIFEST
-from importer.store import read_jsonl
-from importer.studio import DEFAULT_CLASSES, Studio, StudioUnavailable, label_config, with_retries
+from storage.files import read_jsonl
+from studio.client import Studio, StudioUnavailable, with_retries
+from studio.config import DEFAULT_CLASSES, label_config
+from studio.tasks import local_url
 
 log = logging.getLogger(__name__)
 
@@ -32,16 +32,11 @@ class PushSummary:
 def task_data(row: dict, out: Path, document_root: Path) -> dict:
     """A task's data: the crop's local-files URL plus its provenance (and, for a crop of a
     collection, the stored collection's URL, which the ML backend reads for context)."""
-    data = {"image": _local_url(out / row["path"], document_root), "source": row["source"],
+    data = {"image": local_url(out / row["path"], document_root), "source": row["source"],
             "bbox": row["bbox"], "sha256": row["sha256"]}
     if row.get("source_image"):
-        data["source_image"] = _local_url(out / row["source_image"], document_root)
+        data["source_image"] = local_url(out / row["source_image"], document_root)
     return data
-
-
-def _local_url(path: Path, document_root: Path) -> str:
-    rel = Path(os.path.relpath(path.resolve(), document_root.resolve())).as_posix()
-    return "/data/local-files/?d=" + quote(rel, safe="/")
 
 
 def check_servable(out: Path, document_root: Path) -> None:

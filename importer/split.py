@@ -30,7 +30,9 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from importer.decode import Picture
+from imaging.border import frame
+from imaging.decode import Picture
+from settings.fields import setting
 
 Box = tuple[int, int, int, int]
 
@@ -39,7 +41,7 @@ Box = tuple[int, int, int, int]
 class SplitOptions:
     """Knobs of ``split``; the defaults hold for any sheet, nothing is tuned to one heap."""
 
-    min_size: int = 4             # a crop's shorter side, px: smaller ones are dropped
+    min_size: int = setting(4, env="SPLIT_MIN_SIZE", help="smallest crop side in pixels; smaller crops are dropped")
     min_area: int = 8             # a crop's foreground pixels: fewer are dropped (specks)
     tolerance: int = 24           # least colour distance (max over channels) from background that counts as ink
     noise_factor: float = 3.0     # tolerance is at least this × the border's noise (JPEG)
@@ -106,12 +108,11 @@ def _content(items: np.ndarray) -> np.ndarray:
 
 def foreground(picture: Picture, options: SplitOptions) -> tuple[np.ndarray, tuple | None] | None:
     """uint8 mask (255 = ink) and the background's (colour, ink tolerance), None when it is
-    transparent; or None
-    when the background is not plain: a full-frame picture, or one cut by its frame (ink
+    transparent; or None when the background is not plain: a full-frame picture, or one cut by its frame (ink
     running along more than ``frame_cut`` of the frame in one stretch, as a photo bleeding
     off a plain panel)."""
     alpha = picture.alpha
-    if alpha is not None and (_border(alpha) <= options.alpha_threshold).mean() >= options.plain_border:
+    if alpha is not None and (frame(alpha) <= options.alpha_threshold).mean() >= options.plain_border:
         return cv2.threshold(alpha, options.alpha_threshold, 255, cv2.THRESH_BINARY)[1], None
     plain = plain_colour(picture.rgb, options)
     if plain is None:
@@ -123,7 +124,7 @@ def plain_colour(rgb: np.ndarray, options: SplitOptions, cut: bool = True) -> tu
     """The colour of a plain frame around ``rgb`` and the ink tolerance its noise calls
     for, or None when the frame is not plain (see ``foreground``; with ``cut`` false, a
     long stretch of ink along the frame, as a patch's shadow, is allowed)."""
-    ring = _border(rgb).reshape(-1, 3)
+    ring = frame(rgb).reshape(-1, 3)
     keys = (ring[:, 0] >> 3).astype(np.int32) << 10 | (ring[:, 1] >> 3).astype(np.int32) << 5 | ring[:, 2] >> 3
     mode = np.bincount(keys).argmax()
     background = np.median(ring[keys == mode], axis=0)
@@ -138,13 +139,6 @@ def ink_mask(rgb: np.ndarray, background: np.ndarray, tol: float) -> np.ndarray:
     """uint8 mask of the pixels farther than ``tol`` from ``background`` in some channel."""
     colour, reach = background.round(), np.floor(tol)
     return cv2.bitwise_not(cv2.inRange(rgb, colour - reach, colour + reach))
-
-
-def _border(a: np.ndarray) -> np.ndarray:
-    """The image's one-pixel frame, as a run of its pixels once around (clockwise)."""
-    if min(a.shape[:2]) < 2:
-        return a.reshape(-1, *a.shape[2:])
-    return np.concatenate([a[0], a[1:, -1], a[-1, -2::-1], a[-2:0:-1, 0]])
 
 
 def _longest_circular_run(flags: np.ndarray) -> int:
@@ -562,7 +556,7 @@ def trim_patches(rgb: np.ndarray, sheet: tuple | None, items: np.ndarray,
     for i in np.flatnonzero(np.minimum(items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]) >= 3 * options.min_size):
         x0, y0, x1, y1 = items[i, :4]
         crop = rgb[y0:y1, x0:x1]
-        if np.abs(np.median(_border(crop), axis=0) - background).max() <= tol / options.noise_factor:
+        if np.abs(np.median(frame(crop), axis=0) - background).max() <= tol / options.noise_factor:
             continue  # framed by the sheet's own colour, within its noise: a tight box already
         plain = plain_colour(crop, options, cut=False)
         if plain is None:

@@ -1,15 +1,13 @@
-"""Store: content-addressed PNG crops (and the collections they came from) and the crop manifest."""
+"""Store: content-addressed PNG crops (and the collections they came from)."""
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import threading
 from pathlib import Path
-from typing import Iterable
 
 import cv2
 import numpy as np
+
+from storage.files import write_bytes
 
 
 def pixel_sha256(rgb: np.ndarray) -> str:
@@ -45,30 +43,5 @@ def write_once(out: Path, rel: str, data: bytes) -> str:
     """Write ``data`` to ``out / rel`` atomically unless it is there; return ``rel``."""
     target = out / rel
     if not target.exists():
-        tmp = target.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        try:
-            tmp.write_bytes(data)
-        except FileNotFoundError:  # the folder's first file
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(data)
-        os.replace(tmp, target)
+        write_bytes(target, data)
     return rel
-
-
-def write_jsonl(path: Path, rows: Iterable[dict]) -> int:
-    """Write rows as JSON Lines atomically (temp file + rename); return the row count."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    count = 0
-    with tmp.open("w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-            count += 1
-    os.replace(tmp, path)
-    return count
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    """Read a JSON Lines file (blank lines ignored)."""
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
