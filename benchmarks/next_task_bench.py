@@ -4,7 +4,7 @@
 
 A project of N tasks (the small offline heap's crops, repeated under distinct sha256) gets
 a first set of predictions; then a person's submits are timed in the label stream, first
-with the backend quiet, then while the backend's own publisher (``Trainer._publish``: chunks
+with the backend quiet, then while the backend's own publisher (``ml_backend.publisher.Publisher``: chunks
 of deletes + imports with pauses, the code a retrain runs) rewrites every task's prediction.
 The time is from the Submit click until the next task's crop and context have loaded.
 Prints p50/p95 for both phases and writes docs/next_task_benchmark.{md,json}.
@@ -25,12 +25,11 @@ from benchmarks.browser import Browser
 from benchmarks.screens import LabellingScreen
 from importer.pipeline import JobOptions, run_split
 from importer.push import push, task_data
-from importer.services import free_port
-from importer.stack import LocalStack
-from importer.store import read_jsonl
-from ml_backend.project import prediction
-from ml_backend.trainer import Served, Trainer
-from ml_backend.views import Views
+from ml_backend.publisher import Publisher
+from stack.local import LocalStack
+from stack.services import free_port
+from storage.files import read_jsonl
+from studio.tasks import prediction
 
 TARGET_P95 = 1.0
 
@@ -61,9 +60,9 @@ def publish(stack: LocalStack, pid: int, ids: list[int], version: str, pause: fl
     project = stack.project(pid)
     rng = random.Random(version)
     predictions = [prediction(i, rng.choice(["symbol", "garbage"]), rng.uniform(0.5, 1.0), version) for i in ids]
-    trainer = Trainer(lambda _: project, Views(None), Path(tempfile.mkdtemp()), pause=pause)
     started = time.monotonic()
-    trainer._publish(pid, project, Served(version), predictions, [], set())
+    Publisher(pause=pause).publish(pid, project, version, predictions, [], set(),
+                                   switched=lambda: None, superseded=lambda: False)
     return time.monotonic() - started
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from imaging.boxes import context_box
+from imaging.decode import read_rgb
 from importer.store import crop_relpath, save_crop
-from ml_backend.features import read_rgb
-from ml_backend.views import context_box
 
 FOLDER = "context"
 MARGIN = 1.0  # window = box grown by this many times its longer side on each side

@@ -7,9 +7,13 @@ similar texture but other proportions does not.
 """
 from __future__ import annotations
 
+import math
+
 import imagehash
 import numpy as np
 from PIL import Image
+
+DEFAULT_DISTANCE = 4  # bits of 64: rescaled and recompressed copies differ by fewer
 
 
 def perceptual_hash(rgb: np.ndarray) -> int:
@@ -18,39 +22,45 @@ def perceptual_hash(rgb: np.ndarray) -> int:
     return int("".join("1" if b else "0" for b in bits), 2)
 
 
-def _popcount(values: np.ndarray) -> np.ndarray:
-    """Number of set bits of each uint64."""
-    as_bytes = values.view(np.uint8).reshape(-1, 8)
-    return np.unpackbits(as_bytes, axis=1).sum(axis=1)
 
 
 class Deduper:
     """Remembers kept crops; ``check`` names the kept crop a new one duplicates, if any."""
 
-    def __init__(self, max_distance: int = 4, max_aspect_change: float = 0.1):
+    def __init__(self, max_distance: int = DEFAULT_DISTANCE, max_aspect_change: float = 0.1):
         if not 0 <= max_distance <= 64:
             raise ValueError(f"max_distance must be within 0..64 bits, got {max_distance}")
         self.max_distance = max_distance
         self.max_aspect_change = max_aspect_change
         self._exact: dict[str, str] = {}
-        self._hashes = np.zeros(0, dtype=np.uint64)
-        self._aspects = np.zeros(0, dtype=np.float64)
+        self._hashes = np.zeros(64, dtype=np.uint64)  # the first len(_owners): kept crops,
+        self._aspects = np.zeros(64, dtype=np.float64)  # grown by doubling
         self._owners: list[str] = []
 
     def check(self, sha256: str, rgb: np.ndarray) -> str | None:
         """Return the sha256 of the kept crop that ``rgb`` duplicates, else keep it and return None."""
+        return self.check_hashed(sha256, self.phash(rgb), rgb.shape[1], rgb.shape[0])
+
+    def phash(self, rgb: np.ndarray) -> int:
+        """The perceptual hash ``check_hashed`` wants (0 when near duplicates are not looked for)."""
+        return perceptual_hash(rgb) if self.max_distance > 0 else 0
+
+    def check_hashed(self, sha256: str, phash: int, width: int, height: int) -> str | None:
+        """``check`` for a crop hashed elsewhere (in a worker process): its pixel hash,
+        ``phash`` from ``Deduper.phash`` and its size."""
         if sha256 in self._exact:
             return self._exact[sha256]
-        phash = perceptual_hash(rgb) if self.max_distance > 0 else 0
-        aspect = np.log(rgb.shape[1] / rgb.shape[0])
-        if self.max_distance > 0 and len(self._owners):
-            distance = _popcount(self._hashes ^ np.uint64(phash))
+        aspect, n = math.log(width / height), len(self._owners)
+        if self.max_distance > 0 and n:
+            distance = np.bitwise_count(self._hashes[:n] ^ np.uint64(phash))
             close = (distance <= self.max_distance) & (
-                np.abs(self._aspects - aspect) <= np.log1p(self.max_aspect_change))
+                np.abs(self._aspects[:n] - aspect) <= math.log1p(self.max_aspect_change))
             if close.any():
                 return self._owners[int(np.argmax(close))]
+        if n == len(self._hashes):
+            self._hashes = np.concatenate([self._hashes, np.zeros_like(self._hashes)])
+            self._aspects = np.concatenate([self._aspects, np.zeros_like(self._aspects)])
         self._exact[sha256] = sha256
-        self._hashes = np.append(self._hashes, np.uint64(phash))
-        self._aspects = np.append(self._aspects, aspect)
+        self._hashes[n], self._aspects[n] = phash, aspect
         self._owners.append(sha256)
         return None

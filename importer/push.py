@@ -8,18 +8,19 @@ a retry never duplicates a task.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 from tqdm import tqdm
 
 from importer.context import FOLDER as CONTEXT
 from importer.context import ensure_contexts
 from importer.pipeline import MANIFEST
-from importer.store import crop_relpath, read_jsonl
-from importer.studio import DEFAULT_CLASSES, Studio, StudioUnavailable, label_config, with_retries
+from importer.store import crop_relpath
+from storage.files import read_jsonl
+from studio.client import Studio, StudioUnavailable, with_retries
+from studio.config import DEFAULT_CLASSES, label_config
+from studio.tasks import local_url
 
 log = logging.getLogger(__name__)
 
@@ -38,18 +39,13 @@ def task_data(row: dict, out: Path, document_root: Path) -> dict:
     single picture the crop itself, which is all of that picture there is to see.
     ``source_path`` repeats ``source`` for the screen: Label Studio's editor replaces a task
     field called ``source`` with the whole task as JSON before the config reads it."""
-    image = _local_url(out / row["path"], document_root)
+    image = local_url(out / row["path"], document_root)
     data = {"image": image, "context": image, "source": row["source"], "source_path": row["source"],
             "bbox": row["bbox"], "sha256": row["sha256"]}
     if row.get("source_image"):
-        data["source_image"] = _local_url(out / row["source_image"], document_root)
-        data["context"] = _local_url(out / crop_relpath(row["sha256"], CONTEXT), document_root)
+        data["source_image"] = local_url(out / row["source_image"], document_root)
+        data["context"] = local_url(out / crop_relpath(row["sha256"], CONTEXT), document_root)
     return data
-
-
-def _local_url(path: Path, document_root: Path) -> str:
-    rel = Path(os.path.relpath(path.resolve(), document_root.resolve())).as_posix()
-    return "/data/local-files/?d=" + quote(rel, safe="/")
 
 
 def check_servable(out: Path, document_root: Path) -> None:

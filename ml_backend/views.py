@@ -15,9 +15,8 @@ from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
-from ml_backend.project import task_key
-
-Box = tuple[int, int, int, int]
+from imaging.boxes import Box, context_box
+from studio.tasks import task_key
 
 
 class Loader(Protocol):
@@ -31,15 +30,6 @@ class Features(Protocol):
     """What views need of the feature extractor (see features.Embedder)."""
 
     def features(self, keys: Sequence[str], load: Callable[[int], object]) -> np.ndarray: ...
-
-
-def context_box(box: Box, shape: tuple[int, ...], margin: float) -> Box:
-    """``box`` (x, y, w, h) grown by ``margin`` times its longer side, clipped to a picture of ``shape``."""
-    x, y, w, h = box
-    m = round(margin * max(w, h))
-    x0, y0 = max(0, x - m), max(0, y - m)
-    x1, y1 = min(shape[1], x + w + m), min(shape[0], y + h + m)
-    return x0, y0, x1 - x0, y1 - y0
 
 
 def merged_box(box: Box, others: Sequence[Box], max_share: float = 0.7) -> Box | None:
