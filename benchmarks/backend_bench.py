@@ -186,7 +186,7 @@ def add_labels(target, by_sha: dict[str, str]) -> None:
         if isinstance(target, FileProject):
             task["annotations"] = [{"id": task["id"], "result": result}]
         else:
-            target.sdk.annotations.create(id=task["id"], result=result)
+            target.annotate(task["id"], result)
 
 
 def real_project(studio: tuple, local: FileProject) -> tuple[LabelStudioProject, float]:
@@ -203,7 +203,7 @@ def real_project(studio: tuple, local: FileProject) -> tuple[LabelStudioProject,
         ids += project.sdk.projects.import_tasks(id=pid, request=tasks[i:i + 1000], return_task_ids=True).task_ids
     annotated = [(ids[i], t["annotations"][0]["result"]) for i, t in enumerate(local.task_list) if t["annotations"]]
     for task_id, result in annotated:
-        project.sdk.annotations.create(id=task_id, result=result)
+        project.annotate(task_id, result)
     project.import_predictions([prediction(i, None, 0.5, "bench-old") for i in ids])  # a stale version to clean up
     return project, time.perf_counter() - start
 

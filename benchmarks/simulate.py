@@ -107,8 +107,7 @@ class Annotator:
 
     def label(self, task_id: int) -> None:
         result = choice(self.truth[task_id])
-        with_retries(lambda: self.project.sdk.annotations.create(id=task_id, result=result),
-                     "submitting a label")
+        self.project.annotate(task_id, result)
 
     def score(self) -> dict:
         """Export as a user would and measure the kept class against the oracle."""

@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from imaging.decode import DEFAULT_MAX_PIXELS, decode_bytes, read_rgb
-from studio.client import Studio
+from studio.client import Studio, with_retries
 from studio.config import class_names
 from studio.tasks import local_file
 
@@ -61,6 +61,19 @@ class LabelStudioProject:
     @property
     def timeout(self) -> float:
         return self.studio.timeout
+
+    def annotate(self, task_id: int, result: list[dict]):
+        """Submit one annotation, as a person's Submit does. A transient failure may come after
+        Label Studio saved it (SQLite's lock, a slow webhook), so a retry first checks the task
+        and re-sends only while it holds no annotation: a label is never given twice."""
+        sent = []
+
+        def once():
+            if sent and (held := self.sdk.annotations.list(id=task_id)):
+                return held[0]
+            sent.append(True)
+            return self.sdk.annotations.create(id=task_id, result=result)
+        return with_retries(once, f"annotating task {task_id}")
 
     def class_names(self) -> list[str]:
         """Class names from the project's labeling config."""

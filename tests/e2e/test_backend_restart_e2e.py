@@ -58,7 +58,7 @@ def _batches(truth: dict[int, str]) -> list[list[tuple[int, str]]]:
 
 def _annotate(project, labels: list[tuple[int, str]]) -> None:
     for task_id, label in labels:
-        project.sdk.annotations.create(id=task_id, result=choice(label))
+        project.annotate(task_id, choice(label))
 
 
 def _kill(service: services.Service) -> None:

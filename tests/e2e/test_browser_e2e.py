@@ -43,7 +43,7 @@ def trained(stack, small_heap, browser):
     chosen = ([i for i, label in truth.items() if label == "symbol"][:4]
               + [i for i, label in truth.items() if label == "garbage"][:4])
     for task_id in chosen:
-        project.sdk.annotations.create(id=task_id, result=choice(truth[task_id]))
+        project.annotate(task_id, choice(truth[task_id]))
     wait_version(project, lambda v: version_number(v) > version_number(cold) and "-cold-" not in v)
     browser.login(stack.ls_url, stack.credentials.username, stack.credentials.password)
     return project

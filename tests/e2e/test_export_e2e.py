@@ -21,7 +21,7 @@ def labelled(stack, small_heap):
     pid = project.id
     tasks = sorted(project.tasks(), key=lambda t: t["id"])
     for task, label in zip(tasks[:3], ["symbol", "garbage", "symbol"]):
-        project.sdk.annotations.create(id=task["id"], result=choice(label))
+        project.annotate(task["id"], choice(label))
     # the model says garbage for task 0 (a person said symbol) and alternates confidence elsewhere
     predictions = [prediction(t["id"], "garbage" if i % 2 == 0 else "symbol", 0.99 if i % 3 else 0.6, "v1")
                    for i, t in enumerate(tasks)]
@@ -67,7 +67,7 @@ def test_re_export_removes_stale_images_and_duplicates_nothing(labelled, tmp_pat
     out = tmp_path / "set"
     export(project, out, min_confidence=0.95)
     before = {r["task_id"]: r["file"] for r in read_jsonl(out / "manifest.jsonl")}
-    annotation = project.sdk.annotations.create(id=tasks[1]["id"], result=choice("symbol"))
+    annotation = project.annotate(tasks[1]["id"], choice("symbol"))
     try:
         export(project, out)  # human labels only now
         rows = read_jsonl(out / "manifest.jsonl")

@@ -37,7 +37,7 @@ def test_labels_retrain_the_model_and_uncertain_tasks_come_first(any_stack, smal
               + [i for i, label in truth.items() if label == "garbage"][:4])
     assert len(chosen) == 8, "the small heap has both classes"
     for task_id in chosen:
-        project.sdk.annotations.create(id=task_id, result=choice(truth[task_id]))
+        project.annotate(task_id, choice(truth[task_id]))
 
     trained = wait_version(project, lambda v: version_number(v) > version_number(cold) and "-cold-" not in v)
     scores = _current_scores(project, trained)

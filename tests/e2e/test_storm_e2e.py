@@ -52,11 +52,11 @@ class PredictPoller(threading.Thread):
 
 
 def _annotate(stack, pid: int, labels: list[tuple[int, str]], errors: list[str]) -> None:
-    """One client (its own SDK connection) creating one annotation per task as fast as it can."""
-    client = stack.project(pid).sdk
+    """One client (its own connection) creating one annotation per task as fast as it can."""
+    project = stack.project(pid)
     for task_id, label in labels:
         try:
-            client.annotations.create(id=task_id, result=choice(label))
+            project.annotate(task_id, choice(label))
         except Exception as error:  # every failure is a lost label: collected and asserted on
             errors.append(f"task {task_id}: {type(error).__name__}: {error}")
 
