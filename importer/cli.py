@@ -17,6 +17,7 @@ from pathlib import Path
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from importer.pipeline import JobOptions, run_split
+from importer.ray_engine import ENGINES
 from importer.split import SplitOptions
 from importer.studio import DEFAULT_CLASSES, Studio
 
@@ -38,6 +39,10 @@ def _add_split_options(p: argparse.ArgumentParser) -> None:
                         "duplicates out (env DEDUP_DISTANCE)")
     g.add_argument("--workers", type=int, default=int(env("WORKERS", str(os.cpu_count() or 1))),
                    help="decoding and splitting processes (env WORKERS; default: all cores)")
+    g.add_argument("--engine", choices=ENGINES, default=env("SPLIT_ENGINE", "local"),
+                   help="local: a process pool on this machine; ray: Ray tasks on the cluster at "
+                        "RAY_ADDRESS, or on a local Ray of --workers CPUs (pip install '.[ray]') "
+                        "(env SPLIT_ENGINE)")
 
 
 def _add_studio_options(p: argparse.ArgumentParser) -> None:
@@ -57,6 +62,7 @@ def _add_studio_options(p: argparse.ArgumentParser) -> None:
 
 def _job_options(a: argparse.Namespace) -> JobOptions:
     return JobOptions(max_pixels=a.max_pixels, dedup_distance=a.dedup_distance, workers=a.workers,
+                      engine=a.engine,
                       split=SplitOptions(**{**asdict(SplitOptions()), "min_size": a.min_size}))
 
 

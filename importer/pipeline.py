@@ -1,7 +1,8 @@
 """The split job: gather → decode → split → drop blanks → dedup → store, writing the manifest.
 
-Decoding and splitting run in worker processes; deduplication and storage run in the
-parent, in the heap's sorted order, so a run is deterministic whatever the worker count.
+Decoding and splitting run in worker processes (or Ray tasks, ``engine="ray"``);
+deduplication and storage run in the parent, in the heap's sorted order, so a run is
+deterministic whatever the engine and the worker count.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from tqdm import tqdm
 from importer.decode import BadImage, decode
 from importer.dedup import Deduper
 from importer.gather import gather, relative_source
+from importer.ray_engine import ENGINES
 from importer.split import SplitOptions, split
 from importer.store import pixel_sha256, save_crop, write_jsonl
 
@@ -33,6 +35,7 @@ class JobOptions:
     blank_contrast: int = 12
     dedup_distance: int = 4
     workers: int = 2
+    engine: str = "local"  # or "ray" (see importer.ray_engine)
     split: SplitOptions = field(default_factory=SplitOptions)
 
 
@@ -72,6 +75,11 @@ def _split_file(args: tuple[Path, Path, JobOptions]) -> tuple[list, str | None, 
 def _results(files: list[Path], out: Path, options: JobOptions) -> Iterator[tuple[list, str | None, str | None]]:
     """Per-file split results in order, from worker processes when more than one worker."""
     jobs = [(f, out, options) for f in files]
+    if options.engine == "ray":
+        from importer.ray_engine import ordered_map, ray_session
+        with ray_session(options.workers):
+            yield from ordered_map(_split_file, jobs, options.workers)
+        return
     if options.workers <= 1:
         yield from map(_split_file, jobs)
         return
@@ -83,6 +91,8 @@ def run_split(heap: Path, out: Path, options: JobOptions = JobOptions()) -> JobS
     """Split every image of ``heap`` into ``out``: crops/, manifest.jsonl, bad_files.jsonl."""
     if not heap.is_dir():
         raise FileNotFoundError(f"heap folder not found: {heap}")
+    if options.engine not in ENGINES:
+        raise ValueError(f"unknown engine {options.engine!r}; choose one of {', '.join(ENGINES)}")
     files = list(gather(heap))
     summary = JobSummary(files=len(files))
     deduper = Deduper(options.dedup_distance)
