@@ -8,21 +8,11 @@ import pytest
 from importer.pipeline import JobOptions, run_split
 
 pytest.importorskip("ray.data")
+from ray_helpers import ray_two_cpus  # noqa: E402,F401  (the fixture; started after the first test, which needs no Ray running)
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture(scope="module")
-def ray_two_cpus():
-    """One local Ray of 2 CPUs (as CI runs it), which the commands then join; started after
-    the test of a command's own Ray, which must find none running."""
-    from importer.ray_engine import import_ray
-    ray = import_ray()
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield ray
-    ray.shutdown()
 
 
 def test_ray_engine_starts_and_stops_its_own_ray_without_an_address(small_heap, tmp_path, monkeypatch):
