@@ -60,6 +60,17 @@ def _add_studio_options(p: argparse.ArgumentParser) -> None:
                    help="comma-separated class names, the one to keep first (env LABEL_CLASSES)")
 
 
+def _add_budget_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("heaps larger than one project (docs/SCALE.md)")
+    g.add_argument("--max-tasks", type=int, default=env("MAX_TASKS"),
+                   help="push at most this many new tasks, those that need a person most: a diverse "
+                        "sample before the first model, then the crops the latest model is least sure "
+                        "of; a re-run pushes the next wave (env MAX_TASKS; default: every crop)")
+    g.add_argument("--model-dir", type=Path, default=Path(env("MODEL_DIR", "models")),
+                   help="the ML backend's MODEL_DIR, whose models and feature cache rank the crops "
+                        "(env MODEL_DIR)")
+
+
 def _job_options(a: argparse.Namespace) -> JobOptions:
     return JobOptions(max_pixels=a.max_pixels, dedup_distance=a.dedup_distance, workers=a.workers,
                       engine=a.engine,
@@ -78,9 +89,9 @@ def cmd_push(a: argparse.Namespace) -> None:
     if a.document_root is None:
         sys.exit("error: --document-root (LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT) is required to push")
     summary = push(a.out, Studio(a.url, a.api_key), a.document_root, a.project,
-                   tuple(a.classes.split(",")))
+                   tuple(a.classes.split(",")), max_tasks=a.max_tasks, model_dir=a.model_dir)
     print(f"project {summary.project_id}: {summary.imported} tasks imported, "
-          f"{summary.already_there} already there")
+          f"{summary.already_there} already there, {summary.left} left for later waves")
 
 
 def cmd_import(a: argparse.Namespace) -> None:
@@ -116,7 +127,14 @@ def cmd_export(a: argparse.Namespace) -> None:
     if project_id is None:
         sys.exit(f"error: no Label Studio project called {a.project!r}")
     project = LabelStudioProject(a.url, a.api_key, project_id, a.document_root)
-    counts = export(project, a.out, a.min_confidence, Variant(a.square, a.grayscale, a.dark_on_light))
+    unpushed = None
+    if a.crops and a.min_confidence is None:
+        sys.exit("error: --crops exports model-labelled crops, so it needs --min-confidence")
+    if a.crops:
+        from importer.unpushed import model_labelled
+        unpushed = model_labelled(a.crops, a.document_root, a.model_dir, project_id, a.min_confidence)
+    counts = export(project, a.out, a.min_confidence, Variant(a.square, a.grayscale, a.dark_on_light),
+                    unpushed)
     print(f"exported to {a.out}: " + ", ".join(f"{n} {c}" for c, n in counts.items()))
 
 
@@ -150,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("out", type=Path, help="output folder of a previous split")
     _add_studio_options(p)
+    _add_budget_options(p)
     p.set_defaults(func=cmd_push)
 
     p = sub.add_parser("import", help="split, then push (re-runs add only new crops)",
@@ -158,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="output folder, below the document root")
     _add_split_options(p)
     _add_studio_options(p)
+    _add_budget_options(p)
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="write the curated set: OUT/<class>/*.png and OUT/manifest.jsonl",
@@ -170,6 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--grayscale", action="store_true", help="write grayscale images")
     p.add_argument("--dark-on-light", action="store_true",
                    help="invert light-on-dark crops so every image has dark ink on a light ground")
+    p.add_argument("--crops", type=Path, nargs="+", default=[],
+                   help="split output folders: their crops that were never pushed join the set too, "
+                        "labelled by the latest model in --model-dir when at least --min-confidence")
+    p.add_argument("--model-dir", type=Path, default=Path(env("MODEL_DIR", "models")),
+                   help="the ML backend's MODEL_DIR (env MODEL_DIR)")
     _add_studio_options(p)
     p.set_defaults(func=cmd_export)
 

@@ -27,6 +27,7 @@ class PushSummary:
     project_id: int
     imported: int
     already_there: int
+    left: int = 0  # crops a task budget kept back for later waves
 
 
 def task_data(row: dict, out: Path, document_root: Path) -> dict:
@@ -89,8 +90,11 @@ def known_crops(studio: Studio, project_id: int) -> set[str]:
 
 
 def push(out: Path, studio: Studio, document_root: Path, title: str,
-         classes: tuple[str, ...] = DEFAULT_CLASSES, batch_size: int = 1000) -> PushSummary:
-    """Import the crops of ``out/manifest.jsonl`` that the project does not hold yet."""
+         classes: tuple[str, ...] = DEFAULT_CLASSES, batch_size: int = 1000,
+         max_tasks: int | None = None, model_dir: Path = Path("models")) -> PushSummary:
+    """Import the crops of ``out/manifest.jsonl`` that the project does not hold yet; with
+    ``max_tasks``, only that many, those that need a person most (``importer.priority``,
+    with the backend's features and models in ``model_dir``)."""
     check_servable(out, document_root)
     project_id = ensure_project(studio, title, classes)
     kept = [row for row in read_jsonl(out / MANIFEST) if "path" in row]
@@ -98,12 +102,18 @@ def push(out: Path, studio: Studio, document_root: Path, title: str,
         ensure_storage(studio, project_id, out / folder)
     known = known_crops(studio, project_id)
     todo = [row for row in kept if row["sha256"] not in known]
+    waiting = len(todo)
+    if max_tasks is not None and len(todo) > max_tasks:
+        from importer.priority import next_wave
+        tasks = [{"data": task_data(r, out, document_root)} for r in todo]
+        todo = [todo[i] for i in next_wave(tasks, max_tasks, model_dir, document_root, project_id)]
     with tqdm(total=len(todo), desc="push", unit="task") as bar:
         for start in range(0, len(todo), batch_size):
             batch = todo[start:start + batch_size]
             _import_batch(studio, project_id, [task_data(r, out, document_root) for r in batch])
             bar.update(len(batch))
-    return PushSummary(project_id, imported=len(todo), already_there=len(kept) - len(todo))
+    return PushSummary(project_id, imported=len(todo), already_there=len(kept) - waiting,
+                       left=waiting - len(todo))
 
 
 def _import_batch(studio: Studio, project_id: int, tasks: list[dict], attempts: int = 4) -> None:
