@@ -86,9 +86,9 @@ def driver_rates(out: Path, root: Path, models: Path) -> dict:
     rates = {"driver_crops_per_s": round(len(crops) / seconds, 1), "dedup_check_ms": {}}
     rng = np.random.default_rng(0)
     for kept in (10_000, 100_000, 1_000_000):
-        deduper = Deduper()
-        deduper._hashes = rng.integers(0, 2**63, kept, dtype=np.uint64)  # a deduper holding `kept` crops
-        deduper._aspects = np.zeros(kept)
+        deduper = Deduper()  # made to hold `kept` crops of random hashes
+        for value in rng.integers(0, 2**63, kept, dtype=np.uint64).tolist():
+            deduper._index.add(value, 0.0)
         deduper._owners = [""] * kept
         _, seconds = timed(lambda: [deduper.check(f"{i:064x}", c) for i, c in enumerate(crops[:50])])
         rates["dedup_check_ms"][kept] = round(1000 * seconds / min(50, len(crops)), 2)

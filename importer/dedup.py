@@ -3,7 +3,8 @@
 Exact duplicates share a pixel hash. Near duplicates (rescaled or recompressed copies)
 have perceptual hashes (``imagehash.phash``, 64 bits) within ``max_distance`` bits and
 nearly the same aspect ratio, so a rescaled copy matches while a different item of
-similar texture but other proportions does not.
+similar texture but other proportions does not. The kept hashes are searched through an
+exact index (``importer.hash_index``), so a check costs the same at a million kept crops.
 """
 from __future__ import annotations
 
@@ -11,17 +12,13 @@ import imagehash
 import numpy as np
 from PIL import Image
 
+from importer.hash_index import HammingIndex
+
 
 def perceptual_hash(rgb: np.ndarray) -> int:
     """The 64-bit DCT perceptual hash of an RGB crop, as an int."""
     bits = imagehash.phash(Image.fromarray(rgb)).hash.flatten()
     return int("".join("1" if b else "0" for b in bits), 2)
-
-
-def _popcount(values: np.ndarray) -> np.ndarray:
-    """Number of set bits of each uint64."""
-    as_bytes = values.view(np.uint8).reshape(-1, 8)
-    return np.unpackbits(as_bytes, axis=1).sum(axis=1)
 
 
 class Deduper:
@@ -33,8 +30,7 @@ class Deduper:
         self.max_distance = max_distance
         self.max_aspect_change = max_aspect_change
         self._exact: dict[str, str] = {}
-        self._hashes = np.zeros(0, dtype=np.uint64)
-        self._aspects = np.zeros(0, dtype=np.float64)
+        self._index = HammingIndex(max_distance)  # perceptual hash and log aspect of each kept crop
         self._owners: list[str] = []
 
     def check(self, sha256: str, rgb: np.ndarray) -> str | None:
@@ -44,13 +40,11 @@ class Deduper:
         phash = perceptual_hash(rgb) if self.max_distance > 0 else 0
         aspect = np.log(rgb.shape[1] / rgb.shape[0])
         if self.max_distance > 0 and len(self._owners):
-            distance = _popcount(self._hashes ^ np.uint64(phash))
-            close = (distance <= self.max_distance) & (
-                np.abs(self._aspects - aspect) <= np.log1p(self.max_aspect_change))
-            if close.any():
-                return self._owners[int(np.argmax(close))]
+            numbers, aspects = self._index.near(phash)
+            close = numbers[np.abs(aspects - aspect) <= np.log1p(self.max_aspect_change)]
+            if len(close):
+                return self._owners[int(close[0])]  # the first kept of those close enough
         self._exact[sha256] = sha256
-        self._hashes = np.append(self._hashes, np.uint64(phash))
-        self._aspects = np.append(self._aspects, aspect)
+        self._index.add(phash, aspect)
         self._owners.append(sha256)
         return None

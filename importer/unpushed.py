@@ -6,8 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Sequence
 
-import numpy as np
-
 from ml_backend.offline import latest_model, model_proba, split_tasks
 from ml_backend.project import prediction
 
