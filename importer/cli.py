@@ -128,8 +128,9 @@ def cmd_export(a: argparse.Namespace) -> None:
         sys.exit(f"error: no Label Studio project called {a.project!r}")
     project = LabelStudioProject(a.url, a.api_key, project_id, a.document_root)
     unpushed = None
-    if a.crops and a.min_confidence is None:
-        sys.exit("error: --crops exports model-labelled crops, so it needs --min-confidence")
+    if a.crops and (a.min_confidence is None or a.document_root is None):
+        sys.exit("error: --crops exports model-labelled crops: it needs --min-confidence and "
+                 "--document-root (LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT)")
     if a.crops:
         from importer.unpushed import model_labelled
         unpushed = model_labelled(a.crops, a.document_root, a.model_dir, project_id, a.min_confidence)
