@@ -96,6 +96,8 @@ def push(out: Path, studio: Studio, document_root: Path, title: str,
     ``max_tasks``, only that many, those that need a person most (``importer.priority``,
     with the backend's features and models in ``model_dir``)."""
     check_servable(out, document_root)
+    if max_tasks is not None and max_tasks < 1:
+        raise ValueError(f"--max-tasks must be at least 1, got {max_tasks}")
     project_id = ensure_project(studio, title, classes)
     kept = [row for row in read_jsonl(out / MANIFEST) if "path" in row]
     for folder in ("crops", "sources") if any("source_image" in r for r in kept) else ("crops",):
