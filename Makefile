@@ -1,8 +1,8 @@
-# The two commands of the README: `make up` and `make test`.
+# The two commands of the README: `make up` and `make test` (and `make test-fast` while working).
 PY := .venv/bin/python
 SAMPLE := data/sample_heap
 
-.PHONY: up test venv sysdeps sample bench simulate clean
+.PHONY: up test test-fast venv sysdeps sample bench simulate clean
 
 venv:
 	@bash scripts/bootstrap.sh
@@ -23,16 +23,29 @@ up: venv sample
 test: venv sysdeps
 	$(PY) -m pytest -q
 
-## Benchmarks on the development heap (downloads real material from Debian once).
+## The unit tests only (no servers; under a minute).
+test-fast: venv
+	$(PY) -m pytest -q tests/unit -m "not slow"
+
+## Benchmark heaps (real material downloaded from Debian once, cached in data/cache): the
+## development heap and the validation heap, built from disjoint packages and styles.
 data/devheap/oracle.jsonl:
 	$(PY) -m benchmarks.devheap --out data/devheap
 
-## Split, offline-replay and backend benchmarks (the backend one against a Label Studio it starts); figures in docs/.
-bench: venv data/devheap/oracle.jsonl
-	$(PY) -m benchmarks.split_bench data/devheap --out docs
-	$(PY) -m importer split data/devheap --out data/devheap-crops
-	$(PY) -m benchmarks.replay data/devheap-crops data/devheap/oracle.jsonl --out docs
-	$(PY) -m benchmarks.backend_bench --crops data/devheap-crops/crops --start-label-studio --out docs
+data/dev2/oracle.jsonl:
+	$(PY) -m benchmarks.devheap --set dev --out data/dev2
+
+data/val/oracle.jsonl:
+	$(PY) -m benchmarks.devheap --set validation --out data/val
+
+## Split benchmark on both heaps side by side (ours against the classic splitter, speed ratio in the
+## same run), offline-replay and backend benchmarks (the backend one against a Label Studio it
+## starts); figures in docs/.
+bench: venv data/dev2/oracle.jsonl data/val/oracle.jsonl
+	$(PY) -m benchmarks.split_bench --dev data/dev2 --validation data/val --out docs
+	$(PY) -m importer split data/dev2 --out data/dev2-crops
+	$(PY) -m benchmarks.replay data/dev2-crops data/dev2/oracle.jsonl --out docs
+	$(PY) -m benchmarks.backend_bench --crops data/dev2-crops/crops --start-label-studio --out docs
 
 ## The simulated annotator on the dev heap (EVAL.md section 2; up to 15 % of the tasks labelled
 ## in Label Studio's order, then random order gets 3.5x the labels that took, enough to tell

@@ -28,12 +28,15 @@ from pathlib import Path
 
 import numpy as np
 
-from importer import services
-from importer.services import free_port
-from importer.stack import load_credentials
 from ml_backend.features import Embedder
-from ml_backend.project import LabelStudioProject, prediction
-from ml_backend.server import Config, create_app
+from stack import services
+from stack.local import load_credentials
+from stack.services import free_port
+from studio.project import LabelStudioProject
+from studio.tasks import prediction
+from ml_backend.server import create_app
+from ml_backend.settings import BackendSettings
+from ml_backend.scheduler import Scheduler
 from ml_backend.trainer import Trainer
 from ml_backend.views import Views
 
@@ -111,7 +114,7 @@ def bench_predict(files: list[Path], work: Path) -> dict:
     embedder = Embedder(work / "features")  # an empty cache: the first pass extracts
     for _ in range(5):  # load the network and let oneDNN settle before timing
         embedder.embed(files[:1])
-    client = create_app(Config(model_dir=work), trainer=trainer, embedder=embedder,
+    client = create_app(BackendSettings(model_dir=work), trainer=trainer, embedder=embedder,
                         connect=lambda pid: project).test_client()
     fresh = project.task_list[len(labels):]
     out = {}
@@ -148,7 +151,8 @@ def bench_retrain(files: list[Path], work: Path, n: int, labelled: int, studio: 
         embedder.cache.put(task["data"]["sha256"], vector)
     target, setup_s = (project, 0.0) if studio is None else real_project(studio, project)
     # Retrains are called directly; requests (made below) stay pending for an hour.
-    trainer = Trainer(lambda pid: target, Views(Embedder(work / "features")), work, debounce=3600, max_wait=3600)
+    trainer = Trainer(lambda pid: target, Views(Embedder(work / "features")), work,
+                      Scheduler(debounce=3600, max_wait=3600))
     activated = []
     activate = target.activate
     target.activate = lambda version: (activate(version), activated.append(time.perf_counter()))

@@ -20,9 +20,10 @@ import time
 from pathlib import Path
 
 from benchmarks.devheap import build_heap
-from importer.pipeline import MANIFEST, JobOptions, run_split
-from importer.ray_engine import ordered_map, ray_session
+from cluster.ray_engine import ordered_map, ray_session
+from importer.pipeline import JobOptions, run_split
 from ml_backend.embed import embed_split
+from storage.layout import MANIFEST
 
 
 def machine() -> dict:
@@ -59,8 +60,8 @@ def embed_run(out: Path, root: Path, models: Path, workers: int, engine: str, cr
 def push_rate(out: Path, root: Path, work: Path) -> dict:
     """Seconds per 1,000 tasks imported into a real Label Studio (SQLite), and a re-run's reading."""
     from importer.push import push
-    from importer.services import free_port
-    from importer.stack import LocalStack
+    from stack.local import LocalStack
+    from stack.services import free_port
     with LocalStack(work / "stack", ls_port=free_port(), backend_port=free_port()) as stack:
         target = stack.document_root / "bench"
         shutil.rmtree(target, ignore_errors=True)
@@ -77,9 +78,10 @@ def driver_rates(out: Path, root: Path, models: Path) -> dict:
     import cv2
     import numpy as np
     from importer.dedup import Deduper, perceptual_hash
-    from importer.store import pixel_sha256, read_jsonl
-    from ml_backend.features import read_rgb
-    from ml_backend.offline import task_features, split_tasks
+    from imaging.decode import read_rgb
+    from importer.store import pixel_sha256
+    from ml_backend.offline import split_tasks, task_features
+    from storage.files import read_jsonl
     rows = [r for r in read_jsonl(out / MANIFEST) if "path" in r]
     crops = [read_rgb(out / r["path"]) for r in rows]
     _, seconds = timed(lambda: [(pixel_sha256(c), perceptual_hash(c), cv2.imencode(".png", c)) for c in crops])

@@ -21,12 +21,13 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from importer.simulate import Oracle, Run
-from importer.store import read_jsonl
-from ml_backend.features import Embedder, read_rgb
+from benchmarks.simulate import Oracle, Run
+from imaging.decode import read_rgb
+from ml_backend.features import Embedder
+from storage.files import read_jsonl
 from ml_backend.model import CropClassifier
 from ml_backend.scoring import confidence, diverse_order
-from ml_backend.trainer import REJECT_COST
+from ml_backend.settings import REJECT_COST
 from ml_backend.views import Views
 
 KEEP = "symbol"

@@ -1,104 +1,339 @@
-"""Split quality and speed: our splitter against the classic contour splitter, same run.
+"""Split quality and speed on the development and validation heaps, ours against the classic
+contour splitter, in one run.
 
-    python -m benchmarks.split_bench HEAP_DIR [--out docs/]
+    python -m benchmarks.split_bench --dev data/dev2 --validation data/val [--out docs]
 
-Decodes each file of HEAP_DIR/truth.json once, times both splitters on the same pictures,
-writes their crops as JSON Lines, scores both with /work/shared/score_split.py (EVAL.md's
-IoU ≥ 0.8 matching) and writes OUT/split_benchmark.md and OUT/split_benchmark.json.
+For each heap it runs ``python -m importer split`` as a user runs it (all cores: decode,
+split, dedup, store) and ``python -m benchmarks.classic`` (one process: decode, Canny,
+dilate, contours, boxes) on the same files, each timed whole-process in wall time; scores
+both with /work/shared/score_split.py (EVAL.md's IoU ≥ 0.8 matching), per layout; counts
+the single pictures that give exactly one crop; and times each stage of ours on one core
+(decode, split, dedup/hash, store). The gap between the heaps is printed as a figure of its
+own. Writes OUT/split_benchmark.md and .json; with --save-before the run is also kept as
+OUT/split_benchmark_before.json, which later runs are compared against.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from tqdm import tqdm
 
 from benchmarks.classic import classic_split
-from importer.decode import BadImage, decode
+from imaging.decode import BadImage, decode
+from importer.dedup import Deduper
+from importer.gather import gather
+from importer.pipeline import is_blank
 from importer.split import split
+from importer.store import pixel_sha256, save_crop
 
-SCORER = Path(__file__).resolve().parents[2] / "shared" / "score_split.py"
+SCORER = next((p / "shared" / "score_split.py" for p in Path(__file__).resolve().parents
+               if (p / "shared" / "score_split.py").is_file()), Path("shared/score_split.py"))
+BEFORE = "split_benchmark_before.json"
+TARGETS = {"recall": 0.95, "precision": 0.92, "layout_recall": 0.85, "layout_precision": 0.80,
+           "one_crop": 0.95, "speed_ratio": 1.0}  # issue 17's bar, on the validation heap
 
 
-def timed_crops(pictures: dict, splitter, desc: str) -> tuple[list[dict], float]:
-    """All crops of ``splitter`` over ``pictures`` and the seconds it took."""
-    crops, start = [], time.perf_counter()
-    for source, picture in tqdm(pictures.items(), desc=desc, unit="file"):
-        crops += [{"source": source, "bbox": list(b)} for b in splitter(picture)]
-    return crops, time.perf_counter() - start
+def timed_run(cmd: list[str]) -> float:
+    """Wall seconds of a whole process, from start to exit."""
+    start = time.perf_counter()
+    run = subprocess.run(cmd, capture_output=True, text=True)
+    if run.returncode:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{run.stderr[-2000:]}")
+    return time.perf_counter() - start
+
+
+def read_crops(path: Path) -> list[dict]:
+    return [json.loads(s) for s in path.read_text().splitlines() if s.strip()]
+
+
+def run_both(heap: Path, work: Path, repeat: int) -> dict:
+    """Crops and best-of-``repeat`` wall seconds of both splitters over ``heap``."""
+    ours_s, classic_s = [], []
+    for n in range(repeat):
+        out = work / f"ours{n}"
+        ours_s.append(timed_run([sys.executable, "-m", "importer", "split", str(heap), "--out", str(out)]))
+        classic_s.append(timed_run([sys.executable, "-m", "benchmarks.classic", str(heap),
+                                    "--out", str(work / "classic.jsonl")]))
+    return {"ours": read_crops(work / "ours0" / "manifest.jsonl"),
+            "classic": read_crops(work / "classic.jsonl"),
+            "ours_s": min(ours_s), "classic_s": min(classic_s)}
 
 
 def score(truth_path: Path, crops: list[dict], scorer: Path) -> dict:
     """EVAL.md's scores, from the shared scorer run on ``crops``."""
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
-        f.writelines(json.dumps(c) + "\n" for c in crops)
+        f.writelines(json.dumps({"source": c["source"], "bbox": c["bbox"]}) + "\n" for c in crops)
     out = subprocess.run([sys.executable, str(scorer), str(truth_path), f.name, "--json"],
                          check=True, capture_output=True, text=True).stdout
     Path(f.name).unlink()
     return json.loads(out)
 
 
-def table(ours: dict, classic: dict) -> list[str]:
-    """Markdown rows per layout: recall and precision of both splitters."""
-    fmt = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
-    rows = ["| layout | items | recall ours | recall classic | precision ours | precision classic "
-            "| crops ours | crops classic |", "|---|---|---|---|---|---|---|---|"]
-    groups = sorted(g for g in ours if g not in ("all", "unknown_sources") and not g.startswith("label:"))
-    for g in groups + ["all"]:
-        o, c = ours[g], classic.get(g, {})
-        rows.append(f"| {g} | {o['items']} | {fmt(o['recall'])} | {fmt(c.get('recall'))} | "
-                    f"{fmt(o['precision'])} | {fmt(c.get('precision'))} | {o['crops']} | {c.get('crops')} |")
+def one_crop_share(truth: dict, crops: list[dict]) -> dict[str, float]:
+    """Share of single pictures giving exactly one crop, per layout and over all of them."""
+    count = Counter(c["source"] for c in crops)
+    singles = {s: t["layout"] for s, t in truth.items() if t["kind"] == "single"}
+    share = {}
+    for layout in sorted(set(singles.values())) + ["all"]:
+        files = [s for s, lay in singles.items() if layout in (lay, "all")]
+        share[layout] = sum(count[s] == 1 for s in files) / len(files) if files else None
+    return share
+
+
+def stage_costs(heap: Path, scratch: Path, most: int) -> dict[str, float]:
+    """Seconds each stage of ours takes on one core over ``most`` files spread evenly over
+    the heap, and the classic splitter on the same decoded pictures."""
+    cost, deduper = Counter(), Deduper()
+    files = list(gather(heap))
+    if most and len(files) > most:
+        files = [files[i * len(files) // most] for i in range(most)]
+    for path in tqdm(files, desc=f"stages {heap.name}", unit="file"):
+        t0 = time.perf_counter()
+        try:
+            picture = decode(path)
+        except BadImage:
+            continue
+        t1 = time.perf_counter()
+        boxes = split(picture)
+        t2 = time.perf_counter()
+        classic_split(picture.rgb)
+        t3 = time.perf_counter()
+        crops = [picture.rgb[y:y + h, x:x + w].copy() for x, y, w, h in boxes]
+        keep = [(pixel_sha256(c), c) for c in crops if not is_blank(c, 12)]
+        keep = [(sha, c) for sha, c in keep if deduper.check(sha, c) is None]
+        t4 = time.perf_counter()
+        for sha, c in keep:
+            save_crop(scratch, sha, c)
+        if len(boxes) > 1:
+            save_crop(scratch, pixel_sha256(picture.rgb), picture.rgb, "sources")
+        t5 = time.perf_counter()
+        cost.update({"decode": t1 - t0, "split": t2 - t1, "classic split": t3 - t2,
+                     "dedup/hash": t4 - t3, "store (PNG)": t5 - t4, "files": 1})
+    return dict(cost)
+
+
+def bench_heap(heap: Path, scorer: Path, repeat: int, stage_files: int) -> dict:
+    """Every figure of one heap."""
+    truth_path = heap / "truth.json"
+    truth = json.loads(truth_path.read_text())
+    files = sum(1 for _ in gather(heap))
+    with tempfile.TemporaryDirectory(prefix="split-bench-") as work:
+        runs = run_both(heap, Path(work), repeat)
+        stages = stage_costs(heap, Path(work) / "stages", stage_files)
+    return {"heap": str(heap), "files": files, "decoded": stages.get("files", 0),
+            "scores": {k: score(truth_path, runs[k], scorer) for k in ("ours", "classic")},
+            "one_crop": {k: one_crop_share(truth, runs[k]) for k in ("ours", "classic")},
+            "speed": {"ours_s": runs["ours_s"], "classic_s": runs["classic_s"],
+                      "ours_files_per_s": files / runs["ours_s"],
+                      "classic_files_per_s": files / runs["classic_s"],
+                      "speed_ratio": runs["classic_s"] / runs["ours_s"]},
+            "stages": stages}
+
+
+# --- report ---------------------------------------------------------------------------------
+
+def fmt(v, digits: int = 3) -> str:
+    return "-" if v is None else f"{v:.{digits}f}"
+
+
+def groups(scores: dict) -> list[str]:
+    names = {g for s in scores for g in s if g not in ("all", "unknown_sources")
+             and not g.startswith("label:")}
+    return sorted(names) + ["all"]
+
+
+def quality_table(heaps: dict) -> list[str]:
+    """Per layout, each heap side by side: recall and precision of ours and the classic."""
+    names = list(heaps)
+    head = "| layout | " + " | ".join(
+        f"{n} items | {n} recall ours / classic | {n} precision ours / classic" for n in names) + " |"
+    rows = [head, "|---" * (1 + 3 * len(names)) + "|"]
+    for g in groups([h["scores"]["ours"] for h in heaps.values()]):
+        cells = []
+        for n in names:
+            o, c = heaps[n]["scores"]["ours"].get(g, {}), heaps[n]["scores"]["classic"].get(g, {})
+            cells += [str(o.get("items", "-")),
+                      f"{fmt(o.get('recall'))} / {fmt(c.get('recall'))}",
+                      f"{fmt(o.get('precision'))} / {fmt(c.get('precision'))}"]
+        rows.append(f"| {g} | " + " | ".join(cells) + " |")
     return rows
 
 
+def gap_table(dev: dict, val: dict) -> list[str]:
+    """Validation minus development, ours, per layout: the cost of fitting one heap."""
+    rows = ["| layout | recall dev → validation | gap | precision dev → validation | gap |",
+            "|---|---|---|---|---|"]
+    for g in groups([dev["scores"]["ours"], val["scores"]["ours"]]):
+        d, v = dev["scores"]["ours"].get(g, {}), val["scores"]["ours"].get(g, {})
+        cells = []
+        for k in ("recall", "precision"):
+            a, b = d.get(k), v.get(k)
+            gap = f"{b - a:+.3f}" if a is not None and b is not None else "-"
+            cells += [f"{fmt(a)} → {fmt(b)}", gap]
+        rows.append(f"| {g} | " + " | ".join(cells) + " |")
+    return rows
+
+
+def one_crop_table(heaps: dict) -> list[str]:
+    rows = ["| single pictures | " + " | ".join(f"{n} ours | {n} classic" for n in heaps) + " |",
+            "|---" * (1 + 2 * len(heaps)) + "|"]
+    layouts = sorted({g for h in heaps.values() for g in h["one_crop"]["ours"]} - {"all"}) + ["all"]
+    for g in layouts:
+        cells = [fmt(h["one_crop"][k].get(g)) for h in heaps.values() for k in ("ours", "classic")]
+        rows.append(f"| {g} | " + " | ".join(cells) + " |")
+    return rows
+
+
+def speed_table(heaps: dict) -> list[str]:
+    rows = ["| heap | files | ours: `importer split`, s | classic, s | ours files/s | classic files/s "
+            "| ratio ours/classic |", "|---|---|---|---|---|---|---|"]
+    for n, h in heaps.items():
+        s = h["speed"]
+        rows.append(f"| {n} | {h['files']} | {s['ours_s']:.1f} | {s['classic_s']:.1f} | "
+                    f"{s['ours_files_per_s']:.1f} | {s['classic_files_per_s']:.1f} | "
+                    f"**{s['speed_ratio']:.2f}×** |")
+    return rows
+
+
+def stage_table(heaps: dict) -> list[str]:
+    stages = ["decode", "split", "dedup/hash", "store (PNG)", "classic split"]
+    rows = ["| stage (one core) | " + " | ".join(f"{n} s | {n} ms/file | {n} share of ours"
+                                                 for n in heaps) + " |",
+            "|---" * (1 + 3 * len(heaps)) + "|"]
+    for st in stages:
+        cells = []
+        for h in heaps.values():
+            c = h["stages"]
+            ours = sum(c.get(k, 0) for k in stages[:4])
+            share = f"{c.get(st, 0) / ours:.0%}" if st != "classic split" and ours else "-"
+            cells += [f"{c.get(st, 0):.1f}", f"{1000 * c.get(st, 0) / max(1, c.get('files', 0)):.1f}",
+                      share]
+        rows.append(f"| {st} | " + " | ".join(cells) + " |")
+    return rows
+
+
+def targets(val: dict) -> list[str]:
+    """Issue 17's bar on the validation heap, each line met or not."""
+    o, t = val["scores"]["ours"], TARGETS
+    layouts = [g for g in groups([o]) if g != "all"]
+    worst_r = min(layouts, key=lambda g: o[g]["recall"] or 0)
+    worst_p = min(layouts, key=lambda g: o[g]["precision"] or 0)
+    checks = [
+        (f"recall {fmt(o['all']['recall'])} ≥ {t['recall']}", o["all"]["recall"] >= t["recall"]),
+        (f"precision {fmt(o['all']['precision'])} ≥ {t['precision']}",
+         (o["all"]["precision"] or 0) >= t["precision"]),
+        (f"every layout recall ≥ {t['layout_recall']} (lowest: {worst_r} {fmt(o[worst_r]['recall'])})",
+         (o[worst_r]["recall"] or 0) >= t["layout_recall"]),
+        (f"every layout precision ≥ {t['layout_precision']} (lowest: {worst_p} "
+         f"{fmt(o[worst_p]['precision'])})", (o[worst_p]["precision"] or 0) >= t["layout_precision"]),
+        (f"single pictures giving one crop {fmt(val['one_crop']['ours']['all'])} ≥ {t['one_crop']}",
+         (val["one_crop"]["ours"]["all"] or 0) >= t["one_crop"]),
+        (f"speed ratio {val['speed']['speed_ratio']:.2f} ≥ {t['speed_ratio']}",
+         val["speed"]["speed_ratio"] >= t["speed_ratio"]),
+    ]
+    return [f"- [{'x' if ok else ' '}] {text}" for text, ok in checks]
+
+
+def before_table(before: dict, now: dict) -> list[str]:
+    """Overall figures of the kept starting point against this run, per heap."""
+    rows = ["| heap | recall before → now | precision before → now | one crop before → now "
+            "| speed ratio before → now |", "|---|---|---|---|---|"]
+    for n in now["heaps"]:
+        b, h = before["heaps"].get(n), now["heaps"][n]
+        if not b:
+            continue
+        pair = lambda f: f"{fmt(f(b))} → {fmt(f(h))}"  # noqa: E731
+        rows.append(f"| {n} | {pair(lambda x: x['scores']['ours']['all']['recall'])} | "
+                    f"{pair(lambda x: x['scores']['ours']['all']['precision'])} | "
+                    f"{pair(lambda x: x['one_crop']['ours']['all'])} | "
+                    f"{pair(lambda x: x['speed']['speed_ratio'])} |")
+    return rows
+
+
+def render(report: dict, before: dict | None, starting: bool = False) -> str:
+    heaps = report["heaps"]
+    lines = ["# Split benchmark: development and validation heaps", "",
+             f"Commit `{report['commit']}`, {report['machine']}. Heaps: "
+             + ", ".join(f"{n} `{h['heap']}` ({h['files']} files, {h['decoded']} decoded)"
+                         for n, h in heaps.items())
+             + ". IoU ≥ 0.8, scored by `/work/shared/score_split.py`; crops are every line of "
+               "`importer split`'s manifest (duplicates included, blanks dropped as the importer "
+               "drops them). The validation heap is built from other packages (fonts, icon themes, "
+               "wallpapers, games) and other styles than the development heap; no constant is "
+               "read from it.", "",
+             "## Recall and precision per layout (ours / classic)", "", *quality_table(heaps), ""]
+    if "dev" in heaps and "validation" in heaps:
+        lines += ["## Gap: validation minus development (ours)", "",
+                  *gap_table(heaps["dev"], heaps["validation"]), ""]
+    lines += ["## Single pictures giving exactly one crop", "", *one_crop_table(heaps), "",
+              "## Speed: whole process, wall time, same files, same run", "",
+              "Ours is `python -m importer split HEAP --out DIR` as a user runs it (all cores: "
+              "decode, split, dedup, store PNGs); the classic is `python -m benchmarks.classic HEAP` "
+              "(one process: decode, Canny, dilate, contours, boxes).", "", *speed_table(heaps), "",
+              "## Cost of each stage (one process, one core)", "",
+              "Over " + ", ".join(f"{h['stages'].get('files', 0)} decoded files of {n}"
+                                  for n, h in heaps.items()) + ", spread evenly over the heap.", "",
+              *stage_table(heaps), ""]
+    if "validation" in heaps:
+        lines += ["## Issue 17's bar on the validation heap", "", *targets(heaps["validation"]), ""]
+    if starting:
+        lines += ["This run is kept as the starting point (`split_benchmark_before.json`): later "
+                  "runs of the benchmark list their figures against it.", ""]
+    if before:
+        lines += [f"## Against the starting point (commit `{before['commit']}`)", "",
+                  *before_table(before, report), ""]
+    return "\n".join(lines)
+
+
+def commit() -> str:
+    run = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return run.stdout.strip() or "unknown"
+
+
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("heap", type=Path)
-    ap.add_argument("--out", type=Path, default=Path("docs"))
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.split_bench",
+                                 description=__doc__.split("\n\n")[0])
+    heap = lambda s: Path(s) if s else None  # noqa: E731  ("" leaves a heap out)
+    ap.add_argument("--dev", type=heap, default=Path("data/dev2"),
+                    help="development heap (default data/dev2; '' to leave it out)")
+    ap.add_argument("--validation", type=heap, default=Path("data/val"),
+                    help="validation heap (default data/val; '' to leave it out)")
+    ap.add_argument("--out", type=Path, default=Path("docs"), help="folder for the report")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="time each whole run this many times and keep the fastest (default 1)")
+    ap.add_argument("--stage-files", type=int, default=300,
+                    help="files per heap, spread evenly, to time each stage on (0: all; default 300)")
+    ap.add_argument("--save-before", action="store_true",
+                    help=f"also keep this run as OUT/{BEFORE}, the starting point to compare with")
     ap.add_argument("--scorer", type=Path, default=SCORER)
     a = ap.parse_args(argv)
-    truth_path = a.heap / "truth.json"
-    truth = json.loads(truth_path.read_text())
-
-    pictures, bad, start = {}, {}, time.perf_counter()
-    for source in tqdm(sorted(truth), desc="decode", unit="file"):
-        try:
-            pictures[source] = decode(a.heap / source)
-        except BadImage as exc:
-            bad[source] = str(exc)
-    decode_s = time.perf_counter() - start
-
-    ours, ours_s = timed_crops(pictures, split, "ours")
-    classic, classic_s = timed_crops({s: p.rgb for s, p in pictures.items()}, classic_split, "classic")
+    heaps = {n: p for n, p in (("dev", a.dev), ("validation", a.validation)) if p}
+    for n, p in heaps.items():
+        if not (p / "truth.json").is_file():
+            ap.error(f"{n} heap {p} has no truth.json (build it: python -m benchmarks.devheap "
+                     f"--set {n} --out {p})")
+    report = {"commit": commit(),
+              "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}, "
+                         f"load average {os.getloadavg()[0]:.1f} at the start",
+              "heaps": {n: bench_heap(p, a.scorer, a.repeat, a.stage_files) for n, p in heaps.items()}}
     a.out.mkdir(parents=True, exist_ok=True)
-    for name, crops in (("ours", ours), ("classic", classic)):
-        (a.out / f"split_crops_{name}.jsonl").write_text("".join(json.dumps(c) + "\n" for c in crops))
-    scores = {"ours": score(truth_path, ours, a.scorer), "classic": score(truth_path, classic, a.scorer)}
-
-    n = len(pictures)
-    speed = {"files": n, "bad_files": len(bad), "decode_s": decode_s,
-             "ours_s": ours_s, "classic_s": classic_s,
-             "ours_files_per_s": n / ours_s, "classic_files_per_s": n / classic_s,
-             "speed_ratio": classic_s / ours_s,
-             "speed_ratio_with_decode": (classic_s + decode_s) / (ours_s + decode_s),
-             "machine": f"{platform.processor() or platform.machine()}, {platform.system()}, one process"}
-    report = {"heap": str(a.heap), "scores": scores, "speed": speed, "bad_files": bad}
+    before_path = a.out / BEFORE
+    if a.save_before:
+        before_path.write_text(json.dumps(report, indent=1))
+    before = json.loads(before_path.read_text()) if before_path.exists() and not a.save_before else None
     (a.out / "split_benchmark.json").write_text(json.dumps(report, indent=1))
-    lines = [f"# Split benchmark: `{a.heap}`", "",
-             f"{n} decoded files ({len(bad)} refused as bad). IoU ≥ 0.8, scored by "
-             "`/work/shared/score_split.py`.", "", *table(scores["ours"], scores["classic"]), "",
-             f"Speed (same run, same decoded pictures, {speed['machine']}): ours "
-             f"{speed['ours_files_per_s']:.1f} files/s, classic {speed['classic_files_per_s']:.1f} files/s, "
-             f"ratio ours/classic {speed['speed_ratio']:.2f}× "
-             f"({speed['speed_ratio_with_decode']:.2f}× counting decoding, {decode_s:.1f} s).", ""]
-    (a.out / "split_benchmark.md").write_text("\n".join(lines))
-    print("\n".join(lines))
+    text = render(report, before, starting=a.save_before)
+    (a.out / "split_benchmark.md").write_text(text + "\n")
+    print(text)
     return report
 
 

@@ -1,3 +1,4 @@
+"""``python -m importer``: the command line (see importer.cli)."""
 from importer.cli import main
 
 main()

@@ -14,6 +14,8 @@ from PIL import Image
 
 from importer.hash_index import HammingIndex
 
+DEFAULT_DISTANCE = 4  # bits of 64: rescaled and recompressed copies differ by fewer
+
 
 def perceptual_hash(rgb: np.ndarray) -> int:
     """The 64-bit DCT perceptual hash of an RGB crop, as an int."""
@@ -24,7 +26,7 @@ def perceptual_hash(rgb: np.ndarray) -> int:
 class Deduper:
     """Remembers kept crops; ``check`` names the kept crop a new one duplicates, if any."""
 
-    def __init__(self, max_distance: int = 4, max_aspect_change: float = 0.1):
+    def __init__(self, max_distance: int = DEFAULT_DISTANCE, max_aspect_change: float = 0.1):
         if not 0 <= max_distance <= 64:
             raise ValueError(f"max_distance must be within 0..64 bits, got {max_distance}")
         self.max_distance = max_distance

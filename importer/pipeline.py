@@ -7,6 +7,7 @@ deterministic whatever the engine and the worker count.
 from __future__ import annotations
 
 import logging
+import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,27 +16,34 @@ from typing import Iterator
 import numpy as np
 from tqdm import tqdm
 
-from importer.decode import BadImage, decode
-from importer.dedup import Deduper
+from cluster.ray_engine import ENGINES
+from importer.dedup import DEFAULT_DISTANCE, Deduper
 from importer.gather import gather, relative_source
-from importer.ray_engine import ENGINES
 from importer.split import SplitOptions, split
-from importer.store import pixel_sha256, save_crop, write_jsonl
+from importer.store import pixel_sha256, save_crop
+from imaging.decode import DEFAULT_MAX_PIXELS, BadImage, decode
+from settings.fields import setting
+from storage.files import write_jsonl
+from storage.layout import BAD_FILES, MANIFEST
 
 log = logging.getLogger(__name__)
-MANIFEST = "manifest.jsonl"
-BAD_FILES = "bad_files.jsonl"
 
 
 @dataclass(frozen=True)
 class JobOptions:
     """Knobs of the split job (the splitter's own live in ``SplitOptions``)."""
 
-    max_pixels: int = 64_000_000
+    max_pixels: int = setting(DEFAULT_MAX_PIXELS, env="MAX_IMAGE_PIXELS",
+                              help="images with more pixels are reported as too large, not decoded")
     blank_contrast: int = 12
-    dedup_distance: int = 4
-    workers: int = 2
-    engine: str = "local"  # or "ray" (see importer.ray_engine)
+    dedup_distance: int = setting(DEFAULT_DISTANCE, env="DEDUP_DISTANCE",
+                                  help="perceptual-hash bits within which two crops count as one; "
+                                       "0 keeps only exact duplicates out")
+    workers: int = setting(default_factory=lambda: os.cpu_count() or 1, env="WORKERS",
+                           help="decoding and splitting processes; the default is every core of this machine")
+    engine: str = setting("local", env="SPLIT_ENGINE",
+                          help="local: a process pool on this machine; ray: Ray tasks on the cluster at "
+                               "RAY_ADDRESS, or on a local Ray of --workers CPUs (pip install '.[ray]')")
     split: SplitOptions = field(default_factory=SplitOptions)
 
 
@@ -76,7 +84,7 @@ def _results(files: list[Path], out: Path, options: JobOptions) -> Iterator[tupl
     """Per-file split results in order, from worker processes when more than one worker."""
     jobs = [(f, out, options) for f in files]
     if options.engine == "ray":
-        from importer.ray_engine import ordered_map, ray_session
+        from cluster.ray_engine import ordered_map, ray_session
         with ray_session(options.workers):
             yield from ordered_map(_split_file, jobs, options.workers)
         return

@@ -8,18 +8,21 @@ a retry never duplicates a task.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from typing import Callable, Sequence
 
 from tqdm import tqdm
 
-from importer.pipeline import MANIFEST
-from importer.store import read_jsonl
-from importer.studio import DEFAULT_CLASSES, Studio, StudioUnavailable, label_config, with_retries
+from storage.files import read_jsonl
+from storage.layout import MANIFEST
+from studio.client import Studio, StudioUnavailable, with_retries
+from studio.config import DEFAULT_CLASSES, label_config
+from studio.tasks import task_data
 
 log = logging.getLogger(__name__)
+# (tasks not yet pushed, budget, project id) -> the indices of the ``budget`` tasks to push, first first
+Rank = Callable[[list[dict], int, int], Sequence[int]]
 
 
 @dataclass
@@ -28,21 +31,6 @@ class PushSummary:
     imported: int
     already_there: int
     left: int = 0  # crops a task budget kept back for later waves
-
-
-def task_data(row: dict, out: Path, document_root: Path) -> dict:
-    """A task's data: the crop's local-files URL plus its provenance (and, for a crop of a
-    collection, the stored collection's URL, which the ML backend reads for context)."""
-    data = {"image": _local_url(out / row["path"], document_root), "source": row["source"],
-            "bbox": row["bbox"], "sha256": row["sha256"]}
-    if row.get("source_image"):
-        data["source_image"] = _local_url(out / row["source_image"], document_root)
-    return data
-
-
-def _local_url(path: Path, document_root: Path) -> str:
-    rel = Path(os.path.relpath(path.resolve(), document_root.resolve())).as_posix()
-    return "/data/local-files/?d=" + quote(rel, safe="/")
 
 
 def check_servable(out: Path, document_root: Path) -> None:
@@ -91,10 +79,10 @@ def known_crops(studio: Studio, project_id: int) -> set[str]:
 
 def push(out: Path, studio: Studio, document_root: Path, title: str,
          classes: tuple[str, ...] = DEFAULT_CLASSES, batch_size: int = 1000,
-         max_tasks: int | None = None, model_dir: Path = Path("models")) -> PushSummary:
+         max_tasks: int | None = None, rank: Rank | None = None) -> PushSummary:
     """Import the crops of ``out/manifest.jsonl`` that the project does not hold yet; with
-    ``max_tasks``, only that many, those that need a person most (``importer.priority``,
-    with the backend's features and models in ``model_dir``)."""
+    ``max_tasks``, only that many: the first of ``rank``'s order (the command line's is
+    ``waves.priority``'s, those that need a person most), else of the manifest's."""
     check_servable(out, document_root)
     if max_tasks is not None and max_tasks < 1:
         raise ValueError(f"--max-tasks must be at least 1, got {max_tasks}")
@@ -106,9 +94,9 @@ def push(out: Path, studio: Studio, document_root: Path, title: str,
     todo = [row for row in kept if row["sha256"] not in known]
     waiting = len(todo)
     if max_tasks is not None and len(todo) > max_tasks:
-        from importer.priority import next_wave
         tasks = [{"data": task_data(r, out, document_root)} for r in todo]
-        todo = [todo[i] for i in next_wave(tasks, max_tasks, model_dir, document_root, project_id)]
+        order = rank(tasks, max_tasks, project_id) if rank else range(max_tasks)
+        todo = [todo[i] for i in order]
     with tqdm(total=len(todo), desc="push", unit="task") as bar:
         for start in range(0, len(todo), batch_size):
             batch = todo[start:start + batch_size]

@@ -30,7 +30,9 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from importer.decode import Picture
+from imaging.border import frame
+from imaging.decode import Picture
+from settings.fields import setting
 
 Box = tuple[int, int, int, int]
 
@@ -39,7 +41,7 @@ Box = tuple[int, int, int, int]
 class SplitOptions:
     """Knobs of ``split``; the defaults hold for any sheet, nothing is tuned to one heap."""
 
-    min_size: int = 4             # a crop's shorter side, px: smaller ones are dropped
+    min_size: int = setting(4, env="SPLIT_MIN_SIZE", help="smallest crop side in pixels; smaller crops are dropped")
     min_area: int = 8             # a crop's foreground pixels: fewer are dropped (specks)
     tolerance: int = 24           # least colour distance (max over channels) from background that counts as ink
     noise_factor: float = 3.0     # tolerance is at least this × the border's noise (JPEG)
@@ -92,10 +94,10 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
 def foreground(picture: Picture, options: SplitOptions) -> np.ndarray | None:
     """uint8 mask (255 = ink), or None when the background is not plain (a full-frame picture)."""
     alpha = picture.alpha
-    if alpha is not None and (_border(alpha) <= options.alpha_threshold).mean() >= options.plain_border:
+    if alpha is not None and (frame(alpha) <= options.alpha_threshold).mean() >= options.plain_border:
         return cv2.threshold(alpha, options.alpha_threshold, 255, cv2.THRESH_BINARY)[1]
     rgb = picture.rgb
-    ring = _border(rgb).reshape(-1, 3)
+    ring = frame(rgb).reshape(-1, 3)
     keys = (ring[:, 0] >> 3).astype(np.int32) << 10 | (ring[:, 1] >> 3).astype(np.int32) << 5 | ring[:, 2] >> 3
     mode = np.bincount(keys).argmax()
     background = np.median(ring[keys == mode], axis=0)
@@ -108,11 +110,6 @@ def foreground(picture: Picture, options: SplitOptions) -> np.ndarray | None:
     plain[:] = background.round().astype(np.uint8)
     r, g, b = cv2.split(cv2.absdiff(rgb, plain))
     return cv2.threshold(cv2.max(cv2.max(r, g), b), tol, 255, cv2.THRESH_BINARY)[1]
-
-
-def _border(a: np.ndarray) -> np.ndarray:
-    """The image's one-pixel frame, as a flat run of its pixels."""
-    return np.concatenate([a[0], a[-1], a[1:-1, 0], a[1:-1, -1]])
 
 
 def remove_rules(mask: np.ndarray, options: SplitOptions) -> tuple[np.ndarray, np.ndarray]:

@@ -1,14 +1,13 @@
-"""Store: content-addressed PNG crops (and the collections they came from) and the crop manifest."""
+"""Store: content-addressed PNG crops (and the collections they came from)."""
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 from pathlib import Path
-from typing import Iterable
 
 import cv2
 import numpy as np
+
+from storage.files import write_bytes
 
 
 def pixel_sha256(rgb: np.ndarray) -> str:
@@ -29,30 +28,8 @@ def save_crop(out: Path, sha256: str, rgb: np.ndarray, folder: str = "crops") ->
     rel = crop_relpath(sha256, folder)
     target = out / rel
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
         ok, png = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
         if not ok:
             raise OSError(f"PNG encoding failed for {rel}")
-        tmp = target.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(png.tobytes())
-        os.replace(tmp, target)
+        write_bytes(target, png.tobytes())
     return rel
-
-
-def write_jsonl(path: Path, rows: Iterable[dict]) -> int:
-    """Write rows as JSON Lines atomically (temp file + rename); return the row count."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    count = 0
-    with tmp.open("w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-            count += 1
-    os.replace(tmp, path)
-    return count
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    """Read a JSON Lines file (blank lines ignored)."""
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]

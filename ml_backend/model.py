@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
 import torch
+
+from storage.files import atomic_writer
 
 
 def _check_features(features: np.ndarray) -> np.ndarray:
@@ -103,17 +103,13 @@ class CropClassifier:
         return self.classes_[self.predict_proba(features).argmax(axis=1)]
 
     def save(self, path: Path) -> None:
-        """Write to ``path`` atomically (a temp file in the same folder, then rename)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
+        """Write to ``path`` atomically."""
+        with atomic_writer(path) as handle:
             np.savez(handle, classes=self.classes_.astype(str), mean=self.mean_, scale=self.scale_,
                      coef=self.coef_, intercept=self.intercept_,
                      params=np.array([self.weight_decay, self.max_iter], np.float64),
                      cost_classes=np.array(list(self.costs), str),
                      costs=np.array(list(self.costs.values()), float))
-        os.replace(tmp, path)
 
     @classmethod
     def load(cls, path: Path) -> "CropClassifier":

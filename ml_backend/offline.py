@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from importer.pipeline import MANIFEST
-from importer.push import task_data
-from importer.store import read_jsonl
-from ml_backend.features import Embedder, read_rgb
+from imaging.decode import read_rgb
+from ml_backend.features import Embedder
 from ml_backend.model import CropClassifier
-from ml_backend.project import local_file
-from ml_backend.trainer import ModelStore
+from ml_backend.model_store import ModelStore
 from ml_backend.views import Views
+from storage.files import read_jsonl
+from storage.layout import MANIFEST
+from studio.tasks import local_file, task_data
 
 
 def split_tasks(out: Path, document_root: Path) -> list[dict]:

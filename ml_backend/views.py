@@ -15,7 +15,7 @@ from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
-from ml_backend.project import task_key
+from studio.tasks import task_key
 
 Box = tuple[int, int, int, int]
 

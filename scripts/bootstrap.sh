@@ -13,5 +13,5 @@ fi
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -r requirements-torch.txt
-.venv/bin/python -m pip install --quiet -e ".[server,dev,ray]"
+.venv/bin/python -m pip install --quiet -e ".[server,bench,dev,ray]"
 echo "$want" > "$stamp"

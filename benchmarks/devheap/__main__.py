@@ -1,25 +1,31 @@
-"""python -m benchmarks.devheap --out DIR [--sheets N] [--seed S] [--small] [--offline]"""
+"""python -m benchmarks.devheap --out DIR [--set dev|validation] [--sheets N] [--seed S]
+[--small] [--offline]"""
 import argparse
 import json
 import logging
 from pathlib import Path
 
-from .heap import DEFAULT_SHEETS, SMALL_SHEETS, build_heap
+from .heap import SMALL_SHEETS, build_heap
+from .sets import SETS
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.devheap", description=__doc__)
     ap.add_argument("--out", type=Path, required=True, help="heap folder to (re)create")
-    ap.add_argument("--sheets", type=int, help=f"sheets to lay out (default {DEFAULT_SHEETS}, "
-                                                f"{SMALL_SHEETS} with --small)")
+    ap.add_argument("--set", choices=sorted(SETS), default="dev",
+                    help="source set: dev (to develop on) or validation (disjoint sources, "
+                         "kept for checking that rules generalise); default dev")
+    ap.add_argument("--sheets", type=int,
+                    help=f"sheets to lay out (default {', '.join(f'{k.sheets} for {n}' for n, k in SETS.items())}; "
+                         f"{SMALL_SHEETS} with --small); single pictures come on top")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--small", action="store_true", help="a tiny heap from offline material")
     ap.add_argument("--offline", action="store_true",
                     help="use only material shipped with matplotlib (no download)")
     a = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
-    sheets = a.sheets or (SMALL_SHEETS if a.small else DEFAULT_SHEETS)
-    summary = build_heap(a.out, sheets, a.seed, offline=a.offline or a.small)
+    sheets = a.sheets or (SMALL_SHEETS if a.small else SETS[a.set].sheets)
+    summary = build_heap(a.out, sheets, a.seed, offline=a.offline or a.small, kit=SETS[a.set])
     print(json.dumps(summary, indent=1))
 
 

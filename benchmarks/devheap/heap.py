@@ -16,20 +16,18 @@ from random import Random
 from PIL import Image
 
 from . import items as it
-from .layouts import Sheet, grid, scattered, single, sprites
+from .degrade import degrade
+from .layouts import Captions, Patches, Sheet, grid, scattered, single, sprites
+from .pictures import make_photo, make_text
+from .sets import DEV, SourceSet
 from .sources import Sources, debian_sources, offline_sources
 
 DEFAULT_SHEETS = 185
 SMALL_SHEETS = 14
-LAYOUTS = ["grid", "ruled", "captioned", "scattered", "dark", "sprites"]
+LAYOUTS = ["grid", "ruled", "captioned", "scattered", "dark", "sprites", "patches"]
+SINGLES = {"single": 4, "text": 6, "photo": 6}  # one file of each per this many sheets
 FOLDERS = ["scrape/bing", "scrape/bing/page_2", "scrape/google/icon sets", "scrape/forum/thread_1187",
            "scrape/forum/thread_2290/attachments", "downloads", "downloads/old"]
-LIGHT_BG = [(255, 255, 255), (255, 255, 255), (250, 248, 240), (232, 232, 232),
-            (243, 232, 204), (222, 236, 250), (236, 250, 232), (255, 238, 244)]
-DARK_BG = [(0, 0, 0), (22, 22, 22), (34, 38, 46), (12, 26, 52), (48, 28, 30)]
-SPRITE_BG = [None, None, None, (255, 0, 255), (0, 128, 128), (40, 40, 40), (255, 255, 255)]
-INKS = [(0, 0, 0), (0, 0, 0), (36, 36, 36), (20, 40, 130), (130, 20, 20), (20, 90, 40)]
-LIGHT_INKS = [(255, 255, 255), (240, 236, 200), (180, 220, 255), (255, 210, 120)]
 OPAQUE_EXTS = [".png", ".png", ".PNG", ".jpg", ".jpg", ".jpeg", ".JPG", ".webp", ".gif",
                ".bmp", ".tif", ".TIF"]
 ALPHA_EXTS = [".png", ".png", ".PNG", ".webp", ".tif"]
@@ -39,22 +37,24 @@ BROKEN = ["empty", "html_as_jpeg", "truncated_jpeg", "one_pixel", "decompression
 
 
 def build_heap(out: Path, sheets: int = DEFAULT_SHEETS, seed: int = 0,
-               offline: bool = False) -> dict:
-    """Write the heap under ``out`` and return a summary of what was written."""
+               offline: bool = False, kit: SourceSet = DEV) -> dict:
+    """Write the heap of source set ``kit`` under ``out`` and return a summary of it."""
     start = time.monotonic()
-    src = offline_sources() if offline else debian_sources()
+    src = offline_sources() if offline else debian_sources(kit)
     out = Path(out)
     _clear(out)
     truth, names = {}, set()
-    plans = [LAYOUTS[i % len(LAYOUTS)] for i in range(sheets)] + ["single"] * max(4, sheets // 4)
+    plans = [LAYOUTS[i % len(LAYOUTS)] for i in range(sheets)]
+    plans += [k for k, per in SINGLES.items() for _ in range(max(2, sheets // per))]
     for i, layout in enumerate(plans):
-        rng = Random(f"{seed}:{i}")
-        sheet = make_single(rng, src) if layout == "single" else make_sheet(layout, rng, src)
-        img, boxes = sheet.render()
+        rng = Random(f"{kit.name}:{seed}:{i}")
+        img, boxes = make_file(layout, rng, src).render()
         if not boxes:
             continue
+        if layout != "sprites" and rng.random() < src.style.degraded:
+            img = degrade(img, rng, src.style)
         rel = save(img, out, rng, i, names, lossless=layout == "sprites")
-        kind = {"single": "single", "sprites": "sprites"}.get(layout, "sheet")
+        kind = "sprites" if layout == "sprites" else "single" if layout in SINGLES else "sheet"
         truth[rel] = {"kind": kind, "layout": layout,
                       "items": [{"bbox": b, "label": lab} for b, lab in boxes]}
     each = 1 if sheets <= SMALL_SHEETS else 2
@@ -74,19 +74,66 @@ def _clear(out: Path) -> None:
 
 # --- what goes on a sheet ----------------------------------------------------------------
 
+def make_file(layout: str, rng: Random, src: Sources) -> Sheet:
+    """The sheet or single picture of one file of the given layout."""
+    if layout == "single":
+        return make_single(rng, src)
+    if layout == "text":
+        return make_text(rng, src)
+    if layout == "photo":
+        return make_photo(rng, src)
+    return make_sheet(layout, rng, src)
+
+
 def make_sheet(layout: str, rng: Random, src: Sources) -> Sheet:
     """A collection sheet of the given layout, sometimes mixed with garbage items."""
     if layout == "sprites":
         return sprite_sheet(rng, src)
-    dark = layout == "dark"
-    background = rng.choice(DARK_BG if dark else LIGHT_BG)
-    ink = rng.choice(LIGHT_INKS if dark else INKS)
+    style, dark = src.style, layout == "dark"
+    background = rng.choice(style.dark_bg if dark else style.light_bg)
+    ink = rng.choice(style.light_inks if dark else style.inks)
     junk = rng.uniform(0.1, 0.5) if rng.random() < 0.35 else 0.0
-    make = item_maker(rng, src, ink, junk, background)
+    patches = patch_style(rng, style, background) if layout == "patches" else None
+    make = item_maker(rng, src, ink, junk, patches.colour if patches else background)
     if layout == "scattered" or (dark and rng.random() < 0.5):
         return scattered(rng, make, background)
-    caption_font = rng.choice(src.text_fonts) if layout == "captioned" else None
-    return grid(rng, make, background, ink, ruled=layout == "ruled", captions=caption_font)
+    captions = caption_style(rng, src) if layout == "captioned" else None
+    return grid(rng, make, background, ink, ruled=layout == "ruled", captions=captions,
+                patches=patches)
+
+
+def caption_style(rng: Random, src: Sources) -> Captions:
+    """Captions of one sheet: the items' names, short figure labels ("Fig. 12", "a)") or
+    longer text, on one to three lines, above or below the items, in one of the set's fonts."""
+    mode = rng.choice(["name", "short", "short", "long"])
+    first, total = rng.choice([1, 1, rng.randint(2, 400)]), rng.randint(20, 500)
+    fmt = rng.choice(src.style.short_labels)
+    words = rng.choice(src.texts).split()
+
+    def text(i: int, item: it.Item) -> str:
+        if mode == "short":
+            letter = "abcdefghijklmnopqrstuvwxyz"[i % 26]
+            return fmt.format(n=first + i, a=letter, m=total)
+        if mode == "long":
+            at = (i * 7) % max(1, len(words) - 8)
+            return " ".join([item.name, *words[at:at + rng.randint(2, 8)]])
+        return item.name
+    lines = 1 if mode == "short" else rng.choice([1, 1, 2, 3] if mode == "long" else [1, 1, 2])
+    return Captions(rng.choice(src.text_fonts), rng.randint(9, 16), text, lines,
+                    above=rng.random() < 0.3)
+
+
+def patch_style(rng: Random, style, background) -> Patches:
+    """Tiles or cards a little lighter or darker than ``background``, rounded or square,
+    with a light shadow, an outline or neither."""
+    delta = rng.randint(*style.patch_delta) * rng.choice([-1, 1] if max(background) < 240 else [-1])
+    colour = tuple(max(0, min(255, c + delta)) for c in background)
+    pad = rng.randint(4, 16)
+    edge = rng.choice(["none", "none", "shadow", "border"])
+    darker = tuple(max(0, c - rng.randint(20, 50)) for c in background)
+    return Patches(colour, pad, min(2 * pad, rng.randint(*style.patch_radius)),
+                   shadow=darker if edge == "shadow" else None,
+                   border=darker if edge == "border" else None, hug=rng.random() < 0.4)
 
 
 def item_maker(rng: Random, src: Sources, ink, junk: float, background):
@@ -154,7 +201,7 @@ def sprite_sheet(rng: Random, src: Sources) -> Sheet:
     refs = src.sprites[rng.choice(sorted(src.sprites))]
     count, zoom = rng.randint(8, 60), rng.choice([1, 1, 1, 2])
     seen: set[bytes] = set()
-    background = rng.choice(SPRITE_BG)
+    background = rng.choice(src.style.sprite_bg)
     chosen: list[it.Item] = []
     for _ in range(count):
         start = rng.randrange(len(refs))
@@ -179,8 +226,8 @@ def make_single(rng: Random, src: Sources) -> Sheet:
         if rng.random() < 0.5:
             return Sheet(img.size, None, [(0, 0, item)])
         return single(rng, item, rng.choice([(255, 255, 255), (0, 0, 0), (240, 240, 240)]))
-    background = rng.choice(LIGHT_BG)
-    make = item_maker(rng, src, rng.choice(INKS), 0.0, background)
+    background = rng.choice(src.style.light_bg)
+    make = item_maker(rng, src, rng.choice(src.style.inks), 0.0, background)
     item = next(filter(None, (make(rng.randint(48, 400)) for _ in range(50))))
     return single(rng, item, background)
 

@@ -89,8 +89,9 @@ def _rgba(path: Path) -> Image.Image:
         return im.convert("RGBA")
 
 
-def _cut(path: Path, frame=None) -> Image.Image | None:
-    """The picture at ``path`` (or one ``frame`` of it) trimmed to its ink."""
+def _cut(path: Path, frame=None, key=None) -> Image.Image | None:
+    """The picture at ``path`` (or one ``frame`` of it, its ``key`` colour transparent)
+    trimmed to its ink."""
     try:
         img = _rgba(path)
     except (OSError, ValueError):
@@ -98,6 +99,10 @@ def _cut(path: Path, frame=None) -> Image.Image | None:
     if frame:
         x, y, w, h = frame
         img = img.crop((x, y, x + w, y + h))
+    if key:
+        a = np.array(img)
+        a[(a[..., :3] == key).all(axis=2), 3] = 0
+        img = Image.fromarray(a)
     img = trim(img)
     return img if img is not None and min(img.size) >= 3 else None
 
@@ -116,7 +121,7 @@ def picture(path: Path, side: int) -> Item | None:
 
 def sprite(ref: SpriteRef, zoom: int = 1) -> Item | None:
     """A game sprite at its own pixel size times ``zoom``, at most 200 px."""
-    img = _cut(ref.path, ref.frame)
+    img = _cut(ref.path, ref.frame, ref.key)
     if img is None or np.mean(np.asarray(img)[..., 3] < 255) < MIN_CLEAR:
         return None  # an opaque tile or texture, not a sprite
     side = max(img.size) * zoom
@@ -165,3 +170,56 @@ def text_image(text: str, f: ImageFont.FreeTypeFont, ink: tuple) -> Image.Image 
     rgba = Image.new("RGBA", mask.size, tuple(ink) + (0,))
     rgba.putalpha(mask)
     return trim(rgba)
+
+
+def text_lines(lines: list[tuple[str, ImageFont.FreeTypeFont]], ink: tuple) -> Image.Image | None:
+    """Lines of text, each in its own font, stacked and centred, on transparency, trimmed."""
+    parts = [p for p in (text_image(t, f, ink) for t, f in lines if t.strip()) if p is not None]
+    if not parts:
+        return None
+    gap = max(2, parts[0].height // 4)
+    out = Image.new("RGBA", (max(p.width for p in parts), sum(p.height for p in parts)
+                             + gap * (len(parts) - 1)), tuple(ink) + (0,))
+    y = 0
+    for p in parts:
+        out.alpha_composite(p, ((out.width - p.width) // 2, y))
+        y += p.height + gap
+    return trim(out)
+
+
+def gradient(size: tuple[int, int], a: tuple, b: tuple, vertical: bool) -> Image.Image:
+    """An opaque RGBA linear gradient from colour ``a`` to ``b``."""
+    w, h = size
+    t = np.linspace(0, 1, h if vertical else w)
+    t = np.broadcast_to(t[:, None] if vertical else t[None, :], (h, w))[..., None]
+    rgb = (np.array(a) * (1 - t) + np.array(b) * t).astype(np.uint8)
+    return Image.fromarray(np.dstack([rgb, np.full((h, w), 255, np.uint8)]), "RGBA")
+
+
+def button(label: Image.Image, fill: Image.Image, radius: int, border: tuple | None,
+           pad: tuple[int, int]) -> Image.Image:
+    """``label`` (RGBA text) on a rounded ``fill`` (an RGBA picture) ``pad`` = (x, y) px
+    beyond the text, with an optional 1 px ``border``."""
+    w, h = label.width + 2 * pad[0], label.height + 2 * pad[1]
+    mask = Image.new("L", (w, h))
+    ImageDraw.Draw(mask).rounded_rectangle([0, 0, w - 1, h - 1], radius, fill=255)
+    out = Image.new("RGBA", (w, h))
+    out.paste(fill.resize((w, h)), (0, 0), mask)
+    if border:
+        ImageDraw.Draw(out).rounded_rectangle([0, 0, w - 1, h - 1], radius, outline=border, width=1)
+    out.alpha_composite(label, pad)
+    return out
+
+
+def texture(path: Path, rng: Random, w: int, h: int) -> Image.Image:
+    """A small patch of a photo mirror-tiled over ``w`` x ``h``: a seamless texture."""
+    tile = photo_crop(path, rng, rng.randint(48, 160), rng.randint(48, 160))
+    quad = Image.new("RGB", (tile.width * 2, tile.height * 2))
+    for fx, fy in ((0, 0), (1, 0), (0, 1), (1, 1)):
+        t = tile.transpose(Image.FLIP_LEFT_RIGHT) if fx else tile
+        quad.paste(t.transpose(Image.FLIP_TOP_BOTTOM) if fy else t, (fx * tile.width, fy * tile.height))
+    out = Image.new("RGB", (w, h))
+    for y in range(0, h, quad.height):
+        for x in range(0, w, quad.width):
+            out.paste(quad, (x, y))
+    return out

@@ -21,18 +21,22 @@ class Sheet:
     background: tuple | None  # flat RGB, or None for a transparent sheet
     placed: list[tuple[int, int, Item]] = field(default_factory=list)
     decor: list[Callable[[Image.Image], None]] = field(default_factory=list)  # lines, captions
+    under: list[Callable[[Image.Image], None]] = field(default_factory=list)  # patches, cards
+    grounds: dict[tuple[int, int], tuple] = field(default_factory=dict)  # (x, y) -> patch colour
 
     def render(self) -> tuple[Image.Image, list[tuple[list[int], str]]]:
-        """The sheet as RGBA, and each item's tight visible box ``[x, y, w, h]`` and label.
-        Items that do not show at all are left out."""
+        """The sheet as RGBA, and each item's tight visible box ``[x, y, w, h]`` (against
+        the patch it sits on, if any) and label. Items that do not show at all are left out."""
         bg = (*self.background, 255) if self.background else (0, 0, 0, 0)
         img = Image.new("RGBA", self.size, bg)
+        for draw in self.under:
+            draw(img)
         for x, y, item in self.placed:
             img.alpha_composite(item.image, (x, y))
         for draw in self.decor:
             draw(img)
         arr = np.asarray(img)
-        boxes = [visible_box(arr, x, y, *item.image.size, self.background)
+        boxes = [visible_box(arr, x, y, *item.image.size, self.grounds.get((x, y), self.background))
                  for x, y, item in self.placed]
         if None in boxes:
             self.placed = [p for p, box in zip(self.placed, boxes) if box]
@@ -58,16 +62,41 @@ def _align(mode: str, cell: int, size: int) -> int:
     return {"center": (cell - size) // 2, "start": 0, "end": cell - size}[mode]
 
 
-def grid(rng: Random, make: Make, background, ink, ruled=False, captions: Path | None = None
-         ) -> Sheet:
-    """Items in a regular grid; optionally ruled lines between cells, or captions (in the
-    font at ``captions``) under the items."""
+@dataclass(frozen=True)
+class Captions:
+    """Captions of a grid: a font, a text per cell, how many lines, above or below items."""
+    font: Path
+    px: int
+    text: Callable[[int, Item], str]  # cell index, item -> caption
+    lines: int = 1
+    above: bool = False
+
+
+@dataclass(frozen=True)
+class Patches:
+    """Patches (tiles, cards) under a grid's items, a little off the sheet's background."""
+    colour: tuple
+    pad: int  # plain margin between the item (or its cell) and the patch's edge
+    radius: int
+    shadow: tuple | None = None  # colour of a shadow offset down-right
+    border: tuple | None = None  # colour of a 1 px outline
+    hug: bool = False  # each patch hugs its item, else it fills the item's cell
+
+
+def grid(rng: Random, make: Make, background, ink, ruled=False, captions: Captions | None = None,
+         patches: Patches | None = None) -> Sheet:
+    """Items in a regular grid; optionally ruled lines between cells, captions above or under
+    the items, or a patch under each item."""
     cell = int(rng.choice([rng.uniform(20, 64), rng.uniform(48, 120), rng.uniform(100, 200)]))
     line = rng.randint(1, 3) if ruled else 0
     pad = rng.randint(4, 14) if ruled else 0
     gap = 2 * pad + line if ruled else rng.randint(6, max(8, cell // 2))
-    cap_px = rng.randint(10, 14) if captions else 0
-    band = cap_px * 2 + rng.randint(4, 10) if captions else 0
+    if patches:
+        pad = patches.pad
+        gap = 2 * pad + 3 + rng.randint(4, max(6, cell // 3))
+    text_h = caption_height(captions) if captions else 0
+    space = rng.randint(3, 10) if captions else 0
+    band = text_h + space
     cols = rng.randint(3, max(3, min(14, 1800 // (cell + gap))))
     rows = rng.randint(2, max(2, min(10, 1800 // (cell + band + gap), 80 // cols)))
     margin = rng.randint(pad + line + 2, pad + line + 60)
@@ -81,26 +110,63 @@ def grid(rng: Random, make: Make, background, ink, ruled=False, captions: Path |
         if item is None:
             continue
         cx = margin + (i % cols) * (cell + gap)
-        cy = margin + (i // cols) * (cell + band + gap)
+        row_y = margin + (i // cols) * (cell + band + gap)
+        cy = row_y + (band if captions and captions.above else 0)
         w, h = item.image.size
-        sheet.placed.append((cx + _align(halign, cell, w), cy + _align(valign, cell, h), item))
+        x, y = cx + _align(halign, cell, w), cy + _align(valign, cell, h)
+        sheet.placed.append((x, y, item))
         if captions:
-            sheet.decor.append(_caption(item.name, (cx, cy + cell + band - cap_px * 2), cell,
-                                        font(captions, cap_px), ink))
+            top = row_y if captions.above else cy + cell + space
+            sheet.decor.append(_caption(captions.text(i, item), (cx, top), cell, text_h, captions, ink))
+        if patches:
+            rect = (x, y, x + w, y + h) if patches.hug else (cx, cy, cx + cell, cy + cell)
+            sheet.under.append(_patch(patches, rect))
+            sheet.grounds[(x, y)] = patches.colour
     if ruled:
         sheet.decor.append(_rules(margin, cell, band, gap, line, cols, rows, ink, rng))
     return sheet
 
 
-def _caption(text: str, at: tuple[int, int], width: int, f, ink) -> Callable:
-    """Draw ``text`` centred under a cell, shortened to fit its width."""
+def caption_height(c: Captions) -> int:
+    """Height of ``c.lines`` lines of caption text in its font."""
+    sample = text_image("\n".join(["Ag"] * c.lines), font(c.font, c.px), (0, 0, 0))
+    return sample.height + 2 if sample else c.px * c.lines
+
+
+def _caption(text: str, at: tuple[int, int], width: int, height: int, c: Captions, ink) -> Callable:
+    """Draw ``text`` centred in a box of ``width`` x ``height`` at ``at``, wrapped onto at
+    most ``c.lines`` lines and shortened to fit."""
+    f = font(c.font, c.px)
+
     def draw(img: Image.Image) -> None:
-        words = text[:40]
-        while words and f.getlength(words) > width:
-            words = words[:-1]
-        label = text_image(words, f, ink) if words.strip() else None
+        lines, rest = [], text.split()
+        while rest and len(lines) < c.lines:
+            words = []
+            while rest and f.getlength(" ".join(words + rest[:1])) <= width:
+                words.append(rest.pop(0))
+            if not words:  # one word longer than the cell: cut it
+                word = rest.pop(0)
+                while word and f.getlength(word) > width:
+                    word = word[:-1]
+                words = [word] if word else []
+            lines.append(" ".join(words))
+        label = text_image("\n".join(lines), f, ink) if "".join(lines).strip() else None
         if label is not None:
+            label = label.crop((0, 0, min(label.width, width), min(label.height, height)))
             img.alpha_composite(label, (at[0] + (width - label.width) // 2, at[1]))
+    return draw
+
+
+def _patch(p: Patches, rect: tuple[int, int, int, int]) -> Callable:
+    """Draw a patch ``p.pad`` beyond ``rect`` (x0, y0, x1, y1), its shadow and outline."""
+    x0, y0, x1, y1 = rect[0] - p.pad, rect[1] - p.pad, rect[2] + p.pad - 1, rect[3] + p.pad - 1
+
+    def draw(img: Image.Image) -> None:
+        d = ImageDraw.Draw(img)
+        if p.shadow:
+            d.rounded_rectangle([x0 + 3, y0 + 3, x1 + 3, y1 + 3], p.radius, fill=p.shadow)
+        d.rounded_rectangle([x0, y0, x1, y1], p.radius, fill=p.colour, outline=p.border,
+                            width=1 if p.border else 0)
     return draw
 
 
@@ -152,8 +218,9 @@ def scattered(rng: Random, make: Make, background, min_gap: int = 8) -> Sheet:
 
 
 def sprites(rng: Random, items: list[Item], background) -> Sheet:
-    """Sprites packed like a game's sheet: equal cells or tight shelves, 1-4 px apart."""
-    gap = rng.randint(1, 4)
+    """Sprites packed like a game's sheet: equal cells or tight shelves, 0-4 px apart
+    (touching at 0)."""
+    gap = rng.choice([0, 0, 1, 2, 3, 4])
     margin = rng.randint(0, 8)
     if rng.random() < 0.5:
         return _sprite_cells(rng, items, background, gap, margin)

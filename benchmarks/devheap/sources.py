@@ -12,43 +12,23 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from scipy import ndimage
+
+from .sets import DEV, SYMBOL_RANGES, SourceSet, Style
 
 log = logging.getLogger("devheap")
 
 CACHE = Path(__file__).resolve().parents[2] / "data" / "cache"
 
-# Symbol blocks of text fonts: arrows .. misc symbols & arrows, music, emoji-ish symbols.
-SYMBOL_RANGES = ((0x2190, 0x2BFF), (0x1D100, 0x1D1FF), (0x1F000, 0x1FAFF))
-ALL = ((0x100, 0x10FFFF),)
-
-# (package, file name under the package, codepoint ranges)
-FONTS = [
-    ("fonts-symbola", "Symbola_hint.ttf", SYMBOL_RANGES),
-    ("fonts-noto-core", "NotoSansSymbols-Regular.ttf", ALL),
-    ("fonts-noto-core", "NotoSansSymbols2-Regular.ttf", ALL),
-    ("fonts-noto-core", "NotoSansEgyptianHieroglyphs-Regular.ttf", ALL),
-    ("fonts-noto-core", "NotoSansAnatolianHieroglyphs-Regular.ttf", ALL),
-    ("fonts-noto-core", "NotoSansLinearB-Regular.ttf", ALL),
-    ("fonts-noto-core", "NotoMusic-Regular.ttf", ALL),
-    ("fonts-dejavu-core", "DejaVuSans.ttf", SYMBOL_RANGES),
-    ("fonts-freefont-ttf", "FreeSerif.ttf", SYMBOL_RANGES),
-    ("fonts-stix", "STIXGeneral-Regular.otf", SYMBOL_RANGES),
-    ("fonts-font-awesome", "fontawesome-webfont.ttf", ALL),
-    ("fonts-fork-awesome", "forkawesome-webfont.ttf", ALL),
-    ("fonts-material-design-icons-iconfont", "MaterialIcons-Regular.ttf", ALL),
-    ("fonts-elusive-icons", "elusiveicons-webfont.ttf", ALL),
-    ("fonts-entypo", "entypo.ttf", ALL),
-]
-TEXT_FONTS = [("fonts-dejavu-core", "DejaVuSans.ttf"), ("fonts-dejavu-core", "DejaVuSerif.ttf"),
-              ("fonts-freefont-ttf", "FreeSans.ttf"), ("fonts-freefont-ttf", "FreeMono.ttf")]
-ICON_THEMES = ["tango-icon-theme", "gnome-icon-theme", "lxde-icon-theme",
-               "oxygen-icon-theme", "adwaita-icon-theme"]
-PHOTO_PACKAGES = ["mate-backgrounds", "gnome-backgrounds", "desktop-base"]
-SPRITE_PACKAGES = ["pingus-data", "frozen-bubble-data", "tuxmath-data",
-                   "chromium-bsu-data", "funnyboat"]
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 PHOTO_SIDE = 1200  # photos are kept in memory at most this large
 MIN_PHOTO_STD = 12  # grey-level spread below which a wallpaper counts as plain
+PHOTO_DIRS = re.compile(r"background|wallpaper", re.I)
+SPRITE_SUFFIXES = {".png", ".gif"}
+SPRITE_SIDE = 256  # a picture larger than this on a side is a sheet of sprites
+MAX_SHEET_INK = 0.7  # a keyed "sheet" with more ink than this share is a picture
+MAX_SHEET_FRAMES = 200
+SIZE_NAME = re.compile(r"^\d+x\d+$")
 SPRITE_SKIP = re.compile(r"txt|text|font|background|/bg|title|menu|screenshot", re.I)
 
 
@@ -66,6 +46,7 @@ class SpriteRef:
     package: str
     path: Path
     frame: tuple[int, int, int, int] | None = None
+    key: tuple[int, int, int] | None = None  # the sheet's transparent colour, if it has one
 
 
 @dataclass
@@ -78,6 +59,7 @@ class Sources:
     sprites: dict[str, list[SpriteRef]] = field(default_factory=dict)  # package -> sprites
     texts: list[str] = field(default_factory=list)
     packages: dict[str, int] = field(default_factory=dict)  # package -> .deb bytes
+    style: Style = DEV.style
 
     def check(self) -> None:
         """Fail clearly when a whole kind of material is missing."""
@@ -113,30 +95,28 @@ def fetch_package(name: str, cache: Path = CACHE) -> tuple[Path, int] | None:
     return root, found[-1].stat().st_size
 
 
-def debian_sources(cache: Path = CACHE) -> Sources:
-    """Fetch every listed package (skipping unavailable ones) and index its material."""
-    src = Sources()
-    names = sorted({p for p, *_ in FONTS} | {p for p, _ in TEXT_FONTS} | set(ICON_THEMES)
-                   | set(PHOTO_PACKAGES) | set(SPRITE_PACKAGES))
+def debian_sources(kit: SourceSet = DEV, cache: Path = CACHE) -> Sources:
+    """Fetch every package of ``kit`` (skipping unavailable ones) and index its material."""
+    src = Sources(style=kit.style)
     roots = {}
-    for name in names:
+    for name in sorted(kit.packages()):
         got = fetch_package(name, cache)
         if got:
             roots[name], src.packages[name] = got
-    for pkg, fname, ranges in FONTS:
+    for pkg, fname, ranges in kit.fonts:
         if pkg in roots:
             path = _find(roots[pkg], fname)
             if path:
                 src.fonts.append(FontSource(pkg, path, glyph_codepoints(path, ranges)))
-    src.text_fonts = [p for pkg, f in TEXT_FONTS if pkg in roots
+    src.text_fonts = [p for pkg, f in kit.text_fonts if pkg in roots
                       for p in [_find(roots[pkg], f)] if p]
-    for theme in ICON_THEMES:
+    for theme in kit.icon_themes:
         if theme in roots:
             src.icons[theme] = index_icons(roots[theme])
-    for pkg in PHOTO_PACKAGES:
+    for pkg in kit.photo_packages:
         if pkg in roots:
             src.photos += index_photos(roots[pkg])
-    for pkg in SPRITE_PACKAGES:
+    for pkg in kit.sprite_packages:
         if pkg in roots:
             src.sprites[pkg] = index_sprites(pkg, roots[pkg])
     src.texts = [t for r in roots.values() for t in _doc_texts(r)][:200]
@@ -170,7 +150,7 @@ def index_icons(root: Path) -> list[Path]:
     """The largest PNG (at most 256 px) of each icon name in a theme."""
     best: dict[str, tuple[int, Path]] = {}
     for p in sorted(root.rglob("*.png")):
-        m = re.search(r"/(\d+)x\d+/", p.as_posix())
+        m = re.search(r"/(\d+)(?:x\d+)?/", p.as_posix())
         size = int(m.group(1)) if m else 0
         if 24 <= size <= 256 and size > best.get(p.stem, (0, None))[0]:
             best[p.stem] = (size, p)
@@ -178,17 +158,24 @@ def index_icons(root: Path) -> list[Path]:
 
 
 def index_photos(root: Path) -> list[Path]:
-    """Wallpaper-sized pictures (at least 800 x 600) that are not plain."""
-    out = []
+    """Wallpaper-sized pictures (at least 800 x 600) that are not plain, one per picture
+    (the largest of a wallpaper's several sizes, files named like ``1920x1080.jpg``)."""
+    best: dict[Path, Path] = {}
     for p in sorted(root.rglob("*")):
-        if p.suffix.lower() in PHOTO_SUFFIXES and "background" in p.as_posix():
-            try:
-                with Image.open(p) as im:
-                    big = im.width >= 800 and im.height >= 600
-                if big and np.asarray(photo(p).convert("L")).std() >= MIN_PHOTO_STD:
-                    out.append(p)
-            except OSError:
-                continue
+        if p.suffix.lower() not in PHOTO_SUFFIXES or not PHOTO_DIRS.search(p.as_posix()):
+            continue
+        key = p.parent if SIZE_NAME.match(p.stem) else p
+        if key not in best or p.stat().st_size > best[key].stat().st_size:
+            best[key] = p
+    out = []
+    for p in sorted(best.values()):
+        try:
+            with Image.open(p) as im:
+                big = im.width >= 800 and im.height >= 600
+            if big and np.asarray(photo(p).convert("L")).std() >= MIN_PHOTO_STD:
+                out.append(p)
+        except OSError:
+            continue
     return out
 
 
@@ -206,24 +193,60 @@ def photo(path: Path) -> Image.Image:
 
 
 def index_sprites(pkg: str, root: Path) -> list[SpriteRef]:
-    """Frames of the package's real sprite sheets (pingus .sprite files) and small
-    PNGs with transparency."""
+    """Frames of the package's real sprite sheets (pingus .sprite files, or blobs cut from
+    any larger PNG or GIF sheet) and small pictures with transparency."""
     refs, framed = [], set()
     for spec in sorted(root.rglob("*.sprite")):
         for ref in _sprite_frames(pkg, root, spec):
             refs.append(ref)
             framed.add(ref.path)
-    for p in sorted(root.rglob("*.png")):
-        if p in framed or SPRITE_SKIP.search(p.as_posix()):
+    for p in sorted(root.rglob("*")):
+        if p.suffix.lower() not in SPRITE_SUFFIXES or p in framed or SPRITE_SKIP.search(p.as_posix()):
             continue
         try:
             with Image.open(p) as im:
                 alpha = im.mode in ("RGBA", "LA") or "transparency" in im.info
-                if alpha and 12 <= max(im.size) <= 256:
-                    refs.append(SpriteRef(pkg, p))
+                size = im.size
         except OSError:
             continue
+        if max(size) > SPRITE_SIDE:
+            refs += sheet_frames(pkg, p)
+        elif alpha and max(size) >= 12:
+            refs.append(SpriteRef(pkg, p))
     return refs
+
+
+def sheet_frames(pkg: str, path: Path) -> list[SpriteRef]:
+    """Sprites of a real sheet: blobs of ink (alpha, or anything but a key colour that fills
+    all four corners), each the only blob in its box."""
+    try:
+        with Image.open(path) as im:
+            rgba = np.asarray(im.convert("RGBA"))
+    except (OSError, ValueError):
+        return []
+    key = None
+    if rgba[..., 3].min() == 255:
+        corners = {tuple(int(v) for v in rgba[y, x, :3]) for y in (0, -1) for x in (0, -1)}
+        if len(corners) != 1:
+            return []
+        key = corners.pop()
+        mask = (rgba[..., :3] != key).any(axis=2)
+        if mask.mean() > MAX_SHEET_INK:
+            return []  # a picture, not a sheet of sprites
+    else:
+        mask = rgba[..., 3] >= 16
+    labels, _ = ndimage.label(ndimage.binary_dilation(mask))
+    boxes = np.array([(s[1].start, s[0].start, s[1].stop, s[0].stop)
+                      for s in ndimage.find_objects(labels)]).reshape(-1, 4)
+    out = []
+    for i, (x0, y0, x1, y1) in enumerate(boxes):
+        w, h = x1 - x0, y1 - y0
+        if not (12 <= max(w, h) <= SPRITE_SIDE and min(w, h) >= 4):
+            continue
+        hits = ((boxes[:, 0] < x1) & (x0 < boxes[:, 2]) & (boxes[:, 1] < y1) & (y0 < boxes[:, 3]))
+        if hits.sum() == 1:
+            out.append(SpriteRef(pkg, path, (int(x0), int(y0), int(w), int(h)), key))
+    return out[:MAX_SHEET_FRAMES]
 
 
 def _sprite_frames(pkg: str, root: Path, spec: Path) -> list[SpriteRef]:

@@ -1,0 +1,1 @@
+"""Images: safe opening and decoding of untrusted files, their border, letterboxing."""

@@ -1,0 +1,343 @@
+"""split(): recall and precision at IoU ≥ 0.8 on small synthetic sheets, one per layout.
+
+Items are real glyphs of DejaVu Sans (shipped with matplotlib), several of them in more
+than one piece (i, j, :, ;, %, =, ä, ?, !), so merging parts is exercised too.
+"""
+import io
+from pathlib import Path
+
+import cv2
+import matplotlib
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from imaging.decode import Picture
+from importer.split import SplitOptions, join_cells, join_groups, split
+
+FONT = Path(matplotlib.get_data_path()) / "fonts/ttf/DejaVuSans.ttf"
+GLYPHS = "AiB%jKä=Q:?R&W!@gMx;#Z8ÿ"
+
+
+def _glyph(ch: str, size: int) -> np.ndarray:
+    """The glyph's coverage (uint8) cropped to its ink."""
+    font = ImageFont.truetype(str(FONT), size)
+    im = Image.new("L", (size * 2, size * 2), 0)
+    ImageDraw.Draw(im).text((size // 2, size // 4), ch, fill=255, font=font)
+    a = np.asarray(im)
+    ys, xs = np.nonzero(a)
+    return a[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+
+
+class Sheet:
+    """A canvas of coverage; items are pasted as ink and their boxes remembered."""
+
+    def __init__(self, w: int, h: int):
+        self.ink = np.zeros((h, w), np.uint8)
+        self.boxes: list[tuple[int, int, int, int]] = []
+
+    def paste(self, cov: np.ndarray, x: int, y: int, item: bool = True):
+        h, w = cov.shape
+        np.maximum(self.ink[y:y + h, x:x + w], cov, out=self.ink[y:y + h, x:x + w])
+        if item:
+            self.boxes.append((x, y, w, h))
+
+    def picture(self, paper=(255, 255, 255), ink=(20, 20, 20)) -> Picture:
+        a = self.ink[..., None].astype(np.float32) / 255
+        rgb = np.asarray(paper, np.float32) * (1 - a) + np.asarray(ink, np.float32) * a
+        return Picture(rgb.round().astype(np.uint8), None)
+
+
+def _grid(cell=56, cols=6, rows=4, size=36, margin=12) -> Sheet:
+    sheet = Sheet(cols * cell + 2 * margin, rows * cell + 2 * margin)
+    for k in range(cols * rows):
+        g = _glyph(GLYPHS[k % len(GLYPHS)], size)
+        r, c = divmod(k, cols)
+        sheet.paste(g, margin + c * cell + (cell - g.shape[1]) // 2, margin + r * cell + (cell - g.shape[0]) // 2)
+    return sheet
+
+
+def layout_grid():
+    return _grid().picture(), _grid().boxes
+
+
+def _ruled(cell=56, margin=12) -> Sheet:
+    """The default grid with 1 px lines between and around its cells."""
+    sheet = _grid(cell=cell, margin=margin)
+    h, w = sheet.ink.shape
+    for k in range(7):
+        sheet.ink[margin - 2:h - margin + 2, margin + k * cell - 1] = 255
+    for k in range(5):
+        sheet.ink[margin + k * cell - 1, margin - 2:w - margin + 2] = 255
+    return sheet
+
+
+def layout_ruled():
+    sheet = _ruled()
+    return sheet.picture(), sheet.boxes
+
+
+def layout_captioned():
+    sheet = Sheet(6 * 80 + 20, 3 * 90 + 20)
+    small = ImageFont.truetype(str(FONT), 11)
+    for k in range(18):
+        r, c = divmod(k, 6)
+        g = _glyph(GLYPHS[k % len(GLYPHS)], 40)
+        x, y = 10 + c * 80 + (80 - g.shape[1]) // 2, 10 + r * 90 + (50 - g.shape[0])
+        sheet.paste(g, x, y)
+        cap = Image.new("L", (80, 16), 0)
+        ImageDraw.Draw(cap).text((4, 0), f"item {k:02d}", fill=255, font=small)
+        cap = np.asarray(cap)
+        sheet.paste(cap, 10 + c * 80, 10 + r * 90 + 55, item=False)
+    return sheet.picture(), sheet.boxes
+
+
+def layout_scattered(seed=3):
+    rng = np.random.default_rng(seed)
+    sheet = Sheet(420, 300)
+    taken = np.zeros((300, 420), bool)
+    for k in range(40):
+        g = _glyph(GLYPHS[k % len(GLYPHS)], int(rng.integers(24, 48)))
+        h, w = g.shape
+        for _ in range(50):
+            x, y = int(rng.integers(5, 415 - w)), int(rng.integers(5, 295 - h))
+            if not taken[max(0, y - 12):y + h + 12, max(0, x - 12):x + w + 12].any():
+                taken[y:y + h, x:x + w] = True
+                sheet.paste(g, x, y)
+                break
+    return sheet.picture(), sheet.boxes
+
+
+def layout_dark():
+    sheet = _grid(cell=60, size=40)
+    return sheet.picture(paper=(25, 30, 45), ink=(230, 220, 120)), sheet.boxes
+
+
+def layout_jpeg_noise():
+    pic, boxes = layout_grid()
+    buf = io.BytesIO()
+    Image.fromarray(pic.rgb).save(buf, "JPEG", quality=35)
+    return Picture(np.asarray(Image.open(buf).convert("RGB")), None), boxes
+
+
+def _sprite(rng, size):
+    """A pixel-art-like sprite: an opaque blob in one colour with a glyph in another."""
+    h, w = int(rng.integers(size // 2, size)), int(rng.integers(size // 2, size))
+    rgba = np.zeros((h, w, 4), np.uint8)
+    body = np.zeros((h, w), np.uint8)
+    cv2.ellipse(body, (w // 2, h // 2), (w // 2, h // 2), 0, 0, 360, 255, -1)
+    rgba[body > 0] = (*rng.integers(0, 200, 3), 255)
+    g = _glyph(GLYPHS[int(rng.integers(len(GLYPHS)))], h)[: h // 2, : w // 2]
+    gy, gx = (h - g.shape[0]) // 2, (w - g.shape[1]) // 2
+    rgba[gy:gy + g.shape[0], gx:gx + g.shape[1]][(g > 128) & (body[gy:, gx:][:g.shape[0], :g.shape[1]] > 0)] = (250, 250, 0, 255)
+    return rgba
+
+
+def layout_sprites(gap=2):
+    """Opaque blob sprites on transparency, packed in shelves ``gap`` px apart."""
+    rng = np.random.default_rng(7)
+    h_img, w_img = 140, 260
+    rgba = np.zeros((h_img, w_img, 4), np.uint8)
+    boxes, y = [], 0
+    while True:
+        row = [_sprite(rng, int(rng.integers(16, 32))) for _ in range(20)]
+        height = max(s.shape[0] for s in row)
+        if y + height > h_img:
+            break
+        x = 0
+        for s in row:
+            h, w = s.shape[:2]
+            if x + w > w_img:
+                break
+            rgba[y:y + h, x:x + w] = s
+            boxes.append((x, y, w, h))
+            x += w + gap
+        y += height + gap
+    alpha = rgba[..., 3]
+    rgb = np.where(alpha[..., None] > 0, rgba[..., :3], 255).astype(np.uint8)
+    return Picture(rgb, alpha), boxes
+
+
+def layout_single_margin():
+    sheet = Sheet(200, 160)
+    g = _glyph("%", 90)
+    sheet.paste(g, 40, 30)
+    return sheet.picture(paper=(240, 240, 235)), sheet.boxes
+
+
+def layout_single_photo():
+    rng = np.random.default_rng(1)
+    small = rng.integers(0, 255, (12, 16, 3), np.uint8)
+    rgb = np.asarray(Image.fromarray(small).resize((320, 240), Image.BICUBIC))
+    return Picture(rgb, None), [(0, 0, 320, 240)]
+
+
+def iou(a, b):
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def recall_precision(truth, crops, threshold=0.8):
+    found = sum(any(iou(t, c) >= threshold for c in crops) for t in truth)
+    correct = sum(any(iou(t, c) >= threshold for t in truth) for c in crops)
+    return found / len(truth), correct / max(len(crops), 1)
+
+
+LAYOUTS = {name[len("layout_"):]: fn for name, fn in globals().items() if name.startswith("layout_")}
+
+
+KNOWN_WEAK = {  # open weaknesses, kept visible: these must start passing, not be deleted
+    "captioned": "captions split into word pieces are sometimes absorbed into short items",
+    "jpeg_noise": "JPEG ringing widens boxes of thin glyphs (4-6 px) by a pixel each side",
+}
+
+
+@pytest.mark.parametrize("layout", [
+    pytest.param(name, marks=pytest.mark.xfail(reason=KNOWN_WEAK[name], strict=True))
+    if name in KNOWN_WEAK else name for name in sorted(LAYOUTS)])
+def test_layout(layout):
+    picture, truth = LAYOUTS[layout]()
+    recall, precision = recall_precision(truth, split(picture))
+    assert recall >= 0.9 and precision >= 0.9, (layout, recall, precision)
+
+
+def test_boxes_are_int_tuples_inside_the_image():
+    picture, _ = layout_scattered()
+    h, w = picture.rgb.shape[:2]
+    for box in split(picture):
+        assert len(box) == 4 and all(type(v) is int for v in box)
+        x, y, bw, bh = box
+        assert 0 <= x and 0 <= y and bw > 0 and bh > 0 and x + bw <= w and y + bh <= h
+
+
+def test_blank_picture_has_no_items():
+    assert split(Picture(np.full((50, 60, 3), 255, np.uint8), None)) == []
+
+
+def test_caption_kept_when_asked():
+    picture, truth = layout_captioned()
+    assert len(split(picture, SplitOptions(drop_captions=False))) > len(truth)
+
+
+def _parts_sheet() -> Sheet:
+    """Three item kinds on uneven columns (no grid to lean on), per row: a square with a
+    detail 1 px off it, two bars 10 px apart (twice), a plain square. Read off the
+    components, the typical gap is the bars' inner gap; read off the groups they form
+    first, it is the gap between items."""
+    sheet, cell = Sheet(330, 4 * 80), 30
+    for r in range(4):
+        for x, kind in zip((10, 85, 185, 255), "CBBD"):
+            y = 10 + r * 80
+            ink = np.zeros((cell, cell + 10 if kind == "C" else cell), np.uint8)
+            ink[:, :cell] = 255 if kind != "B" else 0
+            if kind == "C":
+                ink[11:19, cell + 1:cell + 9] = 255
+            if kind == "B":
+                ink[:10], ink[20:] = 255, 255
+            sheet.paste(ink[:, :ink.any(axis=0).nonzero()[0][-1] + 1], x, y)
+    return sheet
+
+
+def test_parts_join_across_the_gap_read_off_groups():
+    sheet = _parts_sheet()
+    assert recall_precision(sheet.boxes, split(sheet.picture())) == (1.0, 1.0)
+    recall, _ = recall_precision(sheet.boxes, split(sheet.picture(), SplitOptions(join_size=0)))
+    assert recall < 0.9  # without the second pass the bars stay apart
+
+
+def test_parts_of_one_cell_join_on_a_regular_grid():
+    """Glyphs whose parts lie as far apart as the grid's items (=, :, ÷, %, ä…): on a
+    regular grid every cell holds one item."""
+    sheet = Sheet(6 * 64 + 24, 4 * 64 + 24)
+    for k in range(24):
+        g = _glyph("=:;÷äöü%"[k % 8], 36)
+        r, c = divmod(k, 6)
+        sheet.paste(g, 12 + c * 64 + (64 - g.shape[1]) // 2, 12 + r * 64 + (64 - g.shape[0]) // 2)
+    assert recall_precision(sheet.boxes, split(sheet.picture())) == (1.0, 1.0)
+
+
+def test_caption_nearer_the_next_row_stays_off_its_items():
+    """Captions placed nearer the item below than their own: each stays a piece of text
+    (kept or dropped), never part of the item under it."""
+    sheet = Sheet(6 * 90 + 20, 3 * 100 + 20)
+    small = ImageFont.truetype(str(FONT), 11)
+    for k in range(18):
+        r, c = divmod(k, 6)
+        g = _glyph("ABKMRWZQ&#"[k % 10], 60)
+        sheet.paste(g, 10 + c * 90 + (90 - g.shape[1]) // 2, 10 + r * 100)
+        cap = Image.new("L", (90, 16), 0)
+        ImageDraw.Draw(cap).text((25, 0), f"n{k:02d}", fill=255, font=small)
+        sheet.paste(np.asarray(cap), 10 + c * 90, 10 + r * 100 + 80, item=False)
+    recall, _ = recall_precision(sheet.boxes, split(sheet.picture()))
+    assert recall == 1.0
+
+
+def test_small_item_beside_a_large_one_stays_apart():
+    """A small glyph some way off a large one is a neighbour, not a part: it stays its
+    own item, while the dots of i, j and ?, close to their stems, still join them."""
+    sheet = Sheet(600, 300)
+    for k, ch in enumerate("@&WQ"):
+        sheet.paste(_glyph(ch, 90), 20 + k * 135, 30)
+        sheet.paste(_glyph("ij?B"[k], 28), 20 + k * 135 + 5, 190)
+    q, small = _glyph("Q", 90), _glyph("#", 18)
+    sheet.paste(small, 20 + 3 * 135 + q.shape[1] + 30, 30 + 60)  # 30 px right of the Q
+    assert recall_precision(sheet.boxes, split(sheet.picture())) == (1.0, 1.0)
+
+
+def test_groups_join_as_parts_only_when_close_for_their_size():
+    """On the second reading, two bars of like size join across the gap; a small group as
+    far from a large one (more than half its own size) stays apart."""
+    groups = np.array([(0, 0, 60, 60, 2000, 3), (76, 40, 88, 52, 100, 1),      # large, small 16 px off
+                       (200, 0, 240, 20, 800, 1), (200, 36, 240, 56, 800, 1)],  # two bars 16 px apart
+                      np.int64)
+    label = join_groups(groups, limit=20, options=SplitOptions())
+    assert label[0] != label[1] and label[2] == label[3]
+
+
+def test_grid_is_found_past_a_word_across_its_columns():
+    """A word-like group spanning two columns (a caption left over) does not hide the
+    grid: the two parts of each cell (like "=") become one item, the word stays apart."""
+    cells = [(10 + c * 60, 10 + r * 60) for r in range(3) for c in range(4)]
+    tall = [(x, y, x + 16, y + 28, 300, 1) for x, y in cells[::4]]  # one whole item per row
+    parts = [(x, y + dy, x + 16, y + dy + 12, 100, 1)  # the other cells: two parts each
+             for i, (x, y) in enumerate(cells) if i % 4 for dy in (0, 16)]
+    word = (20, 190, 100, 198, 300, 4)
+    items = join_cells(np.array([*tall, *parts, word], np.int64), SplitOptions())
+    assert sorted(map(tuple, items[:, :4].tolist())) == sorted(
+        [(x, y, x + 16, y + 28) for x, y in cells] + [word[:4]])
+
+
+def test_grid_is_found_when_a_row_holds_only_items_in_stacked_parts():
+    """A row whose every item is parts stacked one above the other (a domino's dots) forms
+    two thin bands, not one; they fit within one pitch, so they are one row of the grid and
+    each cell's parts become one item."""
+    cells = [(10 + c * 60, 10 + r * 60) for r in range(3) for c in range(4)]
+    whole = [(x, y, x + 16, y + 28, 300, 1) for x, y in cells[:8]]
+    parts = [(x, y + dy, x + 16, y + dy + 10, 100, 1) for x, y in cells[8:] for dy in (0, 18)]
+    items = join_cells(np.array([*whole, *parts], np.int64), SplitOptions())
+    assert sorted(map(tuple, items[:, :4].tolist())) == sorted((x, y, x + 16, y + 28) for x, y in cells)
+
+
+def test_item_in_parts_under_a_larger_one_is_no_caption():
+    """A short item made of several parts (i, !, ?) just under a larger one stays an
+    item: a caption is text, so it starts from a word-like line."""
+    sheet = Sheet(4 * 120 + 20, 220)
+    for k, ch in enumerate("WMQB"):
+        big = _glyph(ch, 90)
+        sheet.paste(big, 10 + k * 120, 10)
+        sheet.paste(_glyph("i!?j"[k], 40), 10 + k * 120 + 10, 10 + big.shape[0] + 8)
+    assert recall_precision(sheet.boxes, split(sheet.picture())) == (1.0, 1.0)
+
+
+def test_what_is_left_of_ruled_lines_is_no_item():
+    """Blobs on the crossings of ruled lines (thicker ink, JPEG halos) are what is left of
+    the lines once they are erased, not items."""
+    cell, margin = 56, 12
+    sheet = _ruled(cell, margin)
+    for r in range(5):
+        for c in range(7):
+            y, x = margin + r * cell - 1, margin + c * cell - 1
+            sheet.ink[y - 2:y + 3, x - 3:x + 4] = 255
+    assert recall_precision(sheet.boxes, split(sheet.picture())) == (1.0, 1.0)

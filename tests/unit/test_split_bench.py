@@ -1,0 +1,34 @@
+"""The split benchmark on a tiny offline heap: both splitters run whole, scored and timed."""
+from __future__ import annotations
+
+import json
+
+from benchmarks.devheap import build_heap
+from benchmarks.split_bench import main, one_crop_share
+
+
+def test_one_crop_share_counts_single_pictures_only():
+    truth = {"a.png": {"kind": "single", "layout": "text", "items": []},
+             "b.png": {"kind": "single", "layout": "photo", "items": []},
+             "c.png": {"kind": "sheet", "layout": "grid", "items": []}}
+    crops = [{"source": "a.png"}, {"source": "b.png"}, {"source": "b.png"}, {"source": "c.png"}]
+    assert one_crop_share(truth, crops) == {"photo": 0.0, "text": 1.0, "all": 0.5}
+
+
+def test_benchmark_reports_both_heaps_side_by_side(tmp_path):
+    heap = tmp_path / "heap"
+    build_heap(heap, 3, seed=1, offline=True)
+    report = main(["--dev", str(heap), "--validation", str(heap), "--out", str(tmp_path / "docs"),
+                   "--save-before", "--stage-files", "5"])
+    md = (tmp_path / "docs" / "split_benchmark.md").read_text()
+    assert set(report["heaps"]) == {"dev", "validation"}
+    for h in report["heaps"].values():
+        assert h["speed"]["ours_s"] > 0 and h["speed"]["classic_s"] > 0
+        assert h["scores"]["ours"]["all"]["items"] == h["scores"]["classic"]["all"]["items"] > 0
+        assert 0 < h["stages"]["files"] <= 5 and h["stages"]["split"] > 0
+    assert "| text |" in md and "Gap: validation minus development" in md
+    assert json.loads((tmp_path / "docs" / "split_benchmark_before.json").read_text())["heaps"]
+    again = main(["--dev", str(heap), "--validation", "", "--out", str(tmp_path / "docs"),
+                  "--stage-files", "2"])
+    assert set(again["heaps"]) == {"dev"}
+    assert "Against the starting point" in (tmp_path / "docs" / "split_benchmark.md").read_text()
