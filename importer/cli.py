@@ -85,6 +85,9 @@ def cmd_export(a: argparse.Namespace) -> None:
     from export.curated import export
     from importer.push import find_project
     from studio.project import LabelStudioProject
+    if a.crops and (a.min_confidence is None or a.document_root is None):
+        sys.exit("error: --crops exports model-labelled crops: it needs --min-confidence and "
+                 "--document-root (LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT)")
     project_id = find_project(_studio(a), a.project)
     if project_id is None:
         sys.exit(f"error: no Label Studio project called {a.project!r}")
@@ -97,9 +100,6 @@ def _unpushed(a: argparse.Namespace, project_id: int):
     """``export``'s source of model-labelled crops that never became tasks (``export --crops``), or None."""
     if not a.crops:
         return None
-    if a.min_confidence is None or a.document_root is None:
-        sys.exit("error: --crops exports model-labelled crops: it needs --min-confidence and "
-                 "--document-root (LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT)")
     from waves.unpushed import model_labelled
     return model_labelled([Path(c) for c in a.crops], a.document_root, a.model_dir, project_id, a.min_confidence)
 

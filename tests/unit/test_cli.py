@@ -131,6 +131,19 @@ def test_a_missing_heap_is_a_clear_error(tmp_path):
         main(["split", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")])
 
 
+def test_export_of_never_pushed_crops_needs_a_confidence_and_the_document_root(tmp_path):
+    from importer.cli import main
+    with pytest.raises(SystemExit, match="--crops exports model-labelled crops"):
+        main(["export", str(tmp_path / "set"), "--crops", str(tmp_path / "out"), "--document-root", str(tmp_path)])
+
+
+def test_a_task_budget_below_one_is_a_clear_error(tmp_path):
+    from importer.push import push
+    (tmp_path / "out" / "crops").mkdir(parents=True)
+    with pytest.raises(ValueError, match="--max-tasks must be at least 1"):
+        push(tmp_path / "out", None, tmp_path, "any", max_tasks=0)
+
+
 def test_the_readme_option_tables_are_the_generated_ones():
     tables = subprocess.run([sys.executable, str(ROOT / "scripts" / "option_tables.py")], capture_output=True,
                             text=True, check=True).stdout.strip()
