@@ -6,8 +6,11 @@ import numpy as np
 
 
 def frame(a: np.ndarray) -> np.ndarray:
-    """The image's one-pixel frame, as a flat run of its pixels (each corner once)."""
-    return np.concatenate([a[0], a[-1], a[1:-1, 0], a[1:-1, -1]])
+    """The image's one-pixel frame, as a run of its pixels once around, clockwise (each
+    corner once), so that runs along the frame stay runs."""
+    if min(a.shape[:2]) < 2:
+        return a.reshape(-1, *a.shape[2:])
+    return np.concatenate([a[0], a[1:, -1], a[-1, -2::-1], a[-2:0:-1, 0]])
 
 
 def border_colour(rgb: np.ndarray) -> np.ndarray:

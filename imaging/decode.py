@@ -103,7 +103,7 @@ def decode(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS,
         try:
             with _pillow_limit(max_pixels):
                 im.load()
-                im = ImageOps.exif_transpose(im)
+                ImageOps.exif_transpose(im, in_place=True)  # no copy when upright
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise BadImage(f"too large: {_one_line(exc)}") from None
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
@@ -162,7 +162,7 @@ def _to_picture(im: Image.Image) -> Picture:
         if alpha.min() < 255:
             return Picture(_on_white(rgba[..., :3], alpha), np.ascontiguousarray(alpha))
         return Picture(np.ascontiguousarray(rgba[..., :3]), None)
-    return Picture(np.asarray(im.convert("RGB")).copy(), None)
+    return Picture(np.array(im if im.mode == "RGB" else im.convert("RGB")), None)
 
 
 def _to_uint8(values: np.ndarray, bits: int | None = None) -> np.ndarray:

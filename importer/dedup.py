@@ -8,6 +8,8 @@ exact index (``importer.hash_index``), so a check costs the same at a million ke
 """
 from __future__ import annotations
 
+import math
+
 import imagehash
 import numpy as np
 from PIL import Image
@@ -37,13 +39,21 @@ class Deduper:
 
     def check(self, sha256: str, rgb: np.ndarray) -> str | None:
         """Return the sha256 of the kept crop that ``rgb`` duplicates, else keep it and return None."""
+        return self.check_hashed(sha256, self.phash(rgb), rgb.shape[1], rgb.shape[0])
+
+    def phash(self, rgb: np.ndarray) -> int:
+        """The perceptual hash ``check_hashed`` wants (0 when near duplicates are not looked for)."""
+        return perceptual_hash(rgb) if self.max_distance > 0 else 0
+
+    def check_hashed(self, sha256: str, phash: int, width: int, height: int) -> str | None:
+        """``check`` for a crop hashed elsewhere (in a worker process): its pixel hash,
+        ``phash`` from ``Deduper.phash`` and its size."""
         if sha256 in self._exact:
             return self._exact[sha256]
-        phash = perceptual_hash(rgb) if self.max_distance > 0 else 0
-        aspect = np.log(rgb.shape[1] / rgb.shape[0])
-        if self.max_distance > 0 and len(self._owners):
+        aspect = math.log(width / height)
+        if self.max_distance > 0 and self._owners:
             numbers, aspects = self._index.near(phash)
-            close = numbers[np.abs(aspects - aspect) <= np.log1p(self.max_aspect_change)]
+            close = numbers[np.abs(aspects - aspect) <= math.log1p(self.max_aspect_change)]
             if len(close):
                 return self._owners[int(close[0])]  # the first kept of those close enough
         self._exact[sha256] = sha256

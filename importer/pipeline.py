@@ -1,18 +1,19 @@
 """The split job: gather → decode → split → drop blanks → dedup → store, writing the manifest.
 
-Decoding and splitting run in worker processes (or Ray tasks, ``engine="ray"``);
-deduplication and storage run in the parent, in the heap's sorted order, so a run is
-deterministic whatever the engine and the worker count.
+Decoding, splitting, hashing and PNG encoding run in worker processes (or Ray tasks,
+``engine="ray"``); the duplicate decisions and writing crops run in the parent, in the
+heap's sorted order, so a run is deterministic whatever the engine and the worker count.
 """
 from __future__ import annotations
 
 import logging
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
+import cv2
 import numpy as np
 from tqdm import tqdm
 
@@ -20,13 +21,14 @@ from cluster.ray_engine import ENGINES
 from importer.dedup import DEFAULT_DISTANCE, Deduper
 from importer.gather import gather, relative_source
 from importer.split import SplitOptions, split
-from importer.store import pixel_sha256, save_crop
+from importer.store import crop_relpath, encode_png, pixel_sha256, save_crop, write_once
 from imaging.decode import DEFAULT_MAX_PIXELS, BadImage, decode
 from settings.fields import setting
 from storage.files import write_jsonl
 from storage.layout import BAD_FILES, MANIFEST
 
 log = logging.getLogger(__name__)
+WRITER_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -57,30 +59,45 @@ class JobSummary:
 
 
 def is_blank(rgb: np.ndarray, contrast: int) -> bool:
-    """A crop is blank when its gray levels span less than ``contrast``."""
-    gray = rgb.min(axis=2)
-    return int(gray.max()) - int(gray.min()) < contrast
+    """A crop is blank when its gray levels (the least channel) span less than ``contrast``."""
+    r, g, b = cv2.split(rgb)
+    low, high, _, _ = cv2.minMaxLoc(cv2.min(cv2.min(r, g), b))
+    return high - low < contrast
 
 
-def _split_file(args: tuple[Path, Path, JobOptions]) -> tuple[list, str | None, str | None]:
-    """Worker: decode one file and cut its crops; return (crops with boxes, the stored source
-    picture of a collection, bad reason). Collections are stored so that the ML backend can
-    look at each crop in its surroundings."""
+@dataclass(frozen=True)
+class Crop:
+    """One crop as a worker hands it over: hashed and PNG-encoded, so that the parent only
+    decides duplicates and writes files."""
+
+    box: tuple[int, int, int, int]
+    sha256: str
+    phash: int
+    png: bytes
+
+
+def _split_file(args: tuple[Path, Path, JobOptions]) -> tuple[list[Crop], int, str | None, str | None]:
+    """Worker: decode one file, cut, hash and encode its crops; return (crops, blank crops
+    dropped, the stored source picture of a collection, bad reason). Collections are stored
+    so that the ML backend can look at each crop in its surroundings."""
     path, out, options = args
     try:
         picture = decode(path, max_pixels=options.max_pixels)
         boxes = split(picture, options.split)
     except BadImage as exc:
-        return [], None, str(exc)
+        return [], 0, None, str(exc)
     except Exception as exc:  # one odd file must not stop the heap
-        return [], None, f"unexpected {type(exc).__name__}: {exc}"
-    crops = [(box, picture.rgb[box[1]:box[1] + box[3], box[0]:box[0] + box[2]].copy())
-             for box in boxes]
+        return [], 0, None, f"unexpected {type(exc).__name__}: {exc}"
+    deduper, crops = Deduper(options.dedup_distance), []
+    for x, y, w, h in boxes:
+        rgb = np.ascontiguousarray(picture.rgb[y:y + h, x:x + w])
+        if not is_blank(rgb, options.blank_contrast):
+            crops.append(Crop((x, y, w, h), pixel_sha256(rgb), deduper.phash(rgb), encode_png(rgb)))
     source = save_crop(out, pixel_sha256(picture.rgb), picture.rgb, "sources") if len(boxes) > 1 else None
-    return crops, source, None
+    return crops, len(boxes) - len(crops), source, None
 
 
-def _results(files: list[Path], out: Path, options: JobOptions) -> Iterator[tuple[list, str | None, str | None]]:
+def _results(files: list[Path], out: Path, options: JobOptions) -> Iterator[tuple]:
     """Per-file split results in order, from worker processes when more than one worker."""
     jobs = [(f, out, options) for f in files]
     if options.engine == "ray":
@@ -104,34 +121,40 @@ def run_split(heap: Path, out: Path, options: JobOptions = JobOptions()) -> JobS
     files = list(gather(heap))
     summary = JobSummary(files=len(files))
     deduper = Deduper(options.dedup_distance)
-    rows, bad = [], []
+    rows, bad, writes = [], [], []
     results = _results(files, out, options)
-    for path, (crops, source_image, reason) in tqdm(zip(files, results), total=len(files), desc="split", unit="file"):
-        source = relative_source(path, heap)
-        if reason is not None:
-            bad.append({"source": source, "reason": reason})
-            log.warning("skipped %s: %s", source, reason)
-            continue
-        for box, rgb in crops:
-            if is_blank(rgb, options.blank_contrast):
-                summary.blanks += 1
+    with ThreadPoolExecutor(WRITER_THREADS) as writer:  # creating files waits on the disk: overlap it
+
+        def store(rel: str, png: bytes) -> str:
+            writes.append(writer.submit(write_once, out, rel, png))
+            return rel
+
+        for path, (crops, blanks, source_image, reason) in tqdm(zip(files, results), total=len(files),
+                                                                desc="split", unit="file"):
+            source = relative_source(path, heap)
+            if reason is not None:
+                bad.append({"source": source, "reason": reason})
+                log.warning("skipped %s: %s", source, reason)
                 continue
-            rows.append(_manifest_row(out, source, box, rgb, deduper, summary, source_image))
+            summary.blanks += blanks
+            rows += [_manifest_row(source, crop, deduper, summary, source_image, store) for crop in crops]
+        for done in writes:
+            done.result()  # a failed write fails the run before the manifest names its file
     summary.bad_files = len(bad)
     write_jsonl(out / BAD_FILES, bad)
     write_jsonl(out / MANIFEST, rows)
     return summary
 
 
-def _manifest_row(out: Path, source: str, box, rgb: np.ndarray, deduper: Deduper,
-                  summary: JobSummary, source_image: str | None) -> dict:
-    """Dedup and store one crop; return its manifest line."""
-    sha = pixel_sha256(rgb)
-    row = {"source": source, "bbox": [int(v) for v in box], "sha256": sha, "label_hint": None,
-           "width": int(rgb.shape[1]), "height": int(rgb.shape[0])}
-    original = deduper.check(sha, rgb)
+def _manifest_row(source: str, crop: Crop, deduper: Deduper, summary: JobSummary,
+                  source_image: str | None, store: Callable[[str, bytes], str]) -> dict:
+    """Dedup one crop and ``store`` it (relative path, PNG) when kept; return its manifest line."""
+    w, h = crop.box[2:]
+    row = {"source": source, "bbox": [int(v) for v in crop.box], "sha256": crop.sha256,
+           "label_hint": None, "width": int(w), "height": int(h)}
+    original = deduper.check_hashed(crop.sha256, crop.phash, w, h)
     if original is None:
-        row["path"] = save_crop(out, sha, rgb)
+        row["path"] = store(crop_relpath(crop.sha256), crop.png)
         if source_image:
             row["source_image"] = source_image
         summary.crops += 1

@@ -58,14 +58,18 @@ class SplitOptions:
     drop_captions: bool = True
     caption_height: float = 0.6   # a caption is at most this × its item's height
     single_cover: float = 0.6     # one group covering this share of the content box: a single picture
+    frame_cut: float = 0.25       # ink along this share of the frame in one stretch: cut by the frame, one picture
+    text_lines: int = 3           # a picture of at most this many lines of text is one picture
+    patch_contrast: float = 0.5   # a patch differs from the sheet by less than this × its content from it
 
 
 def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]:
     """Boxes ``(x, y, w, h)`` of the items in ``picture``, in reading order."""
     h, w = picture.rgb.shape[:2]
-    mask = foreground(picture, options)
-    if mask is None:
+    fg = foreground(picture, options)
+    if fg is None:
         return [(0, 0, w, h)]
+    mask, sheet = fg
     rule_rows, rule_cols = remove_rules(mask, options)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     stats = stats[1:]
@@ -78,6 +82,8 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     areas = stats[:, 4].astype(np.int64)
     typical_height = _weighted_median(boxes[:, 3] - boxes[:, 1], areas)
     items = merge_overlaps(group_components(boxes, areas, options.part_fraction * typical_height, options))
+    if is_text(items, boxes, options):
+        return _boxes([[*_content(items), items[:, 4].sum(), items[:, 5].sum()]])
     if options.drop_captions:  # before small parts move (a caption is not a part) and after
         items = items[~caption_flags(items, options)]
     items = join_cells(absorb_small(items, options.part_fraction * typical_height, options), options)
@@ -86,30 +92,62 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     items = single_or_collection(items, options)
     keep = ((np.minimum(items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]) >= options.min_size)
             & (items[:, 4] >= options.min_area))
-    items = items[keep]
+    items = trim_patches(picture.rgb, sheet, items[keep], options)
     order = np.lexsort((items[:, 0], items[:, 1]))
-    return [(int(x0), int(y0), int(x1 - x0), int(y1 - y0)) for x0, y0, x1, y1, *_ in items[order]]
+    return _boxes(items[order])
 
 
-def foreground(picture: Picture, options: SplitOptions) -> np.ndarray | None:
-    """uint8 mask (255 = ink), or None when the background is not plain (a full-frame picture)."""
+def _boxes(items) -> list[Box]:
+    return [(int(x0), int(y0), int(x1 - x0), int(y1 - y0)) for x0, y0, x1, y1, *_ in items]
+
+
+def _content(items: np.ndarray) -> np.ndarray:
+    """The box holding all ``items``."""
+    return np.array([items[:, 0].min(), items[:, 1].min(), items[:, 2].max(), items[:, 3].max()])
+
+
+def foreground(picture: Picture, options: SplitOptions) -> tuple[np.ndarray, tuple | None] | None:
+    """uint8 mask (255 = ink) and the background's (colour, ink tolerance), None when it is
+    transparent; or None when the background is not plain: a full-frame picture, or one cut by its frame (ink
+    running along more than ``frame_cut`` of the frame in one stretch, as a photo bleeding
+    off a plain panel)."""
     alpha = picture.alpha
     if alpha is not None and (frame(alpha) <= options.alpha_threshold).mean() >= options.plain_border:
-        return cv2.threshold(alpha, options.alpha_threshold, 255, cv2.THRESH_BINARY)[1]
-    rgb = picture.rgb
+        return cv2.threshold(alpha, options.alpha_threshold, 255, cv2.THRESH_BINARY)[1], None
+    plain = plain_colour(picture.rgb, options)
+    if plain is None:
+        return None
+    return ink_mask(picture.rgb, *plain), plain
+
+
+def plain_colour(rgb: np.ndarray, options: SplitOptions, cut: bool = True) -> tuple[np.ndarray, float] | None:
+    """The colour of a plain frame around ``rgb`` and the ink tolerance its noise calls
+    for, or None when the frame is not plain (see ``foreground``; with ``cut`` false, a
+    long stretch of ink along the frame, as a patch's shadow, is allowed)."""
     ring = frame(rgb).reshape(-1, 3)
     keys = (ring[:, 0] >> 3).astype(np.int32) << 10 | (ring[:, 1] >> 3).astype(np.int32) << 5 | ring[:, 2] >> 3
     mode = np.bincount(keys).argmax()
     background = np.median(ring[keys == mode], axis=0)
     ring_dist = np.abs(ring - background).max(axis=1)
     near = ring_dist <= options.tolerance
-    if near.mean() < options.plain_border:
+    if near.mean() < options.plain_border or (cut and _longest_circular_run(~near) > options.frame_cut * len(near)):
         return None
-    tol = max(options.tolerance, options.noise_factor * np.percentile(ring_dist[near], 95))
-    plain = np.empty_like(rgb)
-    plain[:] = background.round().astype(np.uint8)
-    r, g, b = cv2.split(cv2.absdiff(rgb, plain))
-    return cv2.threshold(cv2.max(cv2.max(r, g), b), tol, 255, cv2.THRESH_BINARY)[1]
+    return background, max(options.tolerance, options.noise_factor * np.percentile(ring_dist[near], 95))
+
+
+def ink_mask(rgb: np.ndarray, background: np.ndarray, tol: float) -> np.ndarray:
+    """uint8 mask of the pixels farther than ``tol`` from ``background`` in some channel."""
+    colour, reach = background.round(), np.floor(tol)
+    return cv2.bitwise_not(cv2.inRange(rgb, colour - reach, colour + reach))
+
+
+def _longest_circular_run(flags: np.ndarray) -> int:
+    """Length of the longest run of True in ``flags`` read as a circle."""
+    if flags.all():
+        return len(flags)
+    start = int(np.argmin(flags))  # a False: unroll the circle there
+    runs = np.diff(np.flatnonzero(np.diff(np.r_[0, np.roll(flags, -start).astype(np.int8), 0])))[::2]
+    return int(runs.max()) if len(runs) else 0
 
 
 def remove_rules(mask: np.ndarray, options: SplitOptions) -> tuple[np.ndarray, np.ndarray]:
@@ -130,7 +168,7 @@ def _erase_row_rules(mask: np.ndarray, thickness: int, share: float) -> np.ndarr
     """
     near = np.zeros(mask.shape[0], bool)
     length = int(share * mask.shape[1])
-    rows = np.flatnonzero(np.count_nonzero(mask, axis=1) >= length)
+    rows = np.flatnonzero(mask.sum(axis=1, dtype=np.int64) >= 255 * length)  # mask is 0/255
     if not len(rows):
         return near
     runs = cv2.erode(np.ascontiguousarray(mask[rows]), np.ones((1, length), np.uint8))
@@ -304,8 +342,34 @@ def _wordlike(items: np.ndarray) -> np.ndarray:
 
 
 def caption_flags(items: np.ndarray, options: SplitOptions) -> np.ndarray:
-    """True for word-like items that are captions of the item just above them, and for
-    pieces of text in line with one."""
+    """True for captions: pieces of text just below (or above) an item, and for pieces in
+    line with one.
+
+    A caption is a word-like item no taller than ``caption_height`` × the item it labels,
+    nearer it than half that item's height and than half the space on its other side.
+    A sheet whose items (those taller than its word captions) carry word captions on one
+    side at least half the time labels them there throughout, in one size, so labels on
+    that side that are no word (a number alone, "3") but no taller than the word captions
+    are captions too."""
+    flags = np.zeros(len(items), bool)
+    words = _wordlike(items)
+    for flip in (False, True):  # below the items, then above them (the sheet upside down)
+        boxes = items.copy()
+        if flip:
+            boxes[:, 1], boxes[:, 3] = -items[:, 3], -items[:, 1]
+        placed = _captions_below(boxes, words, options)
+        if not placed.any():
+            continue
+        flags |= placed
+        height = boxes[:, 3] - boxes[:, 1]
+        short = height <= height[placed].max()
+        if placed.sum() >= 0.5 * (~short).sum():  # labelled throughout: the short labels too
+            flags |= _captions_below(boxes, short, options)
+    return _spread_along_lines(items, flags)
+
+
+def _captions_below(items: np.ndarray, candidates: np.ndarray, options: SplitOptions) -> np.ndarray:
+    """Candidates that caption the item just above them (see ``caption_flags``)."""
     x0, y0, x1, y1 = items[:, :4].T
     h = y1 - y0
     tall = np.maximum(h, _weighted_median(h, items[:, 4]))
@@ -313,7 +377,7 @@ def caption_flags(items: np.ndarray, options: SplitOptions) -> np.ndarray:
     gap_down = y0[None, :] - y1[:, None]  # [above, below]: rows from an item down to another
     below = (overlap_x > 0) & (gap_down >= 0)
     flags = np.zeros(len(items), bool)
-    for c in np.flatnonzero(_wordlike(items)):
+    for c in np.flatnonzero(candidates):
         above = np.flatnonzero(below[:, c] & (h[c] <= options.caption_height * tall))
         if not len(above):
             continue
@@ -322,7 +386,7 @@ def caption_flags(items: np.ndarray, options: SplitOptions) -> np.ndarray:
         space_below = next_below.min() if len(next_below) else np.inf
         if gap_down[a, c] <= min(0.5 * tall[a], 0.5 * space_below):
             flags[c] = True
-    return _spread_along_lines(items, flags)
+    return flags
 
 
 def _spread_along_lines(items: np.ndarray, flags: np.ndarray) -> np.ndarray:
@@ -422,3 +486,100 @@ def single_or_collection(items: np.ndarray, options: SplitOptions) -> np.ndarray
     return np.array([[*content, items[:, 4].sum(), items[:, 5].sum()]])
 
 
+
+
+def is_text(items: np.ndarray, parts: np.ndarray, options: SplitOptions) -> bool:
+    """Whether the picture holds only a few lines of text (a banner, button, heading).
+
+    Pieces (``items``) form a line when they are of comparable height (within 2.5×), share
+    at least half the rows of the shorter and sit closer than 1.5× the taller one's height
+    (a word space of a monospaced font beside a short letter). The
+    picture is text when lines of several pieces, each wider than 1.5× its height, with no
+    gap between the components (``parts``) in it wider than its height and most of them
+    (letters of a word) below a quarter of it, hold 90 % of the ink, there are at most ``text_lines`` of them,
+    stacked closer than a line's height, and in no line the pieces keep a regular pitch
+    (that is a row of items on a grid, as sprites in equal cells)."""
+    if len(items) < 2:
+        return False
+    x0, y0, x1, y1 = items[:, :4].T
+    h = y1 - y0
+    over_y = np.minimum(y1[:, None], y1[None]) - np.maximum(y0[:, None], y0[None])
+    lo, hi = np.minimum(h[:, None], h[None]), np.maximum(h[:, None], h[None])
+    gap_x = np.maximum(x0[None] - x1[:, None], x0[:, None] - x1[None])
+    label = connected_components(csr_matrix((over_y >= 0.5 * lo) & (hi <= 2.5 * lo) & (gap_x <= 1.5 * hi)),
+                                 directed=False)[1]
+    lines = group_items(items[:, :4], items[:, 4], np.ones(len(items), np.int64), label)
+    text = np.flatnonzero((lines[:, 5] >= 2) & (lines[:, 2] - lines[:, 0] >= 1.5 * (lines[:, 3] - lines[:, 1])))
+    if not 0 < len(text) <= options.text_lines or lines[text, 4].sum() < 0.9 * items[:, 4].sum():
+        return False
+    cx, cy = (parts[:, 0] + parts[:, 2]) / 2, (parts[:, 1] + parts[:, 3]) / 2
+    for t in text:
+        lx0, ly0, lx1, ly1 = lines[t, :4]
+        height = ly1 - ly0
+        inside = (cy >= ly0) & (cy <= ly1) & (cx >= lx0 - height) & (cx <= lx1 + height)  # with its dots, dashes
+        pieces = parts[inside]
+        pieces = pieces[np.argsort(pieces[:, 0])]
+        gaps = pieces[1:, 0] - np.maximum.accumulate(pieces[:-1, 2])
+        if gaps.max() > height or np.median(gaps) > 0.25 * height or _regular(items[label == t], options.pitch_tolerance):
+            return False
+    stack = lines[text][np.argsort(lines[text, 1])]
+    heights = stack[:, 3] - stack[:, 1]
+    return bool(np.all(stack[1:, 1] - stack[:-1, 3] <= np.minimum(heights[1:], heights[:-1])))
+
+
+def _regular(pieces: np.ndarray, tolerance: float) -> bool:
+    """Whether three or more pieces in a row keep one pitch by their starts, centres or ends."""
+    if len(pieces) < 3:
+        return False
+    for edge in (pieces[:, 0], (pieces[:, 0] + pieces[:, 2]) / 2, pieces[:, 2]):
+        pitch = np.diff(edge)
+        if np.abs(pitch - np.median(pitch)).max() <= tolerance * np.median(pitch):
+            return True
+    return False
+
+
+def trim_patches(rgb: np.ndarray, sheet: tuple | None, items: np.ndarray,
+                 options: SplitOptions) -> np.ndarray:
+    """Trim each item that is a patch (a card, a tile, a scrap of paper) to its content.
+
+    A patch is a box with a plain frame (see ``plain_colour``) of a colour other than the
+    sheet's (beyond its noise) that differs from the sheet by less than ``patch_contrast``
+    × its content differs from it: a light card round an icon, not a coloured tile that is
+    the icon's own. Its content is what lies inside it and differs from both the patch and
+    the sheet by the sheet's ink tolerance (not its rounded corners, edge or shadow, which
+    touch its frame), and outweighs what touches the frame (else that is the item's own
+    outline); its plain margin is trimmed as a single picture's is."""
+    if sheet is None or not len(items):
+        return items
+    background, tol = sheet
+    items = items.copy()
+    for i in np.flatnonzero(np.minimum(items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]) >= 3 * options.min_size):
+        x0, y0, x1, y1 = items[i, :4]
+        crop = rgb[y0:y1, x0:x1]
+        if np.abs(np.median(frame(crop), axis=0) - background).max() <= tol / options.noise_factor:
+            continue  # framed by the sheet's own colour, within its noise: a tight box already
+        plain = plain_colour(crop, options, cut=False)
+        if plain is None:
+            continue
+        patch = plain[0]
+        sheet_contrast = np.abs(patch - background).max()
+        inner, edge = _inner_ink(ink_mask(crop, patch, tol) & ink_mask(crop, background, tol))
+        ys, xs = np.nonzero(inner)
+        if len(xs) < max(options.min_area, edge):
+            continue  # the ink on the frame is the item's own outline, not a patch's edge or shadow
+        content = np.abs(crop[ys, xs].astype(np.float64) - patch).max(axis=1)
+        if sheet_contrast >= options.patch_contrast * np.percentile(content, 90):
+            continue
+        items[i, :4] = x0 + xs.min(), y0 + ys.min(), x0 + xs.max() + 1, y0 + ys.max() + 1
+    return items
+
+
+def _inner_ink(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """``mask`` without its components that touch its frame (a patch's edge, its shadow),
+    and how many ink pixels those hold."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    h, w = mask.shape
+    x, y, bw, bh = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
+    inner = (x > 0) & (y > 0) & (x + bw < w) & (y + bh < h)
+    inner[0] = False  # the background
+    return inner[labels], int(stats[1:, 4][~inner[1:]].sum())

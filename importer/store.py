@@ -26,10 +26,22 @@ def crop_relpath(sha256: str, folder: str = "crops") -> str:
 def save_crop(out: Path, sha256: str, rgb: np.ndarray, folder: str = "crops") -> str:
     """Write the image as PNG once (atomic; skipped when present); return its relative path."""
     rel = crop_relpath(sha256, folder)
+    if not (out / rel).exists():
+        write_once(out, rel, encode_png(rgb))
+    return rel
+
+
+def encode_png(rgb: np.ndarray) -> bytes:
+    """The RGB image as PNG bytes (OpenCV's default, fastest, compression)."""
+    ok, png = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise OSError("PNG encoding failed")
+    return png.tobytes()
+
+
+def write_once(out: Path, rel: str, data: bytes) -> str:
+    """Write ``data`` to ``out / rel`` atomically unless it is there; return ``rel``."""
     target = out / rel
     if not target.exists():
-        ok, png = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-        if not ok:
-            raise OSError(f"PNG encoding failed for {rel}")
-        write_bytes(target, png.tobytes())
+        write_bytes(target, data)
     return rel

@@ -1,0 +1,51 @@
+"""run_split's crops: workers hash and encode them, the parent decides duplicates; every crop
+file is the PNG of its manifest line's pixels, and blank crops are counted, not stored."""
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from importer.pipeline import JobOptions, run_split
+from importer.store import pixel_sha256
+
+
+def _manifest(out: Path) -> list[dict]:
+    return [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+
+
+def test_crop_files_hold_their_rows_pixels_and_duplicates_name_a_kept_crop(tmp_path):
+    """Two sheets holding the same three shapes: the second sheet's crops are duplicates."""
+    heap = tmp_path / "heap"
+    heap.mkdir()
+    sheet = np.full((70, 200, 3), 255, np.uint8)
+    cv2.circle(sheet, (30, 35), 20, (0, 0, 0), 4)
+    cv2.rectangle(sheet, (75, 15), (115, 55), (40, 90, 200), 4)
+    cv2.line(sheet, (140, 15), (180, 55), (200, 60, 30), 5)
+    cv2.line(sheet, (140, 55), (160, 15), (200, 60, 30), 5)
+    for name in ("a.png", "b.png"):
+        cv2.imwrite(str(heap / name), sheet)
+    run_split(heap, tmp_path / "out", JobOptions(workers=2))
+    rows = _manifest(tmp_path / "out")
+    kept = {row["sha256"] for row in rows if "path" in row}
+    assert len(rows) == 6 and len(kept) == 3 and all("duplicate_of" in row for row in rows[3:])
+    for row in rows:
+        if "path" in row:
+            rgb = cv2.cvtColor(cv2.imread(str(tmp_path / "out" / row["path"])), cv2.COLOR_BGR2RGB)
+            assert pixel_sha256(rgb) == row["sha256"] and rgb.shape[:2] == (row["height"], row["width"])
+        else:
+            assert row["duplicate_of"] in kept
+
+
+def test_blank_crops_are_counted_not_stored(tmp_path):
+    """A solid square (one grey level in its least channel) is blank; a ring is not."""
+    heap = tmp_path / "heap"
+    heap.mkdir()
+    sheet = np.full((60, 120, 3), 255, np.uint8)
+    sheet[10:40, 10:40] = 0
+    sheet[20:30, 20:30] = 255
+    sheet[10:40, 70:100] = (255, 0, 0)  # BGR blue
+    cv2.imwrite(str(heap / "sheet.png"), sheet)
+    summary = run_split(heap, tmp_path / "out", JobOptions(workers=1))
+    assert (summary.crops, summary.blanks) == (1, 1)
+    assert [row["bbox"] for row in _manifest(tmp_path / "out")] == [[10, 10, 30, 30]]
