@@ -1,5 +1,5 @@
 # Two images from one file: `importer` (the importer's CLI) and, the default, the ML backend
-# with only what it runs (ml_backend/ and the shared studio/, imaging/, storage/, settings/).
+# with only what it runs (ml_backend/ and the shared studio/, imaging/, storage/, settings/, cluster/).
 FROM python:3.11-slim AS base
 WORKDIR /app
 COPY requirements-torch.txt pyproject.toml README.md ./
@@ -8,12 +8,14 @@ COPY settings settings
 COPY storage storage
 COPY imaging imaging
 COPY studio studio
+COPY cluster cluster
 
 FROM base AS importer
 COPY importer importer
 COPY export export
 COPY stack stack
 COPY benchmarks benchmarks
+COPY waves waves
 RUN pip install --no-cache-dir .
 ENTRYPOINT ["python", "-m", "importer"]
 

@@ -24,7 +24,8 @@ from pathlib import Path
 from benchmarks.browser import Browser
 from benchmarks.screens import LabellingScreen
 from importer.pipeline import JobOptions, run_split
-from importer.push import push, task_data
+from importer.push import push
+from studio.tasks import task_data
 from ml_backend.publisher import Publisher
 from stack.local import LocalStack
 from stack.services import free_port

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Callable
 
 import cv2
 from tqdm import tqdm
@@ -50,11 +51,17 @@ def decide(task: dict, min_confidence: float | None) -> dict | None:
 
 
 def export(project: LabelStudioProject, out: Path, min_confidence: float | None = None,
-           variant: Variant = Variant()) -> dict[str, int]:
-    """Write the curated set into ``out``; return the count per class."""
+           variant: Variant = Variant(),
+           unpushed: Callable[[set[str]], list[dict]] | None = None) -> dict[str, int]:
+    """Write the curated set into ``out``; return the count per class. ``unpushed`` gives,
+    for the sha256 of the project's crops, task-like crops that never became tasks, with a
+    prediction (``waves.unpushed``); they join like unlabelled tasks (no task id)."""
     classes = project.class_names()
     rows = []
-    for task in tqdm(project.tasks(with_predictions=True), desc="export", unit="task"):
+    tasks = project.tasks(with_predictions=True)
+    if unpushed is not None:
+        tasks += unpushed({t["data"].get("sha256") for t in tasks})
+    for task in tqdm(tasks, desc="export", unit="task"):
         decision = decide(task, min_confidence)
         if decision is None or decision["label"] not in classes:
             continue

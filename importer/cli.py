@@ -2,9 +2,10 @@
 
 Every option is a field of a settings object and defaults from its environment variable
 (Label Studio's own names where they exist), so the same settings work on the command
-line, in a shell profile and in docker-compose. ``export``, ``simulate`` and ``up`` run
-code outside the import stages (``export/``, ``benchmarks/``, ``stack/``), imported only
-when they run, so ``--help`` stays fast.
+line, in a shell profile and in docker-compose. ``export``, ``simulate``, ``up`` and
+``push --max-tasks`` run code outside the import stages (``export/``, ``benchmarks/``,
+``stack/``, ``waves/``), imported only when they run, so ``--help`` stays fast and the
+import stages never load the ML backend.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from importer.pipeline import JobOptions
 from settings.fields import add_options, from_args, setting
 from stack.settings import StackSettings
 from studio.settings import ProjectSettings, StudioSettings
+from waves.settings import UnpushedSettings, WaveSettings
 
 log = logging.getLogger("importer")
 
@@ -47,9 +49,13 @@ def cmd_push(a: argparse.Namespace) -> None:
     from importer.push import push
     if a.document_root is None:
         sys.exit("error: --document-root (LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT) is required to push")
-    summary = push(a.out, _studio(a), a.document_root, a.project, a.classes)
+    rank = None
+    if a.max_tasks is not None:
+        from waves.priority import ranker
+        rank = ranker(a.model_dir, a.document_root)
+    summary = push(a.out, _studio(a), a.document_root, a.project, a.classes, max_tasks=a.max_tasks, rank=rank)
     print(f"project {summary.project_id}: {summary.imported} tasks imported, "
-          f"{summary.already_there} already there")
+          f"{summary.already_there} already there, {summary.left} left for later waves")
 
 
 def cmd_import(a: argparse.Namespace) -> None:
@@ -79,12 +85,23 @@ def cmd_export(a: argparse.Namespace) -> None:
     from export.curated import export
     from importer.push import find_project
     from studio.project import LabelStudioProject
+    if a.crops and (a.min_confidence is None or a.document_root is None):
+        sys.exit("error: --crops exports model-labelled crops: it needs --min-confidence and "
+                 "--document-root (LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT)")
     project_id = find_project(_studio(a), a.project)
     if project_id is None:
         sys.exit(f"error: no Label Studio project called {a.project!r}")
     project = LabelStudioProject(a.url, a.api_key, project_id, a.document_root)
-    counts = export(project, a.out, a.min_confidence, from_args(Variant, a))
+    counts = export(project, a.out, a.min_confidence, from_args(Variant, a), _unpushed(a, project_id))
     print(f"exported to {a.out}: " + ", ".join(f"{n} {c}" for c, n in counts.items()))
+
+
+def _unpushed(a: argparse.Namespace, project_id: int):
+    """``export``'s source of model-labelled crops that never became tasks (``export --crops``), or None."""
+    if not a.crops:
+        return None
+    from waves.unpushed import model_labelled
+    return model_labelled([Path(c) for c in a.crops], a.document_root, a.model_dir, project_id, a.min_confidence)
 
 
 def cmd_simulate(a: argparse.Namespace) -> None:
@@ -104,6 +121,7 @@ def _options(p: argparse.ArgumentParser, *groups: tuple[str, type]) -> None:
 
 
 SPLITTING, STUDIO, PROJECT = ("splitting", JobOptions), ("Label Studio", StudioSettings), ("project", ProjectSettings)
+WAVES = ("heaps larger than one project (docs/SCALE.md)", WaveSettings)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -119,13 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("push", help="import the crops of a split output folder into Label Studio")
     p.add_argument("out", type=Path, help="output folder of a previous split")
-    _options(p, STUDIO, PROJECT)
+    _options(p, STUDIO, PROJECT, WAVES)
     p.set_defaults(func=cmd_push)
 
     p = sub.add_parser("import", help="split, then push (re-runs add only new crops)")
     p.add_argument("heap", type=Path, help="folder of scraped images, walked recursively")
     p.add_argument("--out", type=Path, required=True, help="output folder, below the document root")
-    _options(p, SPLITTING, STUDIO, PROJECT)
+    _options(p, SPLITTING, STUDIO, PROJECT, WAVES)
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="write the curated set: OUT/<class>/*.png and OUT/manifest.jsonl")
@@ -133,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-confidence", type=float, default=None,
                    help="also export unlabelled tasks whose current prediction is at least this "
                         "confident (0.5-1), marked labelled_by=model; default: human labels only")
-    _options(p, ("image variant", Variant), STUDIO, PROJECT)
+    _options(p, ("image variant", Variant), ("never-pushed crops (docs/SCALE.md)", UnpushedSettings), STUDIO, PROJECT)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("simulate", help="measure hand labels needed, with a simulated annotator (EVAL.md §2)")

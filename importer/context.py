@@ -15,9 +15,9 @@ from tqdm import tqdm
 
 from imaging.boxes import context_box
 from imaging.decode import read_rgb
-from importer.store import crop_relpath, save_crop
+from importer.store import save_crop
+from storage.layout import CONTEXT as FOLDER, crop_relpath
 
-FOLDER = "context"
 MARGIN = 1.0  # window = box grown by this many times its longer side on each side
 OUTLINE = (255, 0, 200)  # magenta: rare in scans, seen on both white paper and dark photos
 

@@ -3,7 +3,8 @@
 Exact duplicates share a pixel hash. Near duplicates (rescaled or recompressed copies)
 have perceptual hashes (``imagehash.phash``, 64 bits) within ``max_distance`` bits and
 nearly the same aspect ratio, so a rescaled copy matches while a different item of
-similar texture but other proportions does not.
+similar texture but other proportions does not. The kept hashes are searched through an
+exact index (``importer.hash_index``), so a check costs the same at a million kept crops.
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import imagehash
 import numpy as np
 from PIL import Image
 
+from importer.hash_index import HammingIndex
+
 DEFAULT_DISTANCE = 4  # bits of 64: rescaled and recompressed copies differ by fewer
 
 
@@ -20,8 +23,6 @@ def perceptual_hash(rgb: np.ndarray) -> int:
     """The 64-bit DCT perceptual hash of an RGB crop, as an int."""
     bits = imagehash.phash(Image.fromarray(rgb)).hash.flatten()
     return int("".join("1" if b else "0" for b in bits), 2)
-
-
 
 
 class Deduper:
@@ -33,8 +34,7 @@ class Deduper:
         self.max_distance = max_distance
         self.max_aspect_change = max_aspect_change
         self._exact: dict[str, str] = {}
-        self._hashes = np.zeros(64, dtype=np.uint64)  # the first len(_owners): kept crops,
-        self._aspects = np.zeros(64, dtype=np.float64)  # grown by doubling
+        self._index = HammingIndex(max_distance)  # perceptual hash and log aspect of each kept crop
         self._owners: list[str] = []
 
     def check(self, sha256: str, rgb: np.ndarray) -> str | None:
@@ -50,17 +50,13 @@ class Deduper:
         ``phash`` from ``Deduper.phash`` and its size."""
         if sha256 in self._exact:
             return self._exact[sha256]
-        aspect, n = math.log(width / height), len(self._owners)
-        if self.max_distance > 0 and n:
-            distance = np.bitwise_count(self._hashes[:n] ^ np.uint64(phash))
-            close = (distance <= self.max_distance) & (
-                np.abs(self._aspects[:n] - aspect) <= math.log1p(self.max_aspect_change))
-            if close.any():
-                return self._owners[int(np.argmax(close))]
-        if n == len(self._hashes):
-            self._hashes = np.concatenate([self._hashes, np.zeros_like(self._hashes)])
-            self._aspects = np.concatenate([self._aspects, np.zeros_like(self._aspects)])
+        aspect = math.log(width / height)
+        if self.max_distance > 0 and self._owners:
+            numbers, aspects = self._index.near(phash)
+            close = numbers[np.abs(aspects - aspect) <= math.log1p(self.max_aspect_change)]
+            if len(close):
+                return self._owners[int(close[0])]  # the first kept of those close enough
         self._exact[sha256] = sha256
-        self._hashes[n], self._aspects[n] = phash, aspect
+        self._index.add(phash, aspect)
         self._owners.append(sha256)
         return None

@@ -1,8 +1,8 @@
 """The split job: gather → decode → split → drop blanks → dedup → store, writing the manifest.
 
-Decoding, splitting, hashing and PNG encoding run in worker processes; the duplicate
-decisions and writing crops run in the parent, in the heap's sorted order, so a run is
-deterministic whatever the worker count.
+Decoding, splitting, hashing and PNG encoding run in worker processes (or Ray tasks,
+``engine="ray"``); the duplicate decisions and writing crops run in the parent, in the
+heap's sorted order, so a run is deterministic whatever the engine and the worker count.
 """
 from __future__ import annotations
 
@@ -17,18 +17,18 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from cluster.ray_engine import ENGINES
 from importer.dedup import DEFAULT_DISTANCE, Deduper
 from importer.gather import gather, relative_source
 from importer.split import SplitOptions, split
-from importer.store import crop_relpath, encode_png, pixel_sha256, save_crop, write_once
+from importer.store import encode_png, pixel_sha256, save_crop, write_once
 from imaging.decode import DEFAULT_MAX_PIXELS, BadImage, decode
 from settings.fields import setting
 from storage.files import write_jsonl
+from storage.layout import BAD_FILES, MANIFEST, crop_relpath
 
 log = logging.getLogger(__name__)
-MANIFEST = "manifest.jsonl"
 WRITER_THREADS = 4
-BAD_FILES = "bad_files.jsonl"
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,9 @@ class JobOptions:
                                        "0 keeps only exact duplicates out")
     workers: int = setting(default_factory=lambda: os.cpu_count() or 1, env="WORKERS",
                            help="decoding and splitting processes; the default is every core of this machine")
+    engine: str = setting("local", env="SPLIT_ENGINE",
+                          help="local: a process pool on this machine; ray: Ray tasks on the cluster at "
+                               "RAY_ADDRESS, or on a local Ray of --workers CPUs (pip install '.[ray]')")
     split: SplitOptions = field(default_factory=SplitOptions)
 
 
@@ -97,6 +100,11 @@ def _split_file(args: tuple[Path, Path, JobOptions]) -> tuple[list[Crop], int, s
 def _results(files: list[Path], out: Path, options: JobOptions) -> Iterator[tuple]:
     """Per-file split results in order, from worker processes when more than one worker."""
     jobs = [(f, out, options) for f in files]
+    if options.engine == "ray":
+        from cluster.ray_engine import ordered_map, ray_session
+        with ray_session(options.workers):
+            yield from ordered_map(_split_file, jobs, options.workers)
+        return
     if options.workers <= 1:
         yield from map(_split_file, jobs)
         return
@@ -108,6 +116,8 @@ def run_split(heap: Path, out: Path, options: JobOptions = JobOptions()) -> JobS
     """Split every image of ``heap`` into ``out``: crops/, manifest.jsonl, bad_files.jsonl."""
     if not heap.is_dir():
         raise FileNotFoundError(f"heap folder not found: {heap}")
+    if options.engine not in ENGINES:
+        raise ValueError(f"unknown engine {options.engine!r}; choose one of {', '.join(ENGINES)}")
     files = list(gather(heap))
     summary = JobSummary(files=len(files))
     deduper = Deduper(options.dedup_distance)

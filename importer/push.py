@@ -10,19 +10,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Sequence
 
 from tqdm import tqdm
 
-from importer.context import FOLDER as CONTEXT
 from importer.context import ensure_contexts
-from importer.pipeline import MANIFEST
-from importer.store import crop_relpath
 from storage.files import read_jsonl
+from storage.layout import CONTEXT, MANIFEST
 from studio.client import Studio, StudioUnavailable, with_retries
 from studio.config import DEFAULT_CLASSES, label_config
-from studio.tasks import local_url
+from studio.tasks import task_data
 
 log = logging.getLogger(__name__)
+# (tasks not yet pushed, budget, project id) -> the indices of the ``budget`` tasks to push, first first
+Rank = Callable[[list[dict], int, int], Sequence[int]]
 
 
 @dataclass
@@ -30,22 +31,7 @@ class PushSummary:
     project_id: int
     imported: int
     already_there: int
-
-
-def task_data(row: dict, out: Path, document_root: Path) -> dict:
-    """A task's data: the crop's local-files URL, its provenance, and the picture the labelling
-    screen shows it in: for a crop of a collection its context window (importer.context), and
-    the stored collection's URL, which the ML backend reads for context; for a crop of a
-    single picture the crop itself, which is all of that picture there is to see.
-    ``source_path`` repeats ``source`` for the screen: Label Studio's editor replaces a task
-    field called ``source`` with the whole task as JSON before the config reads it."""
-    image = local_url(out / row["path"], document_root)
-    data = {"image": image, "context": image, "source": row["source"], "source_path": row["source"],
-            "bbox": row["bbox"], "sha256": row["sha256"]}
-    if row.get("source_image"):
-        data["source_image"] = local_url(out / row["source_image"], document_root)
-        data["context"] = local_url(out / crop_relpath(row["sha256"], CONTEXT), document_root)
-    return data
+    left: int = 0  # crops a task budget kept back for later waves
 
 
 def check_servable(out: Path, document_root: Path) -> None:
@@ -93,9 +79,14 @@ def known_crops(studio: Studio, project_id: int) -> set[str]:
 
 
 def push(out: Path, studio: Studio, document_root: Path, title: str,
-         classes: tuple[str, ...] = DEFAULT_CLASSES, batch_size: int = 1000) -> PushSummary:
-    """Import the crops of ``out/manifest.jsonl`` that the project does not hold yet."""
+         classes: tuple[str, ...] = DEFAULT_CLASSES, batch_size: int = 1000,
+         max_tasks: int | None = None, rank: Rank | None = None) -> PushSummary:
+    """Import the crops of ``out/manifest.jsonl`` that the project does not hold yet; with
+    ``max_tasks``, only that many: the first of ``rank``'s order (the command line's is
+    ``waves.priority``'s, those that need a person most), else of the manifest's."""
     check_servable(out, document_root)
+    if max_tasks is not None and max_tasks < 1:
+        raise ValueError(f"--max-tasks must be at least 1, got {max_tasks}")
     project_id = ensure_project(studio, title, classes)
     kept = [row for row in read_jsonl(out / MANIFEST) if "path" in row]
     ensure_contexts(out, kept)
@@ -103,12 +94,18 @@ def push(out: Path, studio: Studio, document_root: Path, title: str,
         ensure_storage(studio, project_id, out / folder)
     known = known_crops(studio, project_id)
     todo = [row for row in kept if row["sha256"] not in known]
+    waiting = len(todo)
+    if max_tasks is not None and len(todo) > max_tasks:
+        tasks = [{"data": task_data(r, out, document_root)} for r in todo]
+        order = rank(tasks, max_tasks, project_id) if rank else range(max_tasks)
+        todo = [todo[i] for i in order]
     with tqdm(total=len(todo), desc="push", unit="task") as bar:
         for start in range(0, len(todo), batch_size):
             batch = todo[start:start + batch_size]
             _import_batch(studio, project_id, [task_data(r, out, document_root) for r in batch])
             bar.update(len(batch))
-    return PushSummary(project_id, imported=len(todo), already_there=len(kept) - len(todo))
+    return PushSummary(project_id, imported=len(todo), already_there=len(kept) - waiting,
+                       left=waiting - len(todo))
 
 
 def _import_batch(studio: Studio, project_id: int, tasks: list[dict], attempts: int = 4) -> None:

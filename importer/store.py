@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 
 from storage.files import write_bytes
+from storage.layout import crop_relpath
 
 
 def pixel_sha256(rgb: np.ndarray) -> str:
@@ -15,12 +16,6 @@ def pixel_sha256(rgb: np.ndarray) -> str:
     digest = hashlib.sha256(f"{rgb.shape[0]}x{rgb.shape[1]}x{rgb.shape[2]}:".encode())
     digest.update(np.ascontiguousarray(rgb).tobytes())
     return digest.hexdigest()
-
-
-def crop_relpath(sha256: str, folder: str = "crops") -> str:
-    """Where a crop (or, with ``folder="sources"``, a source picture) lives inside the store,
-    relative to the output folder."""
-    return f"{folder}/{sha256[:2]}/{sha256}.png"
 
 
 def save_crop(out: Path, sha256: str, rgb: np.ndarray, folder: str = "crops") -> str:

@@ -40,6 +40,13 @@ class FeatureCache:
             raise ValueError(f"bad cache key {key!r}")
         return self.root / key[:2] / f"{key}.npy"
 
+    def __contains__(self, key: str) -> bool:
+        """Whether ``key`` is cached (in memory or on disk), without reading it."""
+        with self._lock:
+            if key in self._memory:
+                return True
+        return self._path(key).exists()
+
     def get(self, key: str) -> np.ndarray | None:
         """The cached vector for ``key``, or None."""
         with self._lock:
@@ -79,8 +86,9 @@ class Embedder:
     ``FEATURE_DIM`` float32 features out (see the module's docstring), cached by key."""
 
     def __init__(self, cache_dir: Path, size: int = 128, batch_size: int = 32,
-                 threads: int | None = None):
+                 threads: int | None = None, device: str = "cpu"):
         self.size = size
+        self.device = device
         self.batch_size = batch_size
         self.cache = FeatureCache(Path(cache_dir) / f"lite0-{size}-taps")
         self.threads = threads
@@ -96,7 +104,7 @@ class Embedder:
                                      map_location="cpu", weights_only=True)
                 net = EfficientNet.from_name("efficientnet-lite0", image_size=self.size)
                 net.load_state_dict(weights)
-                self._net = net.eval().to(memory_format=torch.channels_last)
+                self._net = net.eval().to(self.device, memory_format=torch.channels_last)
             return self._net
 
     def embed(self, images: Sequence[ImageLike]) -> np.ndarray:
@@ -110,10 +118,10 @@ class Embedder:
     def _embed_batch(self, rgbs: list[np.ndarray]) -> np.ndarray:
         squares = np.stack([letterbox(rgb, self.size) for rgb in rgbs]).astype(np.float32)
         batch = torch.from_numpy((squares - 127.0) / 128.0).permute(0, 3, 1, 2)
-        batch = batch.contiguous(memory_format=torch.channels_last)
+        batch = batch.to(self.device).contiguous(memory_format=torch.channels_last)
         net = self._network()
         with self._net_lock, torch.inference_mode():
-            return _tapped_features(net, batch).numpy()
+            return _tapped_features(net, batch).cpu().numpy()
 
     def features(self, keys: Sequence[str], load: Callable[[int], ImageLike]) -> np.ndarray:
         """Features for ``keys``: cached ones read back, missing ones loaded with

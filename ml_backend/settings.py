@@ -1,11 +1,13 @@
 """The backend's settings, with label-studio-ml's environment variable names (``python -m ml_backend`` and gunicorn read them)."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from imaging.decode import DEFAULT_MAX_PIXELS
 from settings.fields import setting
+from storage.layout import DEFAULT_MODEL_DIR
 from studio.settings import StudioSettings
 
 # A reject kept in the curated set costs this many keepers left out of it: the bar a curated
@@ -21,7 +23,7 @@ class BackendSettings:
     studio: StudioSettings = field(default_factory=StudioSettings)
     host: str = setting("0.0.0.0", env="HOST", help="bind address")
     port: int = setting(9090, env="PORT", help="port")
-    model_dir: Path = setting(Path("models"), env="MODEL_DIR", help="models, 'latest' pointers and the feature cache")
+    model_dir: Path = setting(DEFAULT_MODEL_DIR, env="MODEL_DIR", help="models, 'latest' pointers and the feature cache")
     basic_auth_user: str | None = setting(None, env="BASIC_AUTH_USER",
                                           help="require HTTP basic auth except on / and /health")
     basic_auth_pass: str | None = setting(None, env="BASIC_AUTH_PASS", secret=True, help="basic auth password")
@@ -32,3 +34,16 @@ class BackendSettings:
     max_pixels: int = setting(DEFAULT_MAX_PIXELS, env="MAX_IMAGE_PIXELS",
                               help="images with more pixels are refused before decoding")
     log_level: str = setting("INFO", env="LOG_LEVEL", help="logging level")
+
+
+@dataclass(frozen=True)
+class EmbedSettings:
+    """Where the split's crops and the backend's cache are, and what embeds them."""
+
+    model_dir: Path = setting(DEFAULT_MODEL_DIR, env="MODEL_DIR", help="the backend's MODEL_DIR: the cache is MODEL_DIR/features")
+    document_root: Path | None = setting(None, env="LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT",
+                                         help="Label Studio's local-files root, as for push (required)")
+    engine: str = setting("local", env="EMBED_ENGINE", help="local: this process, all cores; ray: a pool of Ray "
+                                                            "actors on the cluster at RAY_ADDRESS or on a local Ray")
+    workers: int = setting(default_factory=lambda: os.cpu_count() or 1, env="WORKERS",
+                           help="Ray actors, each with one CPU or a share of the GPUs")

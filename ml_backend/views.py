@@ -51,6 +51,11 @@ def merged_box(box: Box, others: Sequence[Box], max_share: float = 0.7) -> Box |
     return union if w * h <= max_share * union[2] * union[3] else None
 
 
+def region_key(source_url: str, box: Box, margin: float) -> str:
+    """Feature-cache key of ``box`` grown by ``margin`` in the source picture at ``source_url``."""
+    return "region-" + hashlib.sha256(f"{source_url}|{tuple(box)}|{margin}".encode()).hexdigest()
+
+
 def _box(task: dict) -> Box:
     x, y, w, h = (int(v) for v in task["data"]["bbox"])
     return x, y, w, h
@@ -116,8 +121,7 @@ class Views:
             x, y, w, h = context_box(boxes[i], last[url].shape, margin)
             return np.ascontiguousarray(last[url][y:y + h, x:x + w])
 
-        keys = ["region-" + hashlib.sha256(f"{_source_of(tasks[i])}|{boxes[i]}|{m}".encode()).hexdigest()
-                for i, m in jobs]
+        keys = [region_key(_source_of(tasks[i]), boxes[i], m) for i, m in jobs]
         found = self.embedder.features(keys, load)
         out = {m: np.empty((len(tasks), found.shape[1]), np.float32) for m in margins}
         for (i, m), row in zip(jobs, found):

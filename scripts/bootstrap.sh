@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Create .venv and install the project with Label Studio and the test tools.
+# Create .venv and install the project with Label Studio, the test tools and Ray (its tests run in CI).
 # Re-running is cheap: it does nothing while pyproject.toml and requirements-torch.txt are unchanged.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,5 +13,5 @@ fi
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -r requirements-torch.txt
-.venv/bin/python -m pip install --quiet -e ".[server,bench,dev]"
+.venv/bin/python -m pip install --quiet -e ".[server,bench,dev,ray]"
 echo "$want" > "$stamp"

@@ -10,16 +10,19 @@ from benchmarks.simulation_options import SimulationOptions
 from export.variant import Variant
 from importer.cli import LogSettings
 from importer.pipeline import JobOptions
-from ml_backend.settings import BackendSettings
+from ml_backend.settings import BackendSettings, EmbedSettings
 from settings.fields import table
 from stack.settings import StackSettings
 from studio.settings import ProjectSettings, StudioSettings
+from waves.settings import UnpushedSettings, WaveSettings
 
 TABLES = {
     "`python -m importer` (split, push, import, export, up)":
-        (StudioSettings, ProjectSettings, JobOptions, Variant, StackSettings, LogSettings),
+        (StudioSettings, ProjectSettings, JobOptions, WaveSettings, Variant, UnpushedSettings,
+         StackSettings, LogSettings),
     "`python -m importer simulate`": (SimulationOptions,),
     "`python -m ml_backend` (and gunicorn, from the environment)": (BackendSettings,),
+    "`python -m ml_backend.embed` (heaps past one machine, docs/SCALE.md)": (EmbedSettings,),
 }
 
 

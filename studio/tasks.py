@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlparse
 
+from storage.layout import CONTEXT, crop_relpath
 from studio.config import FROM_NAME, SAYS_NAME, TO_NAME
 
 LOCAL_FILES = "/data/local-files/"
@@ -65,6 +66,22 @@ def local_url(path: Path, document_root: Path) -> str:
     """The URL Label Studio serves ``path`` (a file below ``document_root``) at."""
     rel = Path(os.path.relpath(path.resolve(), document_root.resolve())).as_posix()
     return LOCAL_FILES + "?d=" + quote(rel, safe="/")
+
+
+def task_data(row: dict, out: Path, document_root: Path) -> dict:
+    """A task's data: the crop's local-files URL, its provenance, and the picture the labelling
+    screen shows it in: for a crop of a collection its context window (importer.context), and
+    the stored collection's URL, which the ML backend reads for context; for a crop of a
+    single picture the crop itself, which is all of that picture there is to see.
+    ``source_path`` repeats ``source`` for the screen: Label Studio's editor replaces a task
+    field called ``source`` with the whole task as JSON before the config reads it."""
+    image = local_url(out / row["path"], document_root)
+    data = {"image": image, "context": image, "source": row["source"], "source_path": row["source"],
+            "bbox": row["bbox"], "sha256": row["sha256"]}
+    if row.get("source_image"):
+        data["source_image"] = local_url(out / row["source_image"], document_root)
+        data["context"] = local_url(out / crop_relpath(row["sha256"], CONTEXT), document_root)
+    return data
 
 
 def local_file(url: str, document_root: Path | None) -> Path | None:

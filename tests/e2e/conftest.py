@@ -35,10 +35,3 @@ def any_stack(request) -> LocalStack:
     return request.getfixturevalue("stack" if request.param == "sqlite" else "pg_stack")
 
 
-@pytest.fixture(scope="session")
-def small_heap(tmp_path_factory) -> Path:
-    """A small heap built offline from fonts and photos that installed packages ship."""
-    from benchmarks.devheap import build_heap
-    heap = tmp_path_factory.mktemp("heap")
-    build_heap(heap, sheets=6, seed=1, offline=True)
-    return heap

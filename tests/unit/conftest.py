@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-# docker-compose's own config check, heaps built from fonts, decoding under a memory cap, the offline loop.
-SLOW_MODULES = {"test_compose.py", "test_devheap.py", "test_decode_limits.py", "test_replay.py"}
+# docker-compose's own config check, heaps built from fonts, decoding under a memory cap, the offline loop, local Ray.
+SLOW_MODULES = {"test_compose.py", "test_devheap.py", "test_decode_limits.py", "test_replay.py",
+                "test_ray_split.py", "test_ray_embed.py"}
 
 
 def pytest_collection_modifyitems(items):

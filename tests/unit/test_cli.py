@@ -14,17 +14,18 @@ from export.variant import Variant
 from importer.cli import LogSettings, build_parser
 from importer.pipeline import JobOptions
 from ml_backend import __main__ as backend_cli
-from ml_backend.settings import BackendSettings
+from ml_backend.settings import BackendSettings, EmbedSettings
 from settings.fields import from_args, from_env
 from stack.settings import StackSettings
 from studio.settings import ProjectSettings, StudioSettings
+from waves.settings import UnpushedSettings, WaveSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = {  # a command line of each subcommand, and the settings its options build
     "split": (["split", "heap", "--out", "out"], [JobOptions]),
-    "push": (["push", "out"], [StudioSettings, ProjectSettings]),
-    "import": (["import", "heap", "--out", "out"], [JobOptions, StudioSettings, ProjectSettings]),
-    "export": (["export", "out"], [Variant, StudioSettings, ProjectSettings]),
+    "push": (["push", "out"], [StudioSettings, ProjectSettings, WaveSettings]),
+    "import": (["import", "heap", "--out", "out"], [JobOptions, StudioSettings, ProjectSettings, WaveSettings]),
+    "export": (["export", "out"], [Variant, UnpushedSettings, StudioSettings, ProjectSettings]),
     "simulate": (["simulate", "--heap", "h", "--oracle", "o", "--out", "d"], [SimulationOptions, JobOptions]),
     "up": (["up", "heap"], [StackSettings, JobOptions, ProjectSettings]),
 }
@@ -32,7 +33,8 @@ COMMANDS = {  # a command line of each subcommand, and the settings its options 
 
 @pytest.fixture(autouse=True)
 def no_settings_in_the_environment(monkeypatch):
-    for cls in (JobOptions, StudioSettings, ProjectSettings, StackSettings, BackendSettings, LogSettings):
+    for cls in (JobOptions, StudioSettings, ProjectSettings, StackSettings, BackendSettings, LogSettings,
+                WaveSettings, UnpushedSettings, EmbedSettings):
         for name in _env_names(cls):
             monkeypatch.delenv(name, raising=False)
 
@@ -56,6 +58,16 @@ def test_each_importer_default_is_the_settings_default(command):
 
 def test_each_backend_default_is_the_settings_default():
     assert from_args(BackendSettings, backend_cli.build_parser().parse_args([])) == BackendSettings()
+
+
+def test_each_embed_default_is_the_settings_default():
+    from ml_backend.embed import build_parser as embed_parser
+    assert from_args(EmbedSettings, embed_parser().parse_args(["out"])) == EmbedSettings()
+
+
+def test_the_model_dir_is_the_backend_s_wherever_it_is_read():
+    assert WaveSettings().models.model_dir == UnpushedSettings().models.model_dir \
+        == EmbedSettings().model_dir == BackendSettings().model_dir
 
 
 def test_environment_variables_reach_the_options(monkeypatch):
@@ -117,6 +129,19 @@ def test_a_missing_heap_is_a_clear_error(tmp_path):
     from importer.cli import main
     with pytest.raises(SystemExit, match="heap folder not found"):
         main(["split", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")])
+
+
+def test_export_of_never_pushed_crops_needs_a_confidence_and_the_document_root(tmp_path):
+    from importer.cli import main
+    with pytest.raises(SystemExit, match="--crops exports model-labelled crops"):
+        main(["export", str(tmp_path / "set"), "--crops", str(tmp_path / "out"), "--document-root", str(tmp_path)])
+
+
+def test_a_task_budget_below_one_is_a_clear_error(tmp_path):
+    from importer.push import push
+    (tmp_path / "out" / "crops").mkdir(parents=True)
+    with pytest.raises(ValueError, match="--max-tasks must be at least 1"):
+        push(tmp_path / "out", None, tmp_path, "any", max_tasks=0)
 
 
 def test_the_readme_option_tables_are_the_generated_ones():

@@ -5,7 +5,8 @@ import numpy as np
 
 from imaging.decode import read_rgb
 from importer.context import OUTLINE, ensure_contexts, render
-from importer.store import crop_relpath, save_crop
+from importer.store import save_crop
+from storage.layout import crop_relpath
 
 
 def _sheet() -> np.ndarray:

@@ -1,7 +1,10 @@
 """The package layout: importer/ and ml_backend/ never import each other, and the backend's image holds what it imports."""
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,9 +23,23 @@ def test_importer_and_ml_backend_do_not_import_each_other():
     assert "importer" not in imported_packages("ml_backend")
 
 
+def test_the_import_stages_never_reach_the_backend():
+    """Only importer/cli.py reaches past the stages (to export/, stack/, benchmarks/, waves/), and lazily:
+    importing the command line and every stage loads no ml_backend module."""
+    stages = {name for path in (ROOT / "importer").glob("*.py") if path.name != "cli.py"
+              for name in IMPORT.findall(path.read_text()) if name in PACKAGES}
+    assert stages <= {"importer", "cluster", "imaging", "storage", "settings", "studio"}
+    modules = [f"importer.{p.stem}" for p in (ROOT / "importer").glob("*.py") if p.stem != "__main__"]
+    code = (f"import sys; import {', '.join(modules)}; importer.cli.build_parser().format_help(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'ml_backend'))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
+    assert out.strip() == "[]"
+
+
 def test_the_shared_packages_import_neither_side():
-    for shared in ("studio", "imaging", "storage", "settings"):
-        assert not imported_packages(shared) & {"importer", "ml_backend", "export", "stack", "benchmarks"}, shared
+    for shared in ("studio", "imaging", "storage", "settings", "cluster"):
+        assert not imported_packages(shared) & {"importer", "ml_backend", "export", "stack", "benchmarks", "waves"}, shared
 
 
 def test_the_backend_image_copies_exactly_what_the_backend_imports():

@@ -1,7 +1,8 @@
 """Store: content-addressed crops written once, JSON Lines round trip."""
 import numpy as np
 
-from importer.store import crop_relpath, pixel_sha256, save_crop
+from importer.store import pixel_sha256, save_crop
+from storage.layout import crop_relpath
 from storage.files import read_jsonl, write_jsonl
 import cv2
 

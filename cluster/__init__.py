@@ -1,0 +1,1 @@
+"""Running the heavy stages past one machine: the Ray engine shared by the importer and the ML backend."""

@@ -1,0 +1,1 @@
+"""Heaps larger than one project: which crops a task budget pushes first, and model labels for the crops never pushed."""
