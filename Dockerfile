@@ -1,4 +1,5 @@
-# Two images from one file: `importer` (the importer's CLI) and, the default, the ML backend
+# Two images from one file: `importer` (the importer's whole CLI: push --max-tasks, export --crops
+# and simulate score crops with the backend's model, so it holds ml_backend/ too) and, the default, the ML backend
 # with only what it runs (ml_backend/ and the shared studio/, imaging/, storage/, settings/, cluster/).
 FROM python:3.11-slim AS base
 WORKDIR /app
@@ -16,6 +17,7 @@ COPY export export
 COPY stack stack
 COPY benchmarks benchmarks
 COPY waves waves
+COPY ml_backend ml_backend
 RUN pip install --no-cache-dir .
 ENTRYPOINT ["python", "-m", "importer"]
 
