@@ -6,53 +6,35 @@ one cannot be made to fail on cue: it saves the annotation, then drops the conne
 answering (SQLite's lock or a slow webhook after the save looks the same to the client)."""
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
+from fake_http import JsonHandler, serving
 from studio.project import LabelStudioProject
 from studio.tasks import choice
 
 
-class LossyAnnotations(BaseHTTPRequestHandler):
+class LossyAnnotations(JsonHandler):
     """Saves each annotation; hangs up on the first ``lose`` of them; lists what it saved."""
 
     saved: list[dict] = []
     lose = 1
 
     def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        LossyAnnotations.saved.append({"id": len(self.saved) + 1, "result": body["result"]})
+        LossyAnnotations.saved.append({"id": len(self.saved) + 1, "result": self.body()["result"]})
         if len(self.saved) <= self.lose:
-            self.close_connection = True
-            self.connection.shutdown(2)  # saved, but its answer never arrives
-            return
-        self._reply(self.saved[-1])
+            self.hang_up()  # saved, but its answer never arrives
+        else:
+            self.reply(self.saved[-1], 201)
 
     def do_GET(self):
-        self._reply(self.saved)
-
-    def _reply(self, value):
-        data = json.dumps(value).encode()
-        self.send_response(201 if self.command == "POST" else 200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+        self.reply(self.saved)
 
 
 @pytest.fixture
 def lossy():
     LossyAnnotations.saved = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), LossyAnnotations)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serving(LossyAnnotations) as url:
+        yield url
 
 
 def test_a_label_whose_answer_was_lost_is_given_once(lossy):
