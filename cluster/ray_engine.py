@@ -14,6 +14,12 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Sequence
 
 ENGINES = ("local", "ray")
+DEFAULT_ENGINE = ENGINES[0]  # this machine's own processes; Ray only when asked for
+
+
+def all_cores() -> int:
+    """The default number of workers, for either engine: every core of this machine."""
+    return os.cpu_count() or 1
 
 
 def import_ray():

@@ -7,7 +7,6 @@ heap's sorted order, so a run is deterministic whatever the engine and the worke
 from __future__ import annotations
 
 import logging
-import os
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from cluster.ray_engine import ENGINES
+from cluster.ray_engine import DEFAULT_ENGINE, ENGINES, all_cores
 from importer.dedup import DEFAULT_DISTANCE, Deduper
 from importer.gather import gather, relative_source
 from importer.split import SplitOptions, split
@@ -41,9 +40,9 @@ class JobOptions:
     dedup_distance: int = setting(DEFAULT_DISTANCE, env="DEDUP_DISTANCE",
                                   help="perceptual-hash bits within which two crops count as one; "
                                        "0 keeps only exact duplicates out")
-    workers: int = setting(default_factory=lambda: os.cpu_count() or 1, env="WORKERS",
+    workers: int = setting(default_factory=all_cores, env="WORKERS",
                            help="decoding and splitting processes; the default is every core of this machine")
-    engine: str = setting("local", env="SPLIT_ENGINE",
+    engine: str = setting(DEFAULT_ENGINE, env="SPLIT_ENGINE",
                           help="local: a process pool on this machine; ray: Ray tasks on the cluster at "
                                "RAY_ADDRESS, or on a local Ray of --workers CPUs (pip install '.[ray]')")
     split: SplitOptions = field(default_factory=SplitOptions)

@@ -1,10 +1,10 @@
 """The backend's settings, with label-studio-ml's environment variable names (``python -m ml_backend`` and gunicorn read them)."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cluster.ray_engine import DEFAULT_ENGINE, all_cores
 from imaging.decode import DEFAULT_MAX_PIXELS
 from settings.fields import setting
 from storage.layout import DEFAULT_MODEL_DIR
@@ -43,7 +43,7 @@ class EmbedSettings:
     model_dir: Path = setting(DEFAULT_MODEL_DIR, env="MODEL_DIR", help="the backend's MODEL_DIR: the cache is MODEL_DIR/features")
     document_root: Path | None = setting(None, env="LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT",
                                          help="Label Studio's local-files root, as for push (required)")
-    engine: str = setting("local", env="EMBED_ENGINE", help="local: this process, all cores; ray: a pool of Ray "
+    engine: str = setting(DEFAULT_ENGINE, env="EMBED_ENGINE", help="local: this process, all cores; ray: a pool of Ray "
                                                             "actors on the cluster at RAY_ADDRESS or on a local Ray")
-    workers: int = setting(default_factory=lambda: os.cpu_count() or 1, env="WORKERS",
+    workers: int = setting(default_factory=all_cores, env="WORKERS",
                            help="Ray actors, each with one CPU or a share of the GPUs")
