@@ -350,33 +350,63 @@ def caption_flags(items: np.ndarray, options: SplitOptions) -> np.ndarray:
     A sheet whose items (those taller than its word captions) carry word captions on one
     side at least half the time labels them there throughout, in one size, so labels on
     that side that are no word (a number alone, "3") but no taller than the word captions
-    are captions too."""
+    are captions too. Without word captions, labels alone (no taller than ``caption_height``
+    × the typical item) caption a sheet when at least half its items carry one, one each,
+    all of one size."""
     flags = np.zeros(len(items), bool)
     words = _wordlike(items)
     for flip in (False, True):  # below the items, then above them (the sheet upside down)
         boxes = items.copy()
         if flip:
             boxes[:, 1], boxes[:, 3] = -items[:, 3], -items[:, 1]
-        placed = _captions_below(boxes, words, options)
-        if not placed.any():
-            continue
+        placed = _captions_below(boxes, words, options) >= 0
         flags |= placed
         height = boxes[:, 3] - boxes[:, 1]
-        short = height <= height[placed].max()
-        if placed.sum() >= 0.5 * (~short).sum():  # labelled throughout: the short labels too
-            flags |= _captions_below(boxes, short, options)
+        if placed.any():
+            short = height <= height[placed].max()
+            owner = _captions_below(boxes, short, options)
+            throughout = placed.sum() >= 0.5 * (~short).sum()
+        else:  # no word caption: labels alone ("7", "a)") may still label the items throughout
+            short = height <= options.caption_height * _weighted_median(height, items[:, 4])
+            owner = _captions_below(boxes, short & _one_line(items), options, owners=~short)
+            throughout = (owner >= 0).sum() >= 0.5 * (~short).sum() and _one_each(boxes, short, owner)
+        if throughout:  # the short labels too
+            flags |= owner >= 0
     return _spread_along_lines(items, flags)
 
 
-def _captions_below(items: np.ndarray, candidates: np.ndarray, options: SplitOptions) -> np.ndarray:
-    """Candidates that caption the item just above them (see ``caption_flags``)."""
+def _one_line(items: np.ndarray) -> np.ndarray:
+    """Groups whose pieces may lie side by side on one line, as a label's glyphs do: a
+    single piece, or a box not much narrower than tall (pieces stacked, as an i's dot over
+    its stem, make a narrow box)."""
+    return (items[:, 5] == 1) | (items[:, 2] - items[:, 0] >= 0.75 * (items[:, 3] - items[:, 1]))
+
+
+def _one_each(items: np.ndarray, short: np.ndarray, owner: np.ndarray) -> bool:
+    """Whether labels alone (``owner``: the item each labels, see ``_captions_below``) label
+    their items as captions do: of one text size (the tallest, a parenthesis, at most 1.5×
+    the lowest, a lower-case letter), one per item, and nearer their items than half the
+    typical gap between items (small sprites in the next row of a sprite sheet are no labels)."""
+    labels = np.flatnonzero(owner >= 0)
+    if len(labels) < 2 or (~short).sum() < 2:
+        return False
+    height = items[labels, 3] - items[labels, 1]
+    gaps = items[labels, 1] - items[owner[labels], 3]
+    return bool(height.max() <= 1.5 * height.min() and len(np.unique(owner[labels])) >= 0.8 * len(labels)
+                and np.median(gaps) <= 0.5 * np.median(nearest_gaps(items[~short, :4])))
+
+
+def _captions_below(items: np.ndarray, candidates: np.ndarray, options: SplitOptions,
+                    owners: np.ndarray | None = None) -> np.ndarray:
+    """Per item, the item just above it that it captions (see ``caption_flags``), else -1;
+    only ``candidates`` may caption, and only ``owners`` (default: all) be captioned."""
     x0, y0, x1, y1 = items[:, :4].T
     h = y1 - y0
     tall = np.maximum(h, _weighted_median(h, items[:, 4]))
     overlap_x = np.minimum(x1[:, None], x1[None, :]) - np.maximum(x0[:, None], x0[None, :])
     gap_down = y0[None, :] - y1[:, None]  # [above, below]: rows from an item down to another
-    below = (overlap_x > 0) & (gap_down >= 0)
-    flags = np.zeros(len(items), bool)
+    below = (overlap_x > 0) & (gap_down >= 0) & (True if owners is None else owners[:, None])
+    owner = np.full(len(items), -1)
     for c in np.flatnonzero(candidates):
         above = np.flatnonzero(below[:, c] & (h[c] <= options.caption_height * tall))
         if not len(above):
@@ -384,9 +414,9 @@ def _captions_below(items: np.ndarray, candidates: np.ndarray, options: SplitOpt
         a = above[np.argmin(gap_down[above, c])]
         next_below = gap_down[c, below[c]]
         space_below = next_below.min() if len(next_below) else np.inf
-        if gap_down[a, c] <= min(0.5 * tall[a], 0.5 * space_below):
-            flags[c] = True
-    return flags
+        if gap_down[a, c] <= 0.5 * tall[a] and gap_down[a, c] < space_below:
+            owner[c] = a
+    return owner
 
 
 def _spread_along_lines(items: np.ndarray, flags: np.ndarray) -> np.ndarray:

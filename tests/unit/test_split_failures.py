@@ -98,19 +98,24 @@ def test_the_logo_is_one_picture():
 
 
 LABELS = ["Fig. 12", "No. 3", "7", "Fig. 4", "12", "No. 18", "3", "Fig. 9", "21", "No. 5"]
+LABELS_ALONE = ["1", "2", "3", "a)", "b)", "(c)", "7", "12", "8.", "10"]  # no word among them
 LABEL_FONTS = ["DejaVuSans.ttf", "DejaVuSerif.ttf", "STIXGeneral.ttf", "cmr10.ttf", "DejaVuSansMono.ttf"]
 
 
+@pytest.mark.parametrize("labels", [LABELS, LABELS_ALONE], ids=["words", "alone"])
+@pytest.mark.parametrize("pitch", [120, 76], ids=["loose", "tight"])
 @pytest.mark.parametrize("where", ["below", "above"])
-def test_short_figure_labels_are_no_items(where):
-    """Icons labelled "Fig. 12", "No. 3" or a number alone, under or over each icon, in
-    several fonts: the labels are captions, only the icons are items. (The subplots icon,
-    three bars apart, is left out: an item in stacked parts is another weakness.)"""
-    rgb, truth = canvas(5 * 110 + 20, 2 * 120 + 20, WHITE), []
+def test_short_figure_labels_are_no_items(where, pitch, labels):
+    """Icons labelled "Fig. 12", "No. 3" or a number or letter alone, under or over each
+    icon, in several fonts, in loose rows or rows so tight that a label lies nearly as near
+    the next row as its own icon: the labels are
+    captions, only the icons are items. (The subplots icon, three bars apart, is left out:
+    an item in stacked parts is another weakness.)"""
+    rgb, truth = canvas(5 * 110 + 20, 2 * pitch + 20, WHITE), []
     for k, path in enumerate(p for p in ICONS if not p.name.startswith("subplots")):
         r, c = divmod(k, 5)
-        im, label = icon(path), text_ink(LABELS[k], LABEL_FONTS[k % 5], 13)
-        x0, y = 10 + c * 110, 10 + r * 120 + (28 if where == "above" else 8)
+        im, label = icon(path), text_ink(labels[k], LABEL_FONTS[k % 5], 13)
+        x0, y = 10 + c * 110, 10 + r * pitch + (28 if where == "above" else 8)
         truth.append(paste(rgb, im, x0 + (110 - im.shape[1]) // 2, y))
         label_y = y + im.shape[0] + 6 if where == "below" else y - 6 - label.shape[0]
         paint(rgb, label, x0 + (110 - label.shape[1]) // 2, label_y, (30, 30, 30))
