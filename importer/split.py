@@ -570,46 +570,83 @@ def _regular(pieces: np.ndarray, tolerance: float) -> bool:
 
 def trim_patches(rgb: np.ndarray, sheet: tuple | None, items: np.ndarray,
                  options: SplitOptions) -> np.ndarray:
-    """Trim each item that is a patch (a card, a tile, a scrap of paper) to its content.
+    """Trim each item that lies on a patch (a card, a tile, a scrap of paper) to its content.
 
-    A patch is a box with a plain frame (see ``plain_colour``) of a colour other than the
-    sheet's (beyond its noise) that differs from the sheet by less than ``patch_contrast``
-    × its content differs from it: a light card round an icon, not a coloured tile that is
-    the icon's own. Its content is what lies inside it and differs from both the patch and
-    the sheet by the sheet's ink tolerance (not its rounded corners, edge or shadow, which
-    touch its frame), and outweighs what touches the frame (else that is the item's own
-    outline); its plain margin is trimmed as a single picture's is."""
+    The patch's colour is the box's commonest colour, which must differ from the sheet's by
+    more than the sheet's noise (else the box is framed by the sheet: a boxed icon's outline
+    is its own) and show round the content, on at least two sides of the box's frame. Its content is what differs from both the patch and the sheet by the sheet's
+    ink tolerance, specks of noise left out. A patch is
+    told from an item's own outline by the plain margin between them: what touches the box's
+    frame (the patch's rounded edge, its shadow, its outline) lies nearer the frame than any
+    of the content does; an item's outline reaches as deep as what it holds. And the patch
+    differs from the sheet by less than ``patch_contrast`` × its content differs from it: a
+    light card round an icon, not a coloured tile that is the icon's own. The content's box
+    is the item, the patch's plain margin trimmed as a single picture's is."""
     if sheet is None or not len(items):
         return items
     background, tol = sheet
     items = items.copy()
     for i in np.flatnonzero(np.minimum(items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]) >= 3 * options.min_size):
         x0, y0, x1, y1 = items[i, :4]
-        crop = rgb[y0:y1, x0:x1]
-        if np.abs(np.median(frame(crop), axis=0) - background).max() <= tol / options.noise_factor:
-            continue  # framed by the sheet's own colour, within its noise: a tight box already
-        plain = plain_colour(crop, options, cut=False)
-        if plain is None:
-            continue
-        patch = plain[0]
-        sheet_contrast = np.abs(patch - background).max()
-        inner, edge = _inner_ink(ink_mask(crop, patch, tol) & ink_mask(crop, background, tol))
-        ys, xs = np.nonzero(inner)
-        if len(xs) < max(options.min_area, edge):
-            continue  # the ink on the frame is the item's own outline, not a patch's edge or shadow
-        content = np.abs(crop[ys, xs].astype(np.float64) - patch).max(axis=1)
-        if sheet_contrast >= options.patch_contrast * np.percentile(content, 90):
-            continue
-        items[i, :4] = x0 + xs.min(), y0 + ys.min(), x0 + xs.max() + 1, y0 + ys.max() + 1
+        content = _patch_content(rgb[y0:y1, x0:x1], background, tol, options)
+        if content is not None:
+            items[i, :4] = x0 + content[0], y0 + content[1], x0 + content[2], y0 + content[3]
     return items
 
 
-def _inner_ink(mask: np.ndarray) -> tuple[np.ndarray, int]:
-    """``mask`` without its components that touch its frame (a patch's edge, its shadow),
-    and how many ink pixels those hold."""
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    h, w = mask.shape
-    x, y, bw, bh = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
-    inner = (x > 0) & (y > 0) & (x + bw < w) & (y + bh < h)
-    inner[0] = False  # the background
-    return inner[labels], int(stats[1:, 4][~inner[1:]].sum())
+def _patch_content(crop: np.ndarray, background: np.ndarray, tol: float,
+                   options: SplitOptions) -> tuple[int, int, int, int] | None:
+    """The box (x0, y0, x1, y1) of the content on the patch that ``crop`` is, or None when
+    it is no patch (see ``trim_patches``)."""
+    patch = _commonest_colour(crop)
+    sheet_contrast = np.abs(patch - background).max()
+    if sheet_contrast <= tol / options.noise_factor or _sides_in(crop, patch, background, tol) < 2:
+        return None  # the sheet's own colour, or a colour inside an item (its white face), not round it
+    mask = ink_mask(crop, background, tol) & ink_mask(crop, patch, tol)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    labels[(stats[:, 4] < options.min_area)[labels]] = 0  # specks of scan noise
+    ys, xs = np.nonzero(labels)
+    own, depth = labels[ys, xs], _depth(xs, ys, *mask.shape[::-1])
+    deepest, shallowest = np.zeros(n, np.int64), np.full(n, np.iinfo(np.int64).max)
+    np.maximum.at(deepest, own, depth)
+    np.minimum.at(shallowest, own, depth)
+    band = deepest[shallowest == 0].max(initial=-1)  # how deep the ink on the frame reaches
+    inner = deepest > band  # slivers within that band (a shadow round a corner) are edge too
+    inner[0] = False
+    if not inner.any() or shallowest[inner].min() <= band:
+        return None  # no content, or ink on the frame reaches as deep: the item's own outline
+    ys, xs = ys[inner[own]], xs[inner[own]]
+    if len(xs) < options.min_area:
+        return None
+    contrast = np.percentile(np.abs(crop[ys, xs].astype(np.float64) - patch).max(axis=1), 90)
+    if sheet_contrast >= options.patch_contrast * contrast:
+        return None
+    return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+
+
+def _sides_in(crop: np.ndarray, colour: np.ndarray, sheet: np.ndarray, tol: float) -> int:
+    """On how many sides of ``crop`` the middle half of a strip along the frame (an eighth
+    of the box deep) is mostly ``colour`` (within ``tol``, and nearer it than the ``sheet``'s
+    colour): a card's colour shows round its content, past its rounded corners, its outline
+    and on the sides its shadow leaves free."""
+    h, w = crop.shape[:2]
+    d = max(2, min(h, w) // 8)
+    strips = (crop[:d, w // 4:w - w // 4], crop[-d:, w // 4:w - w // 4],
+              crop[h // 4:h - h // 4, :d], crop[h // 4:h - h // 4, -d:])
+    count = 0
+    for strip in strips:
+        near = np.abs(strip - colour).max(axis=2)
+        count += ((near <= tol) & (near < np.abs(strip - sheet).max(axis=2))).mean() >= 0.5
+    return int(count)
+
+
+def _commonest_colour(rgb: np.ndarray) -> np.ndarray:
+    """The median colour of the commonest colour bin (5 bits a channel) of ``rgb``."""
+    flat = rgb.reshape(-1, 3)
+    keys = (flat[:, 0] >> 3).astype(np.int32) << 10 | (flat[:, 1] >> 3).astype(np.int32) << 5 | flat[:, 2] >> 3
+    return np.median(flat[keys == np.bincount(keys).argmax()], axis=0)
+
+
+def _depth(xs: np.ndarray, ys: np.ndarray, w: int, h: int) -> np.ndarray:
+    """Each pixel's distance from the frame of a ``w`` × ``h`` box."""
+    return np.minimum(np.minimum(xs, w - 1 - xs), np.minimum(ys, h - 1 - ys))

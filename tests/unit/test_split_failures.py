@@ -132,20 +132,30 @@ def test_a_photo_running_off_the_frame_is_one_picture():
     assert_items(Picture(rgb, None), [(0, 0, 3 * w, h)])
 
 
-CARDS = [(228, 232, 240), (240, 235, 220), (210, 210, 210)]
+CARD_EDGES = [  # (card colour, corner radius, shadow, outline) on a white sheet
+    ((228, 232, 240), 0, None, None), ((240, 235, 220), 0, None, None), ((210, 210, 210), 0, None, None),
+    ((214, 214, 214), 18, None, None),  # rounded: the corners show the sheet
+    ((225, 225, 225), 12, (200, 200, 200), None),  # a shadow along two sides
+    ((238, 238, 238), 6, None, (190, 190, 190)),  # a faint card seen by its outline
+]
 
 
-@pytest.mark.parametrize("card", CARDS)
-def test_items_on_cards_get_their_own_box(card):
-    """Icons each on a plain card a little darker than the sheet: the crop is the icon,
-    the card's plain margin trimmed."""
-    rgb, truth = canvas(5 * 100 + 20, 2 * 100 + 20, WHITE), []
+@pytest.mark.parametrize("card,radius,shadow,outline", CARD_EDGES)
+def test_items_on_cards_get_their_own_box(card, radius, shadow, outline):
+    """Icons each on a plain card a little darker than the sheet, square or rounded, with
+    a shadow or an outline: the crop is the icon, the card's plain margin trimmed."""
+    sheet, truth, icons = Image.new("RGB", (5 * 100 + 20, 2 * 100 + 20), WHITE), [], []
+    draw = ImageDraw.Draw(sheet)
     for k, path in enumerate(ICONS):
         r, c = divmod(k, 5)
         x0, y0 = 10 + c * 100 + 6, 10 + r * 100 + 6
-        rgb[y0:y0 + 88, x0:x0 + 88] = card
-        im = icon(path)
-        truth.append(paste(rgb, im, x0 + (88 - im.shape[1]) // 2, y0 + (88 - im.shape[0]) // 2))
+        if shadow:
+            draw.rounded_rectangle([x0 + 3, y0 + 3, x0 + 86, y0 + 86], radius, fill=shadow)
+        draw.rounded_rectangle([x0, y0, x0 + 83, y0 + 83], radius, fill=card, outline=outline)
+        icons.append((icon(path), x0, y0))
+    rgb = np.asarray(sheet).copy()
+    for im, x0, y0 in icons:
+        truth.append(paste(rgb, im, x0 + (84 - im.shape[1]) // 2, y0 + (84 - im.shape[0]) // 2))
     assert_items(Picture(rgb, None), truth)
 
 
