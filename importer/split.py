@@ -523,12 +523,13 @@ def is_text(items: np.ndarray, parts: np.ndarray, options: SplitOptions) -> bool
 
     Pieces (``items``) form a line when they are of comparable height (within 2.5×), share
     at least half the rows of the shorter and sit closer than 1.5× the taller one's height
-    (a word space of a monospaced font beside a short letter). The
-    picture is text when lines of several pieces, each wider than 1.5× its height, with no
-    gap between the components (``parts``) in it wider than its height and most of them
-    (letters of a word) below a quarter of it, hold 90 % of the ink, there are at most ``text_lines`` of them,
-    stacked closer than a line's height, and in no line the pieces keep a regular pitch
-    (that is a row of items on a grid, as sprites in equal cells)."""
+    (a word space of a monospaced font beside a short letter). A line of text holds several
+    pieces in a box wider than 1.5× its height, no gap between the components (``parts``) in
+    it wider than its height and most of them (letters of a word) below a quarter of it, and
+    its pieces keep no regular pitch (that is a row of items on a grid, as sprites in equal
+    cells). The picture is text when at most ``text_lines`` such lines hold 90 % of the ink
+    (what is left: dots and accents, a row of i's dots being no line), stacked closer than a
+    line's height."""
     if len(items) < 2:
         return False
     x0, y0, x1, y1 = items[:, :4].T
@@ -539,22 +540,26 @@ def is_text(items: np.ndarray, parts: np.ndarray, options: SplitOptions) -> bool
     label = connected_components(csr_matrix((over_y >= 0.5 * lo) & (hi <= 2.5 * lo) & (gap_x <= 1.5 * hi)),
                                  directed=False)[1]
     lines = group_items(items[:, :4], items[:, 4], np.ones(len(items), np.int64), label)
-    text = np.flatnonzero((lines[:, 5] >= 2) & (lines[:, 2] - lines[:, 0] >= 1.5 * (lines[:, 3] - lines[:, 1])))
+    text = [t for t in np.flatnonzero((lines[:, 5] >= 2) & (lines[:, 2] - lines[:, 0] >= 1.5 * (lines[:, 3] - lines[:, 1])))
+            if _text_line(lines[t], items[label == t], parts, options)]
     if not 0 < len(text) <= options.text_lines or lines[text, 4].sum() < 0.9 * items[:, 4].sum():
         return False
-    cx, cy = (parts[:, 0] + parts[:, 2]) / 2, (parts[:, 1] + parts[:, 3]) / 2
-    for t in text:
-        lx0, ly0, lx1, ly1 = lines[t, :4]
-        height = ly1 - ly0
-        inside = (cy >= ly0) & (cy <= ly1) & (cx >= lx0 - height) & (cx <= lx1 + height)  # with its dots, dashes
-        pieces = parts[inside]
-        pieces = pieces[np.argsort(pieces[:, 0])]
-        gaps = pieces[1:, 0] - np.maximum.accumulate(pieces[:-1, 2])
-        if gaps.max() > height or np.median(gaps) > 0.25 * height or _regular(items[label == t], options.pitch_tolerance):
-            return False
     stack = lines[text][np.argsort(lines[text, 1])]
     heights = stack[:, 3] - stack[:, 1]
     return bool(np.all(stack[1:, 1] - stack[:-1, 3] <= np.minimum(heights[1:], heights[:-1])))
+
+
+def _text_line(line: np.ndarray, pieces: np.ndarray, parts: np.ndarray, options: SplitOptions) -> bool:
+    """Whether a line of ``pieces`` spaces its components (``parts``) as letters and words
+    do and keeps no regular pitch (see ``is_text``)."""
+    lx0, ly0, lx1, ly1 = line[:4]
+    height = ly1 - ly0
+    cx, cy = (parts[:, 0] + parts[:, 2]) / 2, (parts[:, 1] + parts[:, 3]) / 2
+    inside = parts[(cy >= ly0) & (cy <= ly1) & (cx >= lx0 - height) & (cx <= lx1 + height)]  # with its dots, dashes
+    inside = inside[np.argsort(inside[:, 0])]
+    gaps = inside[1:, 0] - np.maximum.accumulate(inside[:-1, 2])
+    return bool(len(gaps) and gaps.max() <= height and np.median(gaps) <= 0.25 * height
+                and not _regular(pieces, options.pitch_tolerance))
 
 
 def _regular(pieces: np.ndarray, tolerance: float) -> bool:

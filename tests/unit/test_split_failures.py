@@ -77,6 +77,7 @@ BANNERS = [  # (font, text, size, background, ink)
     ("DejaVuSansMono.ttf", "git commit -m fix", 22, (250, 250, 240), (40, 40, 40)),
     ("DejaVuSans-Bold.ttf", "SALE", 60, (200, 30, 30), WHITE),
     ("cmr10.ttf", "Proceedings of the Society", 34, (245, 240, 225), (60, 40, 20)),
+    ("DejaVuSans.ttf", "minimal jiggly illusion", 24, WHITE, (0, 0, 0)),  # the i's dots make a row of their own
 ]
 
 
