@@ -85,10 +85,10 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     if is_text(items, boxes, options):
         return _boxes([[*_content(items), items[:, 4].sum(), items[:, 5].sum()]])
     if options.drop_captions:  # before small parts move (a caption is not a part) and after
-        items = items[~caption_flags(items, options)]
+        items = items[~caption_flags(items, one_ink(picture.rgb, mask, items, sheet), options)]
     items = join_cells(absorb_small(items, options.part_fraction * typical_height, options), options)
     if options.drop_captions:
-        items = items[~caption_flags(items, options)]
+        items = items[~caption_flags(items, one_ink(picture.rgb, mask, items, sheet), options)]
     items = single_or_collection(items, options)
     keep = ((np.minimum(items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]) >= options.min_size)
             & (items[:, 4] >= options.min_area))
@@ -341,7 +341,29 @@ def _wordlike(items: np.ndarray) -> np.ndarray:
     return (items[:, 5] >= 2) & (w >= 1.5 * h)
 
 
-def caption_flags(items: np.ndarray, options: SplitOptions) -> np.ndarray:
+def one_ink(rgb: np.ndarray, mask: np.ndarray, items: np.ndarray, sheet: tuple | None) -> np.ndarray:
+    """Per item, whether its ink is one colour blended into the sheet's, as printed text is
+    (nine ink pixels in ten near the line from the sheet's colour to the ink's own, the mean
+    of its farthest tenth, within the sheet's ink tolerance or a quarter of the ink's
+    contrast); a sprite or an icon in several colours is not. True
+    throughout on a transparent sheet, whose blending is in the alpha."""
+    flags = np.ones(len(items), bool)
+    if sheet is None:
+        return flags
+    background, tol = sheet
+    for i, (x0, y0, x1, y1) in enumerate(items[:, :4]):
+        ink = rgb[y0:y1, x0:x1][mask[y0:y1, x0:x1] > 0].astype(np.float64) - background
+        if len(ink) < 2:
+            continue
+        reach = (ink ** 2).sum(axis=1)
+        far = ink[reach >= np.percentile(reach, 90)].mean(axis=0)  # the ink's own colour
+        along = np.clip(ink @ far / (far @ far), 0, 1)
+        off = np.percentile(np.abs(ink - along[:, None] * far).max(axis=1), 90)
+        flags[i] = off <= max(tol, 0.25 * np.abs(far).max())  # JPEG's colour fringes grow with contrast
+    return flags
+
+
+def caption_flags(items: np.ndarray, written: np.ndarray, options: SplitOptions) -> np.ndarray:
     """True for captions: pieces of text just below (or above) an item, and for pieces in
     line with one.
 
@@ -352,9 +374,9 @@ def caption_flags(items: np.ndarray, options: SplitOptions) -> np.ndarray:
     that side that are no word (a number alone, "3") but no taller than the word captions
     are captions too. Without word captions, labels alone (no taller than ``caption_height``
     × the typical item) caption a sheet when at least half its items carry one, one each,
-    all of one size."""
+    all of one size. Captions are ``written``: in one ink (see ``one_ink``)."""
     flags = np.zeros(len(items), bool)
-    words = _wordlike(items)
+    words = _wordlike(items) & written
     for flip in (False, True):  # below the items, then above them (the sheet upside down)
         boxes = items.copy()
         if flip:
@@ -364,11 +386,11 @@ def caption_flags(items: np.ndarray, options: SplitOptions) -> np.ndarray:
         height = boxes[:, 3] - boxes[:, 1]
         if placed.any():
             short = height <= height[placed].max()
-            owner = _captions_below(boxes, short, options)
+            owner = _captions_below(boxes, short & written, options)
             throughout = placed.sum() >= 0.5 * (~short).sum()
         else:  # no word caption: labels alone ("7", "a)") may still label the items throughout
             short = height <= options.caption_height * _weighted_median(height, items[:, 4])
-            owner = _captions_below(boxes, short & _one_line(items), options, owners=~short)
+            owner = _captions_below(boxes, short & _one_line(items) & written, options, owners=~short)
             throughout = (owner >= 0).sum() >= 0.5 * (~short).sum() and _one_each(boxes, short, owner)
         if throughout:  # the short labels too
             flags |= owner >= 0

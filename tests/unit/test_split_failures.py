@@ -168,6 +168,22 @@ def test_a_single_picture_on_a_paper_patch_is_trimmed_to_it():
     assert_items(Picture(rgb, None), [paste(rgb, im, 100 - im.shape[1] // 2, 90 - im.shape[0] // 2)])
 
 
+def test_a_wide_sprite_in_two_colours_under_an_item_is_no_caption():
+    """Under each of five icons, a wide sprite of two pieces (a red frame round a blue bar),
+    shaped and placed as a word caption would be: a caption is printed in one ink, so the
+    sprite is an item, not dropped."""
+    rgb, truth = canvas(5 * 110 + 20, 110, (240, 240, 240)), []
+    for k, path in enumerate(ICONS[:5]):
+        x0 = 10 + k * 110
+        truth.append(paste(rgb, im := icon(path), x0 + 30, 10))
+        x, y = x0 + 24, 10 + im.shape[0] + 8
+        rgb[y:y + 16, x:x + 50] = (200, 30, 30)
+        rgb[y + 3:y + 13, x + 3:x + 47] = (240, 240, 240)
+        rgb[y + 6:y + 10, x + 8:x + 42] = (30, 60, 200)
+        truth.append((x, y, 50, 16))
+    assert_items(Picture(rgb, None), truth)
+
+
 @pytest.mark.xfail(reason="open: touching sprites merge into one component; no cut along the cells yet",
                    strict=True)
 @pytest.mark.parametrize("background", [(255, 0, 255), (255, 255, 255)])
