@@ -421,22 +421,31 @@ def _one_each(items: np.ndarray, short: np.ndarray, owner: np.ndarray) -> bool:
 def _captions_below(items: np.ndarray, candidates: np.ndarray, options: SplitOptions,
                     owners: np.ndarray | None = None) -> np.ndarray:
     """Per item, the item just above it that it captions (see ``caption_flags``), else -1;
-    only ``candidates`` may caption, and only ``owners`` (default: all) be captioned."""
+    only ``candidates`` may caption, and only ``owners`` (default: all) be captioned. The gap
+    is read from the bottom of the item's row (items top-aligned in their cells, a label on
+    the cell's foot), the tallest of that row setting the scale; and a caption's own row
+    holds no item (no piece taller than a caption beside it)."""
     x0, y0, x1, y1 = items[:, :4].T
     h = y1 - y0
     tall = np.maximum(h, _weighted_median(h, items[:, 4]))
     overlap_x = np.minimum(x1[:, None], x1[None, :]) - np.maximum(x0[:, None], x0[None, :])
+    same_row = np.minimum(y1[:, None], y1[None, :]) - np.maximum(y0[:, None], y0[None, :]) > 0
     gap_down = y0[None, :] - y1[:, None]  # [above, below]: rows from an item down to another
-    below = (overlap_x > 0) & (gap_down >= 0) & (True if owners is None else owners[:, None])
+    below = (overlap_x > 0) & (gap_down >= 0)
+    may_own = below & (True if owners is None else owners[:, None])
     owner = np.full(len(items), -1)
     for c in np.flatnonzero(candidates):
-        above = np.flatnonzero(below[:, c] & (h[c] <= options.caption_height * tall))
+        above = np.flatnonzero(may_own[:, c] & (h[c] <= options.caption_height * tall))
         if not len(above):
             continue
         a = above[np.argmin(gap_down[above, c])]
+        row = np.flatnonzero(same_row[a] & (y1 <= y0[c]))
+        gap = y0[c] - y1[row].max()
         next_below = gap_down[c, below[c]]
         space_below = next_below.min() if len(next_below) else np.inf
-        if gap_down[a, c] <= 0.5 * tall[a] and gap_down[a, c] < space_below:
+        beside = np.minimum(y1, y1[c]) - np.maximum(y0, y0[c]) >= 0.5 * h[c]
+        alone = h[beside].max() <= options.caption_height * tall[a]  # a caption's row holds no item
+        if alone and gap <= 0.5 * max(tall[a], h[row].max()) and gap < space_below:
             owner[c] = a
     return owner
 
