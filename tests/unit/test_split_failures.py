@@ -123,6 +123,23 @@ def test_short_figure_labels_are_no_items(where, pitch, labels):
     assert_items(Picture(rgb, None), truth)
 
 
+def test_labels_at_the_foot_of_cells_under_short_items_are_no_items():
+    """Icons of two sizes top-aligned in their cells, each labelled ("Fig. 3") at the cell's
+    foot, so a small icon's label lies far below it but just under its row: the labels are
+    captions."""
+    rgb, truth = canvas(5 * 110 + 20, 2 * 100 + 20, WHITE), []
+    for k, path in enumerate(ICONS):
+        r, c = divmod(k, 5)
+        im = icon(path)
+        if k % 2:
+            im = np.asarray(Image.fromarray(im).resize((im.shape[1] // 2, im.shape[0] // 2), Image.LANCZOS))
+        x0, y0 = 10 + c * 110, 10 + r * 100
+        truth.append(paste(rgb, im, x0 + (110 - im.shape[1]) // 2, y0))
+        label = text_ink(f"Fig. {k + 1}", LABEL_FONTS[k % 5], 13)
+        paint(rgb, label, x0 + (110 - label.shape[1]) // 2, y0 + 48 + 8, (30, 30, 30))
+    assert_items(Picture(rgb, None), truth)
+
+
 def test_a_photo_running_off_the_frame_is_one_picture():
     """A wallpaper-like picture: a photo bleeding off the right edge of a plain panel that
     covers most of the border. The picture is cut by its frame, so it is one picture."""
