@@ -107,8 +107,8 @@ def _results(files: list[Path], out: Path, options: JobOptions) -> Iterator[tupl
     if options.workers <= 1:
         yield from map(_split_file, jobs)
         return
-    with ProcessPoolExecutor(options.workers, initializer=cv2.setNumThreads, initargs=(1,)) as pool:
-        yield from pool.map(_split_file, jobs, chunksize=4)  # one OpenCV thread each: the pool fills the cores
+    with ProcessPoolExecutor(options.workers) as pool:
+        yield from pool.map(_split_file, jobs, chunksize=4)
 
 
 def run_split(heap: Path, out: Path, options: JobOptions = JobOptions()) -> JobSummary:
