@@ -42,10 +42,18 @@ def margin(proba: np.ndarray) -> np.ndarray:
     return top[:, -1] - top[:, -2]
 
 
-def kmeans(features: np.ndarray, k: int, iterations: int = 15, seed: int = 0
+KMEANS_ITERATIONS = 15
+
+
+def kmeans(features: np.ndarray, k: int, iterations: int = KMEANS_ITERATIONS, seed: int = 0
            ) -> tuple[np.ndarray, np.ndarray]:
     """k-means++ seeded Lloyd iterations on L2-normalised rows: (centroids (k, d), cluster ids (n,))."""
-    x = _unit_rows(_check_features(features))
+    return _kmeans(_unit_rows(_check_features(features)), k, iterations, seed)
+
+
+def _kmeans(x: np.ndarray, k: int, iterations: int = KMEANS_ITERATIONS, seed: int = 0
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """``kmeans`` on rows already of unit length."""
     if not 1 <= k <= len(x):
         raise ValueError(f"k must be in 1..{len(x)}, got {k}")
     rng = np.random.default_rng(seed)
@@ -60,11 +68,17 @@ def kmeans(features: np.ndarray, k: int, iterations: int = 15, seed: int = 0
 
 
 def _unit_rows(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    """A copy of ``x`` with rows of length 1 (the only array of its size made: no squares)."""
+    return x / np.maximum(np.sqrt(_row_squares(x)), 1e-12)[:, None]
+
+
+def _row_squares(x: np.ndarray) -> np.ndarray:
+    """Each row's sum of squares, without an array of the squares."""
+    return np.einsum("ij,ij->i", x, x)
 
 
 def _sq_distances(x: np.ndarray, centroids: np.ndarray) -> np.ndarray:
-    d = (x * x).sum(1)[:, None] - 2.0 * x @ centroids.T + (centroids * centroids).sum(1)[None, :]
+    d = _row_squares(x)[:, None] - 2.0 * (x @ centroids.T) + _row_squares(centroids)[None, :]
     return np.maximum(d, 0.0)
 
 
@@ -98,7 +112,7 @@ def diverse_order(features: np.ndarray, n: int = 64, seed: int = 0) -> np.ndarra
     order of their centroids), so every prefix of the order covers the whole heap.
     """
     x = _unit_rows(_check_features(features))
-    centroids, ids = kmeans(x, min(n, len(x)), seed=seed)
+    centroids, ids = _kmeans(x, min(n, len(x)), seed=seed)
     distance = _sq_distances(x, centroids)[np.arange(len(x)), ids]
     visit = _farthest_point_order(centroids, start=int(np.bincount(ids).argmax()))
     rank_in_cluster = np.empty(len(x), np.int64)
