@@ -33,7 +33,7 @@ from importer.dedup import Deduper
 from importer.gather import gather
 from importer.pipeline import is_blank
 from importer.split import split
-from importer.store import pixel_sha256, save_crop
+from importer.store import pixel_sha256, save_crop, save_source
 
 SCORER = next((p / "shared" / "score_split.py" for p in Path(__file__).resolve().parents
                if (p / "shared" / "score_split.py").is_file()), Path("shared/score_split.py"))
@@ -114,10 +114,10 @@ def stage_costs(heap: Path, scratch: Path, most: int) -> dict[str, float]:
         for sha, c in keep:
             save_crop(scratch, sha, c)
         if len(boxes) > 1:
-            save_crop(scratch, pixel_sha256(picture.rgb), picture.rgb, "sources")
+            save_source(scratch, path, picture)
         t5 = time.perf_counter()
         cost.update({"decode": t1 - t0, "split": t2 - t1, "classic split": t3 - t2,
-                     "dedup/hash": t4 - t3, "store (PNG)": t5 - t4, "files": 1})
+                     "dedup/hash": t4 - t3, "store": t5 - t4, "files": 1})
     return dict(cost)
 
 
@@ -205,7 +205,7 @@ def speed_table(heaps: dict) -> list[str]:
 
 
 def stage_table(heaps: dict) -> list[str]:
-    stages = ["decode", "split", "dedup/hash", "store (PNG)", "classic split"]
+    stages = ["decode", "split", "dedup/hash", "store", "classic split"]
     rows = ["| stage (one core) | " + " | ".join(f"{n} s | {n} ms/file | {n} share of ours"
                                                  for n in heaps) + " |",
             "|---" * (1 + 3 * len(heaps)) + "|"]
@@ -277,7 +277,7 @@ def render(report: dict, before: dict | None, starting: bool = False) -> str:
     lines += ["## Single pictures giving exactly one crop", "", *one_crop_table(heaps), "",
               "## Speed: whole process, wall time, same files, same run", "",
               "Ours is `python -m importer split HEAP --out DIR` as a user runs it (all cores: "
-              "decode, split, dedup, store PNGs); the classic is `python -m benchmarks.classic HEAP` "
+              "decode, split, dedup, store crops and collections); the classic is `python -m benchmarks.classic HEAP` "
               "(one process: decode, Canny, dilate, contours, boxes).", "", *speed_table(heaps), "",
               "## Cost of each stage (one process, one core)", "",
               "Over " + ", ".join(f"{h['stages'].get('files', 0)} decoded files of {n}"

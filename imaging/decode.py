@@ -38,10 +38,12 @@ class BadImage(ValueError):
 
 @dataclass
 class Picture:
-    """``rgb``: H×W×3 uint8, alpha composited on white; ``alpha``: H×W uint8 or None if opaque."""
+    """``rgb``: H×W×3 uint8, alpha composited on white; ``alpha``: H×W uint8 or None if opaque;
+    ``format``: the file's format as Pillow names it (PNG, JPEG, ...), None when not decoded from one."""
 
     rgb: np.ndarray
     alpha: np.ndarray | None
+    format: str | None = None
 
 
 def sniff_text(head: bytes) -> str | None:
@@ -110,7 +112,9 @@ def decode(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS,
             msg = _one_line(exc)
             label = "truncated" if "truncat" in msg or isinstance(exc, EOFError) else "corrupt"
             raise BadImage(f"{label} image: {msg}") from None
-        return _to_picture(im)
+        picture = _to_picture(im)
+        picture.format = im.format
+        return picture
 
 
 def _head(source: str | Path | BinaryIO) -> bytes:

@@ -20,7 +20,7 @@ from cluster.ray_engine import DEFAULT_ENGINE, ENGINES, all_cores
 from importer.dedup import DEFAULT_DISTANCE, Deduper
 from importer.gather import gather, relative_source
 from importer.split import SplitOptions, split
-from importer.store import encode_png, pixel_sha256, save_crop, write_once
+from importer.store import encode_png, pixel_sha256, save_source, write_once
 from imaging.decode import DEFAULT_MAX_PIXELS, BadImage, decode
 from settings.fields import setting
 from storage.files import write_jsonl
@@ -92,7 +92,7 @@ def _split_file(args: tuple[Path, Path, JobOptions]) -> tuple[list[Crop], int, s
         rgb = np.ascontiguousarray(picture.rgb[y:y + h, x:x + w])
         if not is_blank(rgb, options.blank_contrast):
             crops.append(Crop((x, y, w, h), pixel_sha256(rgb), deduper.phash(rgb), encode_png(rgb)))
-    source = save_crop(out, pixel_sha256(picture.rgb), picture.rgb, "sources") if len(boxes) > 1 else None
+    source = save_source(out, path, picture) if len(boxes) > 1 else None
     return crops, len(boxes) - len(crops), source, None
 
 
@@ -107,8 +107,8 @@ def _results(files: list[Path], out: Path, options: JobOptions) -> Iterator[tupl
     if options.workers <= 1:
         yield from map(_split_file, jobs)
         return
-    with ProcessPoolExecutor(options.workers) as pool:
-        yield from pool.map(_split_file, jobs, chunksize=4)
+    with ProcessPoolExecutor(options.workers, initializer=cv2.setNumThreads, initargs=(1,)) as pool:
+        yield from pool.map(_split_file, jobs, chunksize=4)  # one OpenCV thread each: the pool fills the cores
 
 
 def run_split(heap: Path, out: Path, options: JobOptions = JobOptions()) -> JobSummary:

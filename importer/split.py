@@ -85,10 +85,10 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     if is_text(items, boxes, options):
         return _boxes([[*_content(items), items[:, 4].sum(), items[:, 5].sum()]])
     if options.drop_captions:  # before small parts move (a caption is not a part) and after
-        items = items[~caption_flags(items, options)]
+        items = items[~caption_flags(items, one_ink(picture.rgb, mask, items, sheet), options)]
     items = join_cells(absorb_small(items, options.part_fraction * typical_height, options), options)
     if options.drop_captions:
-        items = items[~caption_flags(items, options)]
+        items = items[~caption_flags(items, one_ink(picture.rgb, mask, items, sheet), options)]
     items = single_or_collection(items, options)
     keep = ((np.minimum(items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]) >= options.min_size)
             & (items[:, 4] >= options.min_area))
@@ -171,8 +171,7 @@ def _erase_row_rules(mask: np.ndarray, thickness: int, share: float) -> np.ndarr
     rows = np.flatnonzero(mask.sum(axis=1, dtype=np.int64) >= 255 * length)  # mask is 0/255
     if not len(rows):
         return near
-    runs = cv2.erode(np.ascontiguousarray(mask[rows]), np.ones((1, length), np.uint8))
-    rows = rows[runs.max(axis=1) > 0]  # rows holding one unbroken run of ``length`` pixels
+    rows = rows[_hold_runs(mask[rows], length)]  # rows holding one unbroken run of ``length`` pixels
     for band in _consecutive(rows):
         top, bottom = band[0], band[-1] + 1
         if bottom - top > thickness:
@@ -182,6 +181,20 @@ def _erase_row_rules(mask: np.ndarray, thickness: int, share: float) -> np.ndarr
         mask[top:bottom, (above == 0) & (below == 0)] = 0
         near[max(0, top - thickness):bottom + thickness] = True
     return near
+
+
+def _hold_runs(rows: np.ndarray, length: int) -> np.ndarray:
+    """Per row, whether an erosion by a 1×``length`` kernel (OpenCV's: centred, the image's
+    edge counting as ink) leaves ink: a run of ``length`` ink pixels, or one cut by the left
+    edge of ``length - length // 2``, or by the right edge of ``length // 2 + 1``; found
+    from the runs' ends in time linear in the row, not in row × ``length``."""
+    width = rows.shape[1]
+    edges = np.diff(np.pad(rows != 0, ((0, 0), (1, 1))).view(np.int8), axis=1)
+    row, start = np.nonzero(edges == 1)
+    end = np.nonzero(edges == -1)[1]
+    size, anchor = end - start, length // 2
+    fits = (size >= length) | ((start == 0) & (size >= length - anchor)) | ((end == width) & (size > anchor))
+    return np.isin(np.arange(len(rows)), row[fits])
 
 
 def _all_in(flags: np.ndarray, start: np.ndarray, size: np.ndarray) -> np.ndarray:
@@ -341,7 +354,29 @@ def _wordlike(items: np.ndarray) -> np.ndarray:
     return (items[:, 5] >= 2) & (w >= 1.5 * h)
 
 
-def caption_flags(items: np.ndarray, options: SplitOptions) -> np.ndarray:
+def one_ink(rgb: np.ndarray, mask: np.ndarray, items: np.ndarray, sheet: tuple | None) -> np.ndarray:
+    """Per item, whether its ink is one colour blended into the sheet's, as printed text is
+    (nine ink pixels in ten near the line from the sheet's colour to the ink's own, the mean
+    of its farthest tenth, within the sheet's ink tolerance or a quarter of the ink's
+    contrast); a sprite or an icon in several colours is not. True
+    throughout on a transparent sheet, whose blending is in the alpha."""
+    flags = np.ones(len(items), bool)
+    if sheet is None:
+        return flags
+    background, tol = sheet
+    for i, (x0, y0, x1, y1) in enumerate(items[:, :4]):
+        ink = rgb[y0:y1, x0:x1][mask[y0:y1, x0:x1] > 0].astype(np.float64) - background
+        if len(ink) < 2:
+            continue
+        reach = (ink ** 2).sum(axis=1)
+        far = ink[reach >= np.percentile(reach, 90)].mean(axis=0)  # the ink's own colour
+        along = np.clip(ink @ far / (far @ far), 0, 1)
+        off = np.percentile(np.abs(ink - along[:, None] * far).max(axis=1), 90)
+        flags[i] = off <= max(tol, 0.25 * np.abs(far).max())  # JPEG's colour fringes grow with contrast
+    return flags
+
+
+def caption_flags(items: np.ndarray, written: np.ndarray, options: SplitOptions) -> np.ndarray:
     """True for captions: pieces of text just below (or above) an item, and for pieces in
     line with one.
 
@@ -350,43 +385,82 @@ def caption_flags(items: np.ndarray, options: SplitOptions) -> np.ndarray:
     A sheet whose items (those taller than its word captions) carry word captions on one
     side at least half the time labels them there throughout, in one size, so labels on
     that side that are no word (a number alone, "3") but no taller than the word captions
-    are captions too."""
+    are captions too. Without word captions, labels alone (no taller than ``caption_height``
+    × the typical item) caption a sheet when at least half its items carry one, one each,
+    all of one size. Captions are ``written``: in one ink (see ``one_ink``)."""
     flags = np.zeros(len(items), bool)
-    words = _wordlike(items)
+    words = _wordlike(items) & written
     for flip in (False, True):  # below the items, then above them (the sheet upside down)
         boxes = items.copy()
         if flip:
             boxes[:, 1], boxes[:, 3] = -items[:, 3], -items[:, 1]
-        placed = _captions_below(boxes, words, options)
-        if not placed.any():
-            continue
+        placed = _captions_below(boxes, words, options) >= 0
         flags |= placed
         height = boxes[:, 3] - boxes[:, 1]
-        short = height <= height[placed].max()
-        if placed.sum() >= 0.5 * (~short).sum():  # labelled throughout: the short labels too
-            flags |= _captions_below(boxes, short, options)
+        if placed.any():
+            short = height <= height[placed].max()
+            owner = _captions_below(boxes, short & written, options)
+            throughout = placed.sum() >= 0.5 * (~short).sum()
+        else:  # no word caption: labels alone ("7", "a)") may still label the items throughout
+            short = height <= options.caption_height * _weighted_median(height, items[:, 4])
+            owner = _captions_below(boxes, short & _one_line(items) & written, options, owners=~short)
+            throughout = (owner >= 0).sum() >= 0.5 * (~short).sum() and _one_each(boxes, short, owner)
+        if throughout:  # the short labels too
+            flags |= owner >= 0
     return _spread_along_lines(items, flags)
 
 
-def _captions_below(items: np.ndarray, candidates: np.ndarray, options: SplitOptions) -> np.ndarray:
-    """Candidates that caption the item just above them (see ``caption_flags``)."""
+def _one_line(items: np.ndarray) -> np.ndarray:
+    """Groups whose pieces may lie side by side on one line, as a label's glyphs do: a
+    single piece, or a box not much narrower than tall (pieces stacked, as an i's dot over
+    its stem, make a narrow box)."""
+    return (items[:, 5] == 1) | (items[:, 2] - items[:, 0] >= 0.75 * (items[:, 3] - items[:, 1]))
+
+
+def _one_each(items: np.ndarray, short: np.ndarray, owner: np.ndarray) -> bool:
+    """Whether labels alone (``owner``: the item each labels, see ``_captions_below``) label
+    their items as captions do: of one text size (the tallest, a parenthesis, at most 1.5×
+    the lowest, a lower-case letter), one per item, and nearer their items than half the
+    typical gap between items (small sprites in the next row of a sprite sheet are no labels)."""
+    labels = np.flatnonzero(owner >= 0)
+    if len(labels) < 2 or (~short).sum() < 2:
+        return False
+    height = items[labels, 3] - items[labels, 1]
+    gaps = items[labels, 1] - items[owner[labels], 3]
+    return bool(height.max() <= 1.5 * height.min() and len(np.unique(owner[labels])) >= 0.8 * len(labels)
+                and np.median(gaps) <= 0.5 * np.median(nearest_gaps(items[~short, :4])))
+
+
+def _captions_below(items: np.ndarray, candidates: np.ndarray, options: SplitOptions,
+                    owners: np.ndarray | None = None) -> np.ndarray:
+    """Per item, the item just above it that it captions (see ``caption_flags``), else -1;
+    only ``candidates`` may caption, and only ``owners`` (default: all) be captioned. The gap
+    is read from the bottom of the item's row (items top-aligned in their cells, a label on
+    the cell's foot), the tallest of that row setting the scale; and a caption's own row
+    holds no item (no piece taller than a caption beside it)."""
     x0, y0, x1, y1 = items[:, :4].T
     h = y1 - y0
     tall = np.maximum(h, _weighted_median(h, items[:, 4]))
     overlap_x = np.minimum(x1[:, None], x1[None, :]) - np.maximum(x0[:, None], x0[None, :])
+    same_row = np.minimum(y1[:, None], y1[None, :]) - np.maximum(y0[:, None], y0[None, :]) > 0
     gap_down = y0[None, :] - y1[:, None]  # [above, below]: rows from an item down to another
     below = (overlap_x > 0) & (gap_down >= 0)
-    flags = np.zeros(len(items), bool)
+    may_own = below & (True if owners is None else owners[:, None])
+    owner = np.full(len(items), -1)
     for c in np.flatnonzero(candidates):
-        above = np.flatnonzero(below[:, c] & (h[c] <= options.caption_height * tall))
+        above = np.flatnonzero(may_own[:, c] & (h[c] <= options.caption_height * tall))
         if not len(above):
             continue
         a = above[np.argmin(gap_down[above, c])]
+        row = np.flatnonzero(same_row[a] & (y1 <= y0[c]))
+        gap = y0[c] - y1[row].max()
         next_below = gap_down[c, below[c]]
         space_below = next_below.min() if len(next_below) else np.inf
-        if gap_down[a, c] <= min(0.5 * tall[a], 0.5 * space_below):
-            flags[c] = True
-    return flags
+        beside = np.minimum(y1, y1[c]) - np.maximum(y0, y0[c]) >= 0.5 * h[c]
+        alone = h[beside].max() <= options.caption_height * tall[a]  # a caption's row holds no item
+        if alone and gap <= 0.5 * max(tall[a], h[row].max()) and gap < space_below:
+            owner[c] = a
+    return owner
 
 
 def _spread_along_lines(items: np.ndarray, flags: np.ndarray) -> np.ndarray:
@@ -493,12 +567,13 @@ def is_text(items: np.ndarray, parts: np.ndarray, options: SplitOptions) -> bool
 
     Pieces (``items``) form a line when they are of comparable height (within 2.5×), share
     at least half the rows of the shorter and sit closer than 1.5× the taller one's height
-    (a word space of a monospaced font beside a short letter). The
-    picture is text when lines of several pieces, each wider than 1.5× its height, with no
-    gap between the components (``parts``) in it wider than its height and most of them
-    (letters of a word) below a quarter of it, hold 90 % of the ink, there are at most ``text_lines`` of them,
-    stacked closer than a line's height, and in no line the pieces keep a regular pitch
-    (that is a row of items on a grid, as sprites in equal cells)."""
+    (a word space of a monospaced font beside a short letter). A line of text holds several
+    pieces in a box wider than 1.5× its height, no gap between the components (``parts``) in
+    it wider than its height and most of them (letters of a word) below a quarter of it, and
+    its pieces keep no regular pitch (that is a row of items on a grid, as sprites in equal
+    cells). The picture is text when at most ``text_lines`` such lines hold 90 % of the ink
+    (what is left: dots and accents, a row of i's dots being no line), stacked closer than a
+    line's height."""
     if len(items) < 2:
         return False
     x0, y0, x1, y1 = items[:, :4].T
@@ -509,22 +584,26 @@ def is_text(items: np.ndarray, parts: np.ndarray, options: SplitOptions) -> bool
     label = connected_components(csr_matrix((over_y >= 0.5 * lo) & (hi <= 2.5 * lo) & (gap_x <= 1.5 * hi)),
                                  directed=False)[1]
     lines = group_items(items[:, :4], items[:, 4], np.ones(len(items), np.int64), label)
-    text = np.flatnonzero((lines[:, 5] >= 2) & (lines[:, 2] - lines[:, 0] >= 1.5 * (lines[:, 3] - lines[:, 1])))
+    text = [t for t in np.flatnonzero((lines[:, 5] >= 2) & (lines[:, 2] - lines[:, 0] >= 1.5 * (lines[:, 3] - lines[:, 1])))
+            if _text_line(lines[t], items[label == t], parts, options)]
     if not 0 < len(text) <= options.text_lines or lines[text, 4].sum() < 0.9 * items[:, 4].sum():
         return False
-    cx, cy = (parts[:, 0] + parts[:, 2]) / 2, (parts[:, 1] + parts[:, 3]) / 2
-    for t in text:
-        lx0, ly0, lx1, ly1 = lines[t, :4]
-        height = ly1 - ly0
-        inside = (cy >= ly0) & (cy <= ly1) & (cx >= lx0 - height) & (cx <= lx1 + height)  # with its dots, dashes
-        pieces = parts[inside]
-        pieces = pieces[np.argsort(pieces[:, 0])]
-        gaps = pieces[1:, 0] - np.maximum.accumulate(pieces[:-1, 2])
-        if gaps.max() > height or np.median(gaps) > 0.25 * height or _regular(items[label == t], options.pitch_tolerance):
-            return False
     stack = lines[text][np.argsort(lines[text, 1])]
     heights = stack[:, 3] - stack[:, 1]
     return bool(np.all(stack[1:, 1] - stack[:-1, 3] <= np.minimum(heights[1:], heights[:-1])))
+
+
+def _text_line(line: np.ndarray, pieces: np.ndarray, parts: np.ndarray, options: SplitOptions) -> bool:
+    """Whether a line of ``pieces`` spaces its components (``parts``) as letters and words
+    do and keeps no regular pitch (see ``is_text``)."""
+    lx0, ly0, lx1, ly1 = line[:4]
+    height = ly1 - ly0
+    cx, cy = (parts[:, 0] + parts[:, 2]) / 2, (parts[:, 1] + parts[:, 3]) / 2
+    inside = parts[(cy >= ly0) & (cy <= ly1) & (cx >= lx0 - height) & (cx <= lx1 + height)]  # with its dots, dashes
+    inside = inside[np.argsort(inside[:, 0])]
+    gaps = inside[1:, 0] - np.maximum.accumulate(inside[:-1, 2])
+    return bool(len(gaps) and gaps.max() <= height and np.median(gaps) <= 0.25 * height
+                and not _regular(pieces, options.pitch_tolerance))
 
 
 def _regular(pieces: np.ndarray, tolerance: float) -> bool:
@@ -540,46 +619,83 @@ def _regular(pieces: np.ndarray, tolerance: float) -> bool:
 
 def trim_patches(rgb: np.ndarray, sheet: tuple | None, items: np.ndarray,
                  options: SplitOptions) -> np.ndarray:
-    """Trim each item that is a patch (a card, a tile, a scrap of paper) to its content.
+    """Trim each item that lies on a patch (a card, a tile, a scrap of paper) to its content.
 
-    A patch is a box with a plain frame (see ``plain_colour``) of a colour other than the
-    sheet's (beyond its noise) that differs from the sheet by less than ``patch_contrast``
-    × its content differs from it: a light card round an icon, not a coloured tile that is
-    the icon's own. Its content is what lies inside it and differs from both the patch and
-    the sheet by the sheet's ink tolerance (not its rounded corners, edge or shadow, which
-    touch its frame), and outweighs what touches the frame (else that is the item's own
-    outline); its plain margin is trimmed as a single picture's is."""
+    The patch's colour is the box's commonest colour, which must differ from the sheet's by
+    more than the sheet's noise (else the box is framed by the sheet: a boxed icon's outline
+    is its own) and show round the content, on at least two sides of the box's frame. Its content is what differs from both the patch and the sheet by the sheet's
+    ink tolerance, specks of noise left out. A patch is
+    told from an item's own outline by the plain margin between them: what touches the box's
+    frame (the patch's rounded edge, its shadow, its outline) lies nearer the frame than any
+    of the content does; an item's outline reaches as deep as what it holds. And the patch
+    differs from the sheet by less than ``patch_contrast`` × its content differs from it: a
+    light card round an icon, not a coloured tile that is the icon's own. The content's box
+    is the item, the patch's plain margin trimmed as a single picture's is."""
     if sheet is None or not len(items):
         return items
     background, tol = sheet
     items = items.copy()
     for i in np.flatnonzero(np.minimum(items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]) >= 3 * options.min_size):
         x0, y0, x1, y1 = items[i, :4]
-        crop = rgb[y0:y1, x0:x1]
-        if np.abs(np.median(frame(crop), axis=0) - background).max() <= tol / options.noise_factor:
-            continue  # framed by the sheet's own colour, within its noise: a tight box already
-        plain = plain_colour(crop, options, cut=False)
-        if plain is None:
-            continue
-        patch = plain[0]
-        sheet_contrast = np.abs(patch - background).max()
-        inner, edge = _inner_ink(ink_mask(crop, patch, tol) & ink_mask(crop, background, tol))
-        ys, xs = np.nonzero(inner)
-        if len(xs) < max(options.min_area, edge):
-            continue  # the ink on the frame is the item's own outline, not a patch's edge or shadow
-        content = np.abs(crop[ys, xs].astype(np.float64) - patch).max(axis=1)
-        if sheet_contrast >= options.patch_contrast * np.percentile(content, 90):
-            continue
-        items[i, :4] = x0 + xs.min(), y0 + ys.min(), x0 + xs.max() + 1, y0 + ys.max() + 1
+        content = _patch_content(rgb[y0:y1, x0:x1], background, tol, options)
+        if content is not None:
+            items[i, :4] = x0 + content[0], y0 + content[1], x0 + content[2], y0 + content[3]
     return items
 
 
-def _inner_ink(mask: np.ndarray) -> tuple[np.ndarray, int]:
-    """``mask`` without its components that touch its frame (a patch's edge, its shadow),
-    and how many ink pixels those hold."""
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    h, w = mask.shape
-    x, y, bw, bh = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
-    inner = (x > 0) & (y > 0) & (x + bw < w) & (y + bh < h)
-    inner[0] = False  # the background
-    return inner[labels], int(stats[1:, 4][~inner[1:]].sum())
+def _patch_content(crop: np.ndarray, background: np.ndarray, tol: float,
+                   options: SplitOptions) -> tuple[int, int, int, int] | None:
+    """The box (x0, y0, x1, y1) of the content on the patch that ``crop`` is, or None when
+    it is no patch (see ``trim_patches``)."""
+    patch = _commonest_colour(crop)
+    sheet_contrast = np.abs(patch - background).max()
+    if sheet_contrast <= tol / options.noise_factor or _sides_in(crop, patch, background, tol) < 2:
+        return None  # the sheet's own colour, or a colour inside an item (its white face), not round it
+    mask = ink_mask(crop, background, tol) & ink_mask(crop, patch, tol)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    labels[(stats[:, 4] < options.min_area)[labels]] = 0  # specks of scan noise
+    ys, xs = np.nonzero(labels)
+    own, depth = labels[ys, xs], _depth(xs, ys, *mask.shape[::-1])
+    deepest, shallowest = np.zeros(n, np.int64), np.full(n, np.iinfo(np.int64).max)
+    np.maximum.at(deepest, own, depth)
+    np.minimum.at(shallowest, own, depth)
+    band = deepest[shallowest == 0].max(initial=-1)  # how deep the ink on the frame reaches
+    inner = deepest > band  # slivers within that band (a shadow round a corner) are edge too
+    inner[0] = False
+    if not inner.any() or shallowest[inner].min() <= band:
+        return None  # no content, or ink on the frame reaches as deep: the item's own outline
+    ys, xs = ys[inner[own]], xs[inner[own]]
+    if len(xs) < options.min_area:
+        return None
+    contrast = np.percentile(np.abs(crop[ys, xs].astype(np.float64) - patch).max(axis=1), 90)
+    if sheet_contrast >= options.patch_contrast * contrast:
+        return None
+    return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+
+
+def _sides_in(crop: np.ndarray, colour: np.ndarray, sheet: np.ndarray, tol: float) -> int:
+    """On how many sides of ``crop`` the middle half of a strip along the frame (an eighth
+    of the box deep) is mostly ``colour`` (within ``tol``, and nearer it than the ``sheet``'s
+    colour): a card's colour shows round its content, past its rounded corners, its outline
+    and on the sides its shadow leaves free."""
+    h, w = crop.shape[:2]
+    d = max(2, min(h, w) // 8)
+    strips = (crop[:d, w // 4:w - w // 4], crop[-d:, w // 4:w - w // 4],
+              crop[h // 4:h - h // 4, :d], crop[h // 4:h - h // 4, -d:])
+    count = 0
+    for strip in strips:
+        near = np.abs(strip - colour).max(axis=2)
+        count += ((near <= tol) & (near < np.abs(strip - sheet).max(axis=2))).mean() >= 0.5
+    return int(count)
+
+
+def _commonest_colour(rgb: np.ndarray) -> np.ndarray:
+    """The median colour of the commonest colour bin (5 bits a channel) of ``rgb``."""
+    flat = rgb.reshape(-1, 3)
+    keys = (flat[:, 0] >> 3).astype(np.int32) << 10 | (flat[:, 1] >> 3).astype(np.int32) << 5 | flat[:, 2] >> 3
+    return np.median(flat[keys == np.bincount(keys).argmax()], axis=0)
+
+
+def _depth(xs: np.ndarray, ys: np.ndarray, w: int, h: int) -> np.ndarray:
+    """Each pixel's distance from the frame of a ``w`` × ``h`` box."""
+    return np.minimum(np.minimum(xs, w - 1 - xs), np.minimum(ys, h - 1 - ys))

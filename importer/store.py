@@ -1,4 +1,4 @@
-"""Store: content-addressed PNG crops (and the collections they came from)."""
+"""Store: content-addressed PNG crops (and the collections they came from, see ``save_source``)."""
 from __future__ import annotations
 
 import hashlib
@@ -7,8 +7,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from imaging.decode import Picture, decode_bytes
 from storage.files import write_bytes
-from storage.layout import crop_relpath
+from storage.layout import SOURCES, crop_relpath
+
+# Formats every OpenCV the project allows (pyproject: >= 4.9) reads, with their stored suffix;
+# GIF is not one (OpenCV reads it from 4.11 on).
+SOURCE_SUFFIXES = {"PNG": ".png", "JPEG": ".jpg", "BMP": ".bmp", "TIFF": ".tif", "WEBP": ".webp"}
 
 
 def pixel_sha256(rgb: np.ndarray) -> str:
@@ -24,6 +29,32 @@ def save_crop(out: Path, sha256: str, rgb: np.ndarray, folder: str = "crops") ->
     if not (out / rel).exists():
         write_once(out, rel, encode_png(rgb))
     return rel
+
+
+def save_source(out: Path, path: Path, picture: Picture) -> str:
+    """Store the collection ``picture`` decoded from the heap file ``path`` once; return its
+    relative path. It is the file's own bytes, copied (far cheaper than encoding a PNG), when
+    the readers of stored pictures (``imaging.decode.read_rgb``, ``decode_bytes``) decode them
+    to ``picture``'s very pixels, so that its crops' boxes hold there; else a PNG."""
+    sha256 = pixel_sha256(picture.rgb)
+    suffix = SOURCE_SUFFIXES.get(picture.format)
+    if suffix:
+        rel = crop_relpath(sha256, SOURCES, suffix)
+        if (out / rel).exists():
+            return rel
+        data = Path(path).read_bytes()
+        if _decodes_to(data, picture.rgb):
+            return write_once(out, rel, data)
+    return save_crop(out, sha256, picture.rgb, SOURCES)
+
+
+def _decodes_to(data: bytes, rgb: np.ndarray) -> bool:
+    """Whether ``decode_bytes`` reads ``data`` as exactly ``rgb``."""
+    try:
+        decoded = decode_bytes(data, max_pixels=rgb.shape[0] * rgb.shape[1])
+    except ValueError:  # BadImage included: OpenCV cannot read it
+        return False
+    return decoded.shape == rgb.shape and not cv2.norm(decoded, rgb, cv2.NORM_INF)
 
 
 def encode_png(rgb: np.ndarray) -> bytes:

@@ -7,9 +7,10 @@ MANIFEST = "manifest.jsonl"  # a split's crops, one JSON object each (docs/DESIG
 BAD_FILES = "bad_files.jsonl"  # a split's unreadable files
 DEFAULT_MODEL_DIR = Path("models")  # the backend's MODEL_DIR: models, 'latest' pointers, feature cache
 CONTEXT = "context"  # per crop of a collection: its surroundings with its box drawn (importer.context)
+SOURCES = "sources"  # the collections the crops were cut from (importer.store.save_source)
 
 
-def crop_relpath(sha256: str, folder: str = "crops") -> str:
-    """Where a crop (or, with ``folder="sources"`` or ``CONTEXT``, a source picture or a crop's
+def crop_relpath(sha256: str, folder: str = "crops", suffix: str = ".png") -> str:
+    """Where a crop (or, with ``folder=SOURCES`` or ``CONTEXT``, a source picture or a crop's
     context) lives inside a split's store, relative to the output folder."""
-    return f"{folder}/{sha256[:2]}/{sha256}.png"
+    return f"{folder}/{sha256[:2]}/{sha256}{suffix}"

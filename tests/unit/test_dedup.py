@@ -1,9 +1,11 @@
 """Dedup: exact and near duplicates kept once, other crops kept."""
 import cv2
+import imagehash
 import numpy as np
 import pytest
+from PIL import Image
 
-from importer.dedup import Deduper
+from importer.dedup import Deduper, perceptual_hash
 from importer.store import pixel_sha256
 
 
@@ -56,3 +58,13 @@ def test_aspect_change_prevents_a_match():
 def test_rejects_impossible_distance():
     with pytest.raises(ValueError):
         Deduper(max_distance=65)
+
+
+def test_the_perceptual_hash_is_imagehash_phash():
+    rng = np.random.default_rng(3)
+    noise = [rng.integers(0, 255, (int(h), int(w), 3), dtype=np.uint8) for h, w in rng.integers(1, 120, (20, 2))]
+    flat = [np.full((9, 17, 3), 200, np.uint8)]  # every coefficient but one ties at 0
+    mirrored = [np.hstack([c, c[:, ::-1]]) for c in noise + [_glyph("W")]]  # odd coefficients vanish
+    for rgb in noise + flat + mirrored:
+        bits = imagehash.phash(Image.fromarray(rgb)).hash.flatten()
+        assert perceptual_hash(rgb) == int("".join("1" if b else "0" for b in bits), 2)

@@ -331,6 +331,18 @@ def test_item_in_parts_under_a_larger_one_is_no_caption():
     assert recall_precision(sheet.boxes, split(sheet.picture())) == (1.0, 1.0)
 
 
+def test_small_items_in_the_row_under_large_ones_are_no_labels():
+    """A row of small items (o, c, e, s, x) under a row of large ones, one under each, as
+    far below them as the large ones lie apart: a sprite sheet's next row, not labels (a
+    label lies nearer its item than the items lie to each other)."""
+    sheet = Sheet(5 * 120 + 20, 200)
+    for k, ch in enumerate("WMQBH"):
+        big = _glyph(ch, 90)
+        sheet.paste(big, 10 + k * 120, 10)
+        sheet.paste(_glyph("ocesx"[k], 40), 10 + k * 120 + 20, 10 + big.shape[0] + 30)
+    assert recall_precision(sheet.boxes, split(sheet.picture())) == (1.0, 1.0)
+
+
 def test_what_is_left_of_ruled_lines_is_no_item():
     """Blobs on the crossings of ruled lines (thicker ink, JPEG halos) are what is left of
     the lines once they are erased, not items."""

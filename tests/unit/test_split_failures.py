@@ -77,6 +77,7 @@ BANNERS = [  # (font, text, size, background, ink)
     ("DejaVuSansMono.ttf", "git commit -m fix", 22, (250, 250, 240), (40, 40, 40)),
     ("DejaVuSans-Bold.ttf", "SALE", 60, (200, 30, 30), WHITE),
     ("cmr10.ttf", "Proceedings of the Society", 34, (245, 240, 225), (60, 40, 20)),
+    ("DejaVuSans.ttf", "minimal jiggly illusion", 24, WHITE, (0, 0, 0)),  # the i's dots make a row of their own
 ]
 
 
@@ -98,22 +99,44 @@ def test_the_logo_is_one_picture():
 
 
 LABELS = ["Fig. 12", "No. 3", "7", "Fig. 4", "12", "No. 18", "3", "Fig. 9", "21", "No. 5"]
+LABELS_ALONE = ["1", "2", "3", "a)", "b)", "(c)", "7", "12", "8.", "10"]  # no word among them
 LABEL_FONTS = ["DejaVuSans.ttf", "DejaVuSerif.ttf", "STIXGeneral.ttf", "cmr10.ttf", "DejaVuSansMono.ttf"]
 
 
+@pytest.mark.parametrize("labels", [LABELS, LABELS_ALONE], ids=["words", "alone"])
+@pytest.mark.parametrize("pitch", [120, 76], ids=["loose", "tight"])
 @pytest.mark.parametrize("where", ["below", "above"])
-def test_short_figure_labels_are_no_items(where):
-    """Icons labelled "Fig. 12", "No. 3" or a number alone, under or over each icon, in
-    several fonts: the labels are captions, only the icons are items. (The subplots icon,
-    three bars apart, is left out: an item in stacked parts is another weakness.)"""
-    rgb, truth = canvas(5 * 110 + 20, 2 * 120 + 20, WHITE), []
+def test_short_figure_labels_are_no_items(where, pitch, labels):
+    """Icons labelled "Fig. 12", "No. 3" or a number or letter alone, under or over each
+    icon, in several fonts, in loose rows or rows so tight that a label lies nearly as near
+    the next row as its own icon: the labels are
+    captions, only the icons are items. (The subplots icon, three bars apart, is left out:
+    an item in stacked parts is another weakness.)"""
+    rgb, truth = canvas(5 * 110 + 20, 2 * pitch + 20, WHITE), []
     for k, path in enumerate(p for p in ICONS if not p.name.startswith("subplots")):
         r, c = divmod(k, 5)
-        im, label = icon(path), text_ink(LABELS[k], LABEL_FONTS[k % 5], 13)
-        x0, y = 10 + c * 110, 10 + r * 120 + (28 if where == "above" else 8)
+        im, label = icon(path), text_ink(labels[k], LABEL_FONTS[k % 5], 13)
+        x0, y = 10 + c * 110, 10 + r * pitch + (28 if where == "above" else 8)
         truth.append(paste(rgb, im, x0 + (110 - im.shape[1]) // 2, y))
         label_y = y + im.shape[0] + 6 if where == "below" else y - 6 - label.shape[0]
         paint(rgb, label, x0 + (110 - label.shape[1]) // 2, label_y, (30, 30, 30))
+    assert_items(Picture(rgb, None), truth)
+
+
+def test_labels_at_the_foot_of_cells_under_short_items_are_no_items():
+    """Icons of two sizes top-aligned in their cells, each labelled ("Fig. 3") at the cell's
+    foot, so a small icon's label lies far below it but just under its row: the labels are
+    captions."""
+    rgb, truth = canvas(5 * 110 + 20, 2 * 100 + 20, WHITE), []
+    for k, path in enumerate(ICONS):
+        r, c = divmod(k, 5)
+        im = icon(path)
+        if k % 2:
+            im = np.asarray(Image.fromarray(im).resize((im.shape[1] // 2, im.shape[0] // 2), Image.LANCZOS))
+        x0, y0 = 10 + c * 110, 10 + r * 100
+        truth.append(paste(rgb, im, x0 + (110 - im.shape[1]) // 2, y0))
+        label = text_ink(f"Fig. {k + 1}", LABEL_FONTS[k % 5], 13)
+        paint(rgb, label, x0 + (110 - label.shape[1]) // 2, y0 + 48 + 8, (30, 30, 30))
     assert_items(Picture(rgb, None), truth)
 
 
@@ -127,20 +150,30 @@ def test_a_photo_running_off_the_frame_is_one_picture():
     assert_items(Picture(rgb, None), [(0, 0, 3 * w, h)])
 
 
-CARDS = [(228, 232, 240), (240, 235, 220), (210, 210, 210)]
+CARD_EDGES = [  # (card colour, corner radius, shadow, outline) on a white sheet
+    ((228, 232, 240), 0, None, None), ((240, 235, 220), 0, None, None), ((210, 210, 210), 0, None, None),
+    ((214, 214, 214), 18, None, None),  # rounded: the corners show the sheet
+    ((225, 225, 225), 12, (200, 200, 200), None),  # a shadow along two sides
+    ((238, 238, 238), 6, None, (190, 190, 190)),  # a faint card seen by its outline
+]
 
 
-@pytest.mark.parametrize("card", CARDS)
-def test_items_on_cards_get_their_own_box(card):
-    """Icons each on a plain card a little darker than the sheet: the crop is the icon,
-    the card's plain margin trimmed."""
-    rgb, truth = canvas(5 * 100 + 20, 2 * 100 + 20, WHITE), []
+@pytest.mark.parametrize("card,radius,shadow,outline", CARD_EDGES)
+def test_items_on_cards_get_their_own_box(card, radius, shadow, outline):
+    """Icons each on a plain card a little darker than the sheet, square or rounded, with
+    a shadow or an outline: the crop is the icon, the card's plain margin trimmed."""
+    sheet, truth, icons = Image.new("RGB", (5 * 100 + 20, 2 * 100 + 20), WHITE), [], []
+    draw = ImageDraw.Draw(sheet)
     for k, path in enumerate(ICONS):
         r, c = divmod(k, 5)
         x0, y0 = 10 + c * 100 + 6, 10 + r * 100 + 6
-        rgb[y0:y0 + 88, x0:x0 + 88] = card
-        im = icon(path)
-        truth.append(paste(rgb, im, x0 + (88 - im.shape[1]) // 2, y0 + (88 - im.shape[0]) // 2))
+        if shadow:
+            draw.rounded_rectangle([x0 + 3, y0 + 3, x0 + 86, y0 + 86], radius, fill=shadow)
+        draw.rounded_rectangle([x0, y0, x0 + 83, y0 + 83], radius, fill=card, outline=outline)
+        icons.append((icon(path), x0, y0))
+    rgb = np.asarray(sheet).copy()
+    for im, x0, y0 in icons:
+        truth.append(paste(rgb, im, x0 + (84 - im.shape[1]) // 2, y0 + (84 - im.shape[0]) // 2))
     assert_items(Picture(rgb, None), truth)
 
 
@@ -150,6 +183,22 @@ def test_a_single_picture_on_a_paper_patch_is_trimmed_to_it():
     rgb[20:160, 25:175] = (235, 230, 215)
     im = icon(ICONS[4])
     assert_items(Picture(rgb, None), [paste(rgb, im, 100 - im.shape[1] // 2, 90 - im.shape[0] // 2)])
+
+
+def test_a_wide_sprite_in_two_colours_under_an_item_is_no_caption():
+    """Under each of five icons, a wide sprite of two pieces (a red frame round a blue bar),
+    shaped and placed as a word caption would be: a caption is printed in one ink, so the
+    sprite is an item, not dropped."""
+    rgb, truth = canvas(5 * 110 + 20, 110, (240, 240, 240)), []
+    for k, path in enumerate(ICONS[:5]):
+        x0 = 10 + k * 110
+        truth.append(paste(rgb, im := icon(path), x0 + 30, 10))
+        x, y = x0 + 24, 10 + im.shape[0] + 8
+        rgb[y:y + 16, x:x + 50] = (200, 30, 30)
+        rgb[y + 3:y + 13, x + 3:x + 47] = (240, 240, 240)
+        rgb[y + 6:y + 10, x + 8:x + 42] = (30, 60, 200)
+        truth.append((x, y, 50, 16))
+    assert_items(Picture(rgb, None), truth)
 
 
 @pytest.mark.xfail(reason="open: touching sprites merge into one component; no cut along the cells yet",

@@ -1,10 +1,12 @@
-"""Store: content-addressed crops written once, JSON Lines round trip."""
-import numpy as np
-
-from importer.store import pixel_sha256, save_crop
-from storage.layout import crop_relpath
-from storage.files import read_jsonl, write_jsonl
+"""Store: content-addressed crops written once, collections stored as cheaply as their readers allow, JSON Lines round trip."""
 import cv2
+import numpy as np
+from PIL import Image
+
+from imaging.decode import decode, read_rgb
+from importer.store import pixel_sha256, save_crop, save_source
+from storage.files import read_jsonl, write_jsonl
+from storage.layout import crop_relpath
 
 
 def test_pixel_hash_depends_on_pixels_and_shape_only():
@@ -32,3 +34,31 @@ def test_jsonl_round_trip_replaces_old_content(tmp_path):
     assert write_jsonl(path, [{"a": 1}, {"b": [1, 2]}]) == 2
     write_jsonl(path, [{"c": None}])
     assert read_jsonl(path) == [{"c": None}]
+
+
+def _saved_source(tmp_path, name, save):
+    """Save a collection picture with ``save``, store it as a source; check the readers see its pixels."""
+    path = tmp_path / name
+    save(Image.fromarray(np.random.default_rng(1).integers(0, 255, (30, 40, 3), dtype=np.uint8)), path)
+    picture = decode(path)
+    rel = save_source(tmp_path / "out", path, picture)
+    assert np.array_equal(read_rgb(tmp_path / "out" / rel), picture.rgb)  # what the readers see
+    assert rel.startswith("sources/") and pixel_sha256(picture.rgb) in rel
+    return path, tmp_path / "out" / rel
+
+
+def test_a_source_the_readers_decode_alike_is_stored_as_its_own_bytes(tmp_path):
+    path, stored = _saved_source(tmp_path, "sheet.jpg", lambda im, p: im.save(p, quality=80))
+    assert stored.suffix == ".jpg" and stored.read_bytes() == path.read_bytes()
+
+
+def test_a_source_the_readers_would_decode_otherwise_is_stored_as_png(tmp_path):
+    def rotated(im, p):  # the EXIF orientation decode applies and OpenCV's raw read does not
+        exif = Image.Exif()
+        exif[0x0112] = 6
+        im.save(p, exif=exif)
+
+    _, stored = _saved_source(tmp_path, "turned.jpg", rotated)
+    assert stored.suffix == ".png" and stored.read_bytes()[:4] == b"\x89PNG"
+    _, gif = _saved_source(tmp_path, "sheet.gif", lambda im, p: im.quantize(16).save(p))
+    assert gif.suffix == ".png"
