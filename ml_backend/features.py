@@ -28,12 +28,12 @@ FEATURE_DIM = 1280 + 2 * (40 + 112)
 
 
 class FeatureCache:
-    """One float32 .npy per key under ``root/<key[:2]>/<key>.npy``, mirrored in memory."""
+    """One float32 .npy per key under ``root/<key[:2]>/<key>.npy``, read from disk on each
+    ``get``: nothing is mirrored in memory, so a backend holds a project's features once, in
+    the matrix its trainer keeps (``views.TaskFeatures``), not a second time here."""
 
     def __init__(self, root: Path):
         self.root = Path(root)
-        self._memory: dict[str, np.ndarray] = {}
-        self._lock = threading.Lock()
 
     def _path(self, key: str) -> Path:
         if not key or not all(c.isalnum() or c in "-_" for c in key):
@@ -41,31 +41,20 @@ class FeatureCache:
         return self.root / key[:2] / f"{key}.npy"
 
     def __contains__(self, key: str) -> bool:
-        """Whether ``key`` is cached (in memory or on disk), without reading it."""
-        with self._lock:
-            if key in self._memory:
-                return True
+        """Whether ``key`` is cached, without reading it."""
         return self._path(key).exists()
 
     def get(self, key: str) -> np.ndarray | None:
         """The cached vector for ``key``, or None."""
-        with self._lock:
-            vector = self._memory.get(key)
-        if vector is None:
-            path = self._path(key)
-            if not path.exists():
-                return None
-            vector = np.load(path)
-            with self._lock:
-                self._memory[key] = vector
-        return vector
+        try:
+            return np.load(self._path(key))
+        except FileNotFoundError:
+            return None
 
     def put(self, key: str, vector: np.ndarray) -> None:
         """Store ``vector`` atomically (temp file + rename)."""
         with atomic_writer(self._path(key)) as handle:
             np.save(handle, vector.astype(np.float32))
-        with self._lock:
-            self._memory[key] = vector.astype(np.float32)
 
 
 def _tapped_features(net: EfficientNet, batch: torch.Tensor) -> torch.Tensor:

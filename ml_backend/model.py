@@ -10,6 +10,8 @@ import torch
 
 from storage.files import atomic_writer
 
+CHUNK = 4096  # rows standardised at a time: the temporary arrays stay a chunk's, not the pool's
+
 
 def _check_features(features: np.ndarray) -> np.ndarray:
     features = np.asarray(features, dtype=np.float32)
@@ -58,7 +60,7 @@ class CropClassifier:
         if any(c <= 0 for c in self.costs.values()):
             raise ValueError(f"costs must be positive, got {self.costs}")
         self.mean_ = pool.mean(axis=0)
-        self.scale_ = pool.std(axis=0) + 1e-6
+        self.scale_ = _std(pool, self.mean_) + 1e-6
         self.coef_, self.intercept_ = self._optimise(self._standardise(features), targets)
         return self
 
@@ -95,8 +97,12 @@ class CropClassifier:
         features = _check_features(features)
         if features.shape[1] != self.n_features_in_:
             raise ValueError(f"expected {self.n_features_in_} features, got {features.shape[1]}")
-        logits = self._standardise(features) @ torch.from_numpy(self.coef_.T) + torch.from_numpy(self.intercept_)
-        return torch.softmax(logits, dim=1).numpy()
+        out = np.empty((len(features), len(self.classes_)), np.float32)
+        for start in range(0, len(features), CHUNK):
+            x = self._standardise(features[start:start + CHUNK])
+            logits = x @ torch.from_numpy(self.coef_.T) + torch.from_numpy(self.intercept_)
+            out[start:start + len(x)] = torch.softmax(logits, dim=1).numpy()
+        return out
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         """The most probable class of each row."""
@@ -122,3 +128,11 @@ class CropClassifier:
             model.mean_, model.scale_ = data["mean"], data["scale"]
             model.coef_, model.intercept_ = data["coef"], data["intercept"]
         return model
+
+
+def _std(pool: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Each column's standard deviation around ``mean``, ``CHUNK`` rows at a time."""
+    squares = np.zeros(pool.shape[1], np.float64)
+    for start in range(0, len(pool), CHUNK):
+        squares += np.square(pool[start:start + CHUNK] - mean).sum(axis=0)
+    return np.sqrt(squares / len(pool)).astype(pool.dtype)

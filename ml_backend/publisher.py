@@ -45,6 +45,7 @@ class Publisher:
         self._replace(project, held, first)
         project.activate(version)
         switched()
+        log.info("project %s: %s served (its %d most uncertain predictions written)", pid, version, len(first))
         project.show_suspects(suspects)
         for start in range(0, len(changed), self.chunk):
             self._replace(project, held, changed[start:start + self.chunk])

@@ -42,52 +42,85 @@ def margin(proba: np.ndarray) -> np.ndarray:
     return top[:, -1] - top[:, -2]
 
 
-def kmeans(features: np.ndarray, k: int, iterations: int = 15, seed: int = 0
+KMEANS_ITERATIONS = 15
+CHUNK = 4096  # rows summed at a time into a centroid
+
+
+def kmeans(features: np.ndarray, k: int, iterations: int = KMEANS_ITERATIONS, seed: int = 0
            ) -> tuple[np.ndarray, np.ndarray]:
     """k-means++ seeded Lloyd iterations on L2-normalised rows: (centroids (k, d), cluster ids (n,))."""
-    x = _unit_rows(_check_features(features))
+    return _kmeans(_UnitRows(_check_features(features)), k, iterations, seed)
+
+
+class _UnitRows:
+    """The rows of ``x`` scaled to length 1 (zero rows stay zero) without a scaled copy of
+    ``x``: rows and products are scaled as they are taken, so k-means over a project's
+    features costs no second matrix of their size."""
+
+    def __init__(self, x: np.ndarray):
+        self.x = x
+        self.scale = 1.0 / np.maximum(np.sqrt(_row_squares(x)), 1e-12)
+        self.squares = _row_squares(x) * self.scale ** 2
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def rows(self, index) -> np.ndarray:
+        return self.x[index] * (self.scale[index, None] if np.ndim(index) else self.scale[index])
+
+    def sq_distances(self, centroids: np.ndarray) -> np.ndarray:
+        dots = (self.x @ centroids.T) * self.scale[:, None]
+        return np.maximum(self.squares[:, None] - 2.0 * dots + _row_squares(centroids)[None, :], 0.0)
+
+    def mean(self, members: np.ndarray) -> np.ndarray:
+        total = np.zeros(self.x.shape[1], np.float64)
+        for start in range(0, len(members), CHUNK):
+            chunk = members[start:start + CHUNK]
+            total += self.scale[chunk] @ self.x[chunk]
+        return total / len(members)
+
+
+def _kmeans(x: _UnitRows, k: int, iterations: int = KMEANS_ITERATIONS, seed: int = 0
+            ) -> tuple[np.ndarray, np.ndarray]:
     if not 1 <= k <= len(x):
         raise ValueError(f"k must be in 1..{len(x)}, got {k}")
     rng = np.random.default_rng(seed)
     centroids = _kmeans_plus_plus(x, k, rng)
     for _ in range(iterations):
-        ids = _nearest(x, centroids)
+        ids = x.sq_distances(centroids).argmin(axis=1)
         for c in range(k):
-            members = x[ids == c]
+            members = np.flatnonzero(ids == c)
             if len(members):
-                centroids[c] = members.mean(axis=0)
-    return centroids, _nearest(x, centroids)
+                centroids[c] = x.mean(members)
+    return centroids, x.sq_distances(centroids).argmin(axis=1)
 
 
-def _unit_rows(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+def _row_squares(x: np.ndarray) -> np.ndarray:
+    """Each row's sum of squares, without an array of the squares."""
+    return np.einsum("ij,ij->i", x, x)
 
 
 def _sq_distances(x: np.ndarray, centroids: np.ndarray) -> np.ndarray:
-    d = (x * x).sum(1)[:, None] - 2.0 * x @ centroids.T + (centroids * centroids).sum(1)[None, :]
+    d = _row_squares(x)[:, None] - 2.0 * (x @ centroids.T) + _row_squares(centroids)[None, :]
     return np.maximum(d, 0.0)
 
 
-def _nearest(x: np.ndarray, centroids: np.ndarray) -> np.ndarray:
-    return _sq_distances(x, centroids).argmin(axis=1)
-
-
-def _kmeans_plus_plus(x: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+def _kmeans_plus_plus(x: _UnitRows, k: int, rng: np.random.Generator) -> np.ndarray:
     """Greedy k-means++: each step draws a few D²-weighted candidates and keeps the best."""
     trials = 2 + int(np.log(k))
-    centroids = [x[rng.integers(len(x))]]
-    closest = _sq_distances(x, centroids[0][None])[:, 0]
+    centroids = [x.rows(rng.integers(len(x)))]
+    closest = x.sq_distances(centroids[0][None])[:, 0]
     for _ in range(1, k):
         total = closest.sum()
         if total <= 0:
             candidates = rng.integers(len(x), size=trials)
         else:
             candidates = rng.choice(len(x), size=trials, p=closest / total)
-        options = np.minimum(closest[None, :], _sq_distances(x, x[candidates]).T)
+        options = np.minimum(closest[None, :], x.sq_distances(x.rows(candidates)).T)
         best = int(options.sum(axis=1).argmin())
-        centroids.append(x[candidates[best]])
+        centroids.append(x.rows(candidates[best]))
         closest = options[best]
-    return np.array(centroids)
+    return np.array(centroids, np.float32)
 
 
 def diverse_order(features: np.ndarray, n: int = 64, seed: int = 0) -> np.ndarray:
@@ -97,9 +130,9 @@ def diverse_order(features: np.ndarray, n: int = 64, seed: int = 0) -> np.ndarra
     to its centroid and the clusters are visited round-robin (clusters in farthest-point
     order of their centroids), so every prefix of the order covers the whole heap.
     """
-    x = _unit_rows(_check_features(features))
-    centroids, ids = kmeans(x, min(n, len(x)), seed=seed)
-    distance = _sq_distances(x, centroids)[np.arange(len(x)), ids]
+    x = _UnitRows(_check_features(features))
+    centroids, ids = _kmeans(x, min(n, len(x)), seed=seed)
+    distance = x.sq_distances(centroids)[np.arange(len(x)), ids]
     visit = _farthest_point_order(centroids, start=int(np.bincount(ids).argmax()))
     rank_in_cluster = np.empty(len(x), np.int64)
     for c in range(len(centroids)):

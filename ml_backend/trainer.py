@@ -16,7 +16,7 @@ from ml_backend.publisher import Publisher
 from ml_backend.scheduler import Scheduler
 from ml_backend.scoring import confidence, disagreements, diverse_order, out_of_fold_proba
 from ml_backend.settings import REJECT_COST
-from ml_backend.views import Views
+from ml_backend.views import TaskFeatures, Views
 from studio.config import DEFAULT_CLASSES
 from studio.tasks import prediction, task_label
 
@@ -42,7 +42,9 @@ class Trainer:
     Each training reads every annotation from Label Studio, so no label is missed however
     webhooks were batched, fits the classifier (or, before two classes are labelled, ranks
     the tasks for a diverse sample), saves it in the ``ModelStore`` and has the
-    ``publisher`` write its predictions. Each crop labelled as anything but ``reject``
+    ``publisher`` write its predictions. The features of a project's tasks are kept from one
+    training to the next (the backend's only copy of them: the feature cache is on disk), so a
+    training reads from the cache only the tasks added since. Each crop labelled as anything but ``reject``
     also teaches, merged with its nearest neighbour, what a ``reject`` looks like; a
     ``reject`` taken for a keeper costs ``reject_cost`` keepers taken for rejects.
     """
@@ -61,6 +63,7 @@ class Trainer:
         self.publisher = publisher or Publisher()
         self.folds, self.cold_clusters, self.mistake_threshold = folds, cold_clusters, mistake_threshold
         self._served: dict[int, Served | None] = {}
+        self._features: dict[int, TaskFeatures] = {}  # per project: the last retrain's, reused by the next
         self._lock = threading.Lock()
 
     @property
@@ -116,7 +119,8 @@ class Trainer:
         classes, tasks = project.class_names(), project.tasks()
         if not tasks:
             raise ValueError("the project has no tasks")
-        features = self.views.features(tasks, project)
+        self._features[pid] = self.views.update(self._features.get(pid), tasks, project)
+        features = self._features[pid].matrix
         labels = np.array([task_label(t) for t in tasks], dtype=object)
         known = np.flatnonzero([label in classes for label in labels])
         number = version_number(getattr(self.served(pid), "version", None)) + 1

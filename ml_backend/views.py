@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from typing import Callable, Protocol, Sequence
+from dataclasses import dataclass
+from typing import Callable, Hashable, Protocol, Sequence
 
 import numpy as np
 
@@ -65,17 +66,62 @@ def _source_of(task: dict) -> str | None:
     return task.get("data", {}).get("source_image")
 
 
+def row_key(task: dict) -> Hashable:
+    """What a task's feature row depends on: its crop, its source picture and its box."""
+    data = task.get("data", {})
+    return task_key(task), _source_of(task), tuple(data.get("bbox") or ())
+
+
+@dataclass(frozen=True)
+class TaskFeatures:
+    """A project's feature matrix and the ``row_key`` of each row, kept between retrains."""
+
+    keys: list[Hashable]
+    matrix: np.ndarray
+
+
 class Views:
     """Features of tasks as [crop, context per margin] rows, and of merged-neighbour reject examples."""
 
-    def __init__(self, embedder: Features, margins: Sequence[float] = (0.25, 1.0)):
+    def __init__(self, embedder: Features, margins: Sequence[float] = (0.25, 1.0), chunk: int = 1024):
         self.embedder = embedder
         self.margins = tuple(margins)
+        self.chunk = chunk
 
     def features(self, tasks: list[dict], loader: Loader) -> np.ndarray:
         """(n, d × (1 + margins)): each crop's features next to its contexts'. A task without
         a source picture (a single picture, or imported by an older importer) has zeros for
-        context, so a project without any learns from its crops alone."""
+        context, so a project without any learns from its crops alone. The work goes
+        ``chunk`` tasks at a time into one matrix, so the transient arrays are a chunk's."""
+        out = None
+        for start in range(0, len(tasks), self.chunk) or [0]:  # [0]: no tasks, an empty matrix
+            rows = self._features(tasks[start:start + self.chunk], loader)
+            if out is None:
+                out = np.empty((len(tasks), rows.shape[1]), np.float32)
+            out[start:start + len(rows)] = rows
+        return out
+
+    def update(self, previous: TaskFeatures | None, tasks: list[dict], loader: Loader) -> TaskFeatures:
+        """The features of ``tasks``, taking the rows ``previous`` holds from it (the same
+        object when the tasks are the same) and only the other tasks' from the embedder."""
+        keys = [row_key(t) for t in tasks]
+        if previous is None:
+            return TaskFeatures(keys, self.features(tasks, loader))
+        if previous.keys == keys:
+            return previous
+        held = {key: i for i, key in enumerate(previous.keys)}
+        matrix = np.empty((len(tasks), previous.matrix.shape[1]), np.float32)
+        fresh = [i for i, key in enumerate(keys) if key not in held]
+        kept = [(i, held[key]) for i, key in enumerate(keys) if key in held]
+        for start in range(0, len(fresh), self.chunk):
+            rows = fresh[start:start + self.chunk]
+            matrix[rows] = self.features([tasks[i] for i in rows], loader)
+        for start in range(0, len(kept), self.chunk):
+            to, source = zip(*kept[start:start + self.chunk])
+            matrix[list(to)] = previous.matrix[list(source)]
+        return TaskFeatures(keys, matrix)
+
+    def _features(self, tasks: list[dict], loader: Loader) -> np.ndarray:
         crops = self.embedder.features([task_key(t) for t in tasks], lambda i: loader.load_image(tasks[i]))
         views = [np.zeros_like(crops) for _ in self.margins]
         placed = [i for i, t in enumerate(tasks) if _source_of(t)]

@@ -21,7 +21,7 @@ def stack(tmp_path_factory) -> LocalStack:
 @pytest.fixture(scope="session")
 def pg_stack(tmp_path_factory) -> LocalStack:
     """The same stack with Label Studio on a real PostgreSQL server started for the session."""
-    from postgres import postgres_server
+    from stack.postgres import postgres_server
     state = tmp_path_factory.mktemp("pg-stack")
     with postgres_server(free_port()) as database, \
             LocalStack(state, ls_port=free_port(), backend_port=free_port(), database=database,

@@ -1,4 +1,8 @@
 """Embedder: the real EfficientNet-Lite0 features, tapped blocks included, and their cache."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 import torch
 
@@ -38,3 +42,11 @@ def test_cached_features_are_read_back_without_loading(tmp_path):
 
     again = Embedder(tmp_path).features(["a", "b", "c"], refuse)
     assert np.array_equal(first, again)
+
+
+def test_the_backend_makes_openmp_threads_wait_passively_unless_told_otherwise():
+    show = [sys.executable, "-c", "import os, ml_backend; print(os.environ['OMP_WAIT_POLICY'])"]
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    assert subprocess.run(show, env=env, capture_output=True, text=True).stdout.strip() == "PASSIVE"
+    told = subprocess.run(show, env={**env, "OMP_WAIT_POLICY": "ACTIVE"}, capture_output=True, text=True)
+    assert told.stdout.strip() == "ACTIVE"

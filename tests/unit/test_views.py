@@ -7,7 +7,7 @@ import pytest
 from imaging.boxes import context_box
 from ml_backend.publisher import Publisher
 from ml_backend.trainer import Trainer
-from ml_backend.views import Views, merged_box
+from ml_backend.views import Views, merged_box, row_key
 
 
 def test_context_box_grows_by_the_longer_side_and_stays_inside_the_picture():
@@ -71,6 +71,30 @@ def test_features_are_the_crop_then_each_context():
     assert whole[3:].tolist() == [30, 30] and whole[0] < half[0]
     assert rows[1].tolist() == crop.tolist() + [0] * 10  # no source picture, no context
     assert loader.decoded == 1  # once for both margins
+
+
+class CountingEmbedder(MeanEmbedder):
+    """MeanEmbedder that counts the keys it was asked for."""
+
+    def __init__(self):
+        self.asked = 0
+
+    def features(self, keys, load):
+        self.asked += len(keys)
+        return super().features(keys, load)
+
+
+def test_update_reuses_the_rows_it_holds_and_embeds_only_new_tasks():
+    loader, embedder = SheetLoader(), CountingEmbedder()
+    views = Views(embedder, margins=(0.5,), chunk=2)
+    first = [task(1, (40, 40, 10, 10)), task(2, (30, 30, 20, 20)), task(3, (40, 40, 10, 10), source=None)]
+    held = views.update(None, first, loader)
+    assert views.update(held, first, loader) is held and embedder.asked == 5  # 3 crops, 2 contexts
+    later = [first[2], task(4, (35, 35, 10, 10)), first[0]]  # one gone, one new, in another order
+    again = views.update(held, later, loader)
+    assert embedder.asked == 7  # the new task's crop and context only
+    assert again.keys == [row_key(t) for t in later]
+    assert np.array_equal(again.matrix, Views(MeanEmbedder(), margins=(0.5,)).features(later, loader))
 
 
 def test_merged_rows_belong_to_chosen_tasks_with_a_neighbour():

@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL server for the tests, from the machine's PostgreSQL binaries."""
+"""A throwaway PostgreSQL server from the machine's PostgreSQL binaries (the e2e tests' and the scale benchmark's)."""
 from __future__ import annotations
 
 import glob
