@@ -120,17 +120,14 @@ def foreground(picture: Picture, options: SplitOptions) -> tuple[np.ndarray, tup
     return ink_mask(picture.rgb, *plain), plain
 
 
-def plain_colour(rgb: np.ndarray, options: SplitOptions, cut: bool = True) -> tuple[np.ndarray, float] | None:
+def plain_colour(rgb: np.ndarray, options: SplitOptions) -> tuple[np.ndarray, float] | None:
     """The colour of a plain frame around ``rgb`` and the ink tolerance its noise calls
-    for, or None when the frame is not plain (see ``foreground``; with ``cut`` false, a
-    long stretch of ink along the frame, as a patch's shadow, is allowed)."""
+    for, or None when the frame is not plain (see ``foreground``)."""
     ring = frame(rgb).reshape(-1, 3)
-    keys = (ring[:, 0] >> 3).astype(np.int32) << 10 | (ring[:, 1] >> 3).astype(np.int32) << 5 | ring[:, 2] >> 3
-    mode = np.bincount(keys).argmax()
-    background = np.median(ring[keys == mode], axis=0)
+    background = _commonest_colour(ring)
     ring_dist = np.abs(ring - background).max(axis=1)
     near = ring_dist <= options.tolerance
-    if near.mean() < options.plain_border or (cut and _longest_circular_run(~near) > options.frame_cut * len(near)):
+    if near.mean() < options.plain_border or _longest_circular_run(~near) > options.frame_cut * len(near):
         return None
     return background, max(options.tolerance, options.noise_factor * np.percentile(ring_dist[near], 95))
 
@@ -623,10 +620,10 @@ def trim_patches(rgb: np.ndarray, sheet: tuple | None, items: np.ndarray,
 
     The patch's colour is the box's commonest colour, which must differ from the sheet's by
     more than the sheet's noise (else the box is framed by the sheet: a boxed icon's outline
-    is its own) and show round the content, on at least two sides of the box's frame. Its content is what differs from both the patch and the sheet by the sheet's
-    ink tolerance, specks of noise left out. A patch is
-    told from an item's own outline by the plain margin between them: what touches the box's
-    frame (the patch's rounded edge, its shadow, its outline) lies nearer the frame than any
+    is its own) and show round the content, on at least two sides of the box's frame. Its
+    content is what differs from both the patch and the sheet by the sheet's ink tolerance,
+    specks of noise left out. A patch is told from an item's own outline by the plain
+    margin between them: what touches the box's frame (the patch's rounded edge, its shadow, its outline) lies nearer the frame than any
     of the content does; an item's outline reaches as deep as what it holds. And the patch
     differs from the sheet by less than ``patch_contrast`` × its content differs from it: a
     light card round an icon, not a coloured tile that is the icon's own. The content's box
@@ -690,7 +687,7 @@ def _sides_in(crop: np.ndarray, colour: np.ndarray, sheet: np.ndarray, tol: floa
 
 
 def _commonest_colour(rgb: np.ndarray) -> np.ndarray:
-    """The median colour of the commonest colour bin (5 bits a channel) of ``rgb``."""
+    """The median colour of the commonest colour bin (5 bits a channel) of ``rgb``'s pixels."""
     flat = rgb.reshape(-1, 3)
     keys = (flat[:, 0] >> 3).astype(np.int32) << 10 | (flat[:, 1] >> 3).astype(np.int32) << 5 | flat[:, 2] >> 3
     return np.median(flat[keys == np.bincount(keys).argmax()], axis=0)

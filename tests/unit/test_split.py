@@ -320,14 +320,21 @@ def test_grid_is_found_when_a_row_holds_only_items_in_stacked_parts():
     assert sorted(map(tuple, items[:, :4].tolist())) == sorted((x, y, x + 16, y + 28) for x, y in cells)
 
 
+def _large_over_small(large: str, small: str, dx: int, gap: int) -> Sheet:
+    """Glyphs ``large`` (90 px) in a row at a 120 px pitch, each with the glyph of ``small``
+    (40 px) ``dx`` to the right of its start and ``gap`` below it."""
+    sheet = Sheet(len(large) * 120 + 20, 220)
+    for k, (big_ch, small_ch) in enumerate(zip(large, small)):
+        big = _glyph(big_ch, 90)
+        sheet.paste(big, 10 + k * 120, 10)
+        sheet.paste(_glyph(small_ch, 40), 10 + k * 120 + dx, 10 + big.shape[0] + gap)
+    return sheet
+
+
 def test_item_in_parts_under_a_larger_one_is_no_caption():
     """A short item made of several parts (i, !, ?) just under a larger one stays an
     item: a caption is text, so it starts from a word-like line."""
-    sheet = Sheet(4 * 120 + 20, 220)
-    for k, ch in enumerate("WMQB"):
-        big = _glyph(ch, 90)
-        sheet.paste(big, 10 + k * 120, 10)
-        sheet.paste(_glyph("i!?j"[k], 40), 10 + k * 120 + 10, 10 + big.shape[0] + 8)
+    sheet = _large_over_small("WMQB", "i!?j", dx=10, gap=8)
     assert recall_precision(sheet.boxes, split(sheet.picture())) == (1.0, 1.0)
 
 
@@ -335,11 +342,7 @@ def test_small_items_in_the_row_under_large_ones_are_no_labels():
     """A row of small items (o, c, e, s, x) under a row of large ones, one under each, as
     far below them as the large ones lie apart: a sprite sheet's next row, not labels (a
     label lies nearer its item than the items lie to each other)."""
-    sheet = Sheet(5 * 120 + 20, 200)
-    for k, ch in enumerate("WMQBH"):
-        big = _glyph(ch, 90)
-        sheet.paste(big, 10 + k * 120, 10)
-        sheet.paste(_glyph("ocesx"[k], 40), 10 + k * 120 + 20, 10 + big.shape[0] + 30)
+    sheet = _large_over_small("WMQBH", "ocesx", dx=20, gap=30)
     assert recall_precision(sheet.boxes, split(sheet.picture())) == (1.0, 1.0)
 
 
