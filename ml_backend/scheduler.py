@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from typing import Callable
@@ -16,11 +17,15 @@ class Scheduler:
     ``request`` returns at once. The worker waits until no request came for ``debounce``
     seconds (but never longer than ``max_wait`` after the first), runs one job at a time,
     and runs it again if requests arrived meanwhile. A failed job is tried again after
-    ``retry_delay`` seconds, doubling up to five minutes.
+    ``retry_delay`` seconds, doubling up to five minutes. The thread runs ``nice``
+    steps nicer than the process (and so do the threads it starts, torch's among them), so
+    that on a machine Label Studio shares, a person's requests get the cores before a retrain.
     """
 
-    def __init__(self, debounce: float = 1.5, max_wait: float = 10.0, retry_delay: float = 5.0):
+    def __init__(self, debounce: float = 1.5, max_wait: float = 10.0, retry_delay: float = 5.0,
+                 nice: int = 0):
         self.debounce, self.max_wait, self.retry_delay = debounce, max_wait, retry_delay
+        self.nice = nice
         self.job: Callable[[int], object] = lambda pid: None
         self.trainings = 0  # finished, successful jobs
         self.failed = 0
@@ -54,6 +59,9 @@ class Scheduler:
             return self._cond.wait_for(lambda: not self._first and not self._running, timeout)
 
     def _work(self) -> None:
+        if self.nice:  # on Linux a thread id names one thread: only this one, and those it starts
+            me = threading.get_native_id()
+            os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + self.nice))
         while True:
             pid = self._next_due()
             try:

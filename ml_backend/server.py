@@ -35,8 +35,8 @@ def create_app(config: BackendSettings, trainer: Trainer | None = None, embedder
                                    config.max_pixels)
     views = Views(embedder or Embedder(config.model_dir / "features"))
     if trainer is None:
-        trainer = Trainer(connect, views, config.model_dir, Scheduler(debounce=config.debounce),
-                          reject_cost=config.reject_cost)
+        scheduler = Scheduler(debounce=config.debounce, nice=config.train_nice)
+        trainer = Trainer(connect, views, config.model_dir, scheduler, reject_cost=config.reject_cost)
         trainer.resume()
     predictor = Predictor(trainer, views, connect)
     app = Flask(__name__)

@@ -28,6 +28,9 @@ class BackendSettings:
                                           help="require HTTP basic auth except on / and /health")
     basic_auth_pass: str | None = setting(None, env="BASIC_AUTH_PASS", secret=True, help="basic auth password")
     debounce: float = setting(1.5, env="TRAIN_DEBOUNCE_SECONDS", help="seconds without new annotations before retraining")
+    train_nice: int = setting(10, env="TRAIN_NICE",
+                              help="niceness the training thread adds to the server's (0-19): higher leaves the "
+                                   "cores to Label Studio's answers to people while a retrain runs")
     reject_cost: float = setting(REJECT_COST, env="REJECT_COST",
                                  help="how many lost keepers one kept reject is worth; 2.5 suits a bar of precision "
                                       "0.98 and recall 0.95, i.e. (1 - recall) / (1 - precision)")

@@ -2,6 +2,7 @@
 project interface (no HTTP fake of Label Studio: the real-server tests live elsewhere)."""
 import base64
 import hashlib
+import os
 import threading
 import time
 
@@ -375,3 +376,14 @@ def test_bulk_annotations_from_predictions_retrain(tmp_path):
     assert client.post("/webhook", json=payload).status_code == 201
     assert trainer.wait_idle(120)
     assert trainer.trainings == 1 and project.fetches == 1
+
+
+def test_the_training_thread_runs_nicer_than_the_server():
+    seen = {}
+    scheduler = Scheduler(debounce=0.0, nice=3)
+    scheduler.job = lambda pid: seen.setdefault("nice", os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+    server = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    scheduler.request(1)
+    assert scheduler.wait_idle(10)
+    assert seen["nice"] == min(19, server + 3), "the job ran 3 steps nicer"
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == server, "the calling thread is untouched"
