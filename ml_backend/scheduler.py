@@ -24,6 +24,8 @@ class Scheduler:
 
     def __init__(self, debounce: float = 1.5, max_wait: float = 10.0, retry_delay: float = 5.0,
                  nice: int = 0):
+        if not 0 <= nice <= 19:  # lowering it needs privileges: the thread would die at its start
+            raise ValueError(f"nice must be 0-19, got {nice}")
         self.debounce, self.max_wait, self.retry_delay = debounce, max_wait, retry_delay
         self.nice = nice
         self.job: Callable[[int], object] = lambda pid: None

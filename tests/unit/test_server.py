@@ -387,3 +387,9 @@ def test_the_training_thread_runs_nicer_than_the_server():
     assert scheduler.wait_idle(10)
     assert seen["nice"] == min(19, server + 3), "the job ran 3 steps nicer"
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == server, "the calling thread is untouched"
+
+
+@pytest.mark.parametrize("nice", [-1, 20])
+def test_a_niceness_out_of_range_is_refused_at_start(nice):
+    with pytest.raises(ValueError, match="nice must be 0-19"):
+        Scheduler(nice=nice)
