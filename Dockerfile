@@ -4,7 +4,7 @@
 FROM python:3.11-slim AS base
 WORKDIR /app
 COPY requirements-torch.txt pyproject.toml README.md ./
-RUN pip install --no-cache-dir -r requirements-torch.txt
+RUN pip install --no-cache-dir --index-url https://download.pytorch.org/whl/cpu -r requirements-torch.txt
 COPY settings settings
 COPY storage storage
 COPY imaging imaging
