@@ -19,7 +19,10 @@ Assumptions, each a documented heuristic rather than a tuned constant:
 - on a regular grid (rows and columns of items at a steady pitch, each narrower than the
   pitch) a cell holds one item;
 - a caption is a line of text (its words: several pieces in a wide box) just below an
-  item, lower than the item, and closer to it than to whatever lies below the caption.
+  item, lower than the item, and closer to it than to whatever lies below the caption;
+- and, wherever it lies, a row of writing is no item: words or letters side by side in one
+  ink, spaced as writing is, with nothing but writing in their rows (a caption set far
+  above its item, a caption of several lines); a picture that is all writing is one picture.
 """
 from __future__ import annotations
 
@@ -85,10 +88,10 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     if is_text(items, boxes, options):
         return _boxes([[*_content(items), items[:, 4].sum(), items[:, 5].sum()]])
     if options.drop_captions:  # before small parts move (a caption is not a part) and after
-        items = items[~caption_flags(items, one_ink(picture.rgb, mask, items, sheet), options)]
+        items = without_captions(items, one_ink(picture.rgb, mask, items, sheet, options), boxes, options)
     items = join_cells(absorb_small(items, options.part_fraction * typical_height, options), options)
     if options.drop_captions:
-        items = items[~caption_flags(items, one_ink(picture.rgb, mask, items, sheet), options)]
+        items = without_captions(items, one_ink(picture.rgb, mask, items, sheet, options), boxes, options)
     items = single_or_collection(items, options)
     keep = ((np.minimum(items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]) >= options.min_size)
             & (items[:, 4] >= options.min_area))
@@ -351,20 +354,24 @@ def _wordlike(items: np.ndarray) -> np.ndarray:
     return (items[:, 5] >= 2) & (w >= 1.5 * h)
 
 
-def one_ink(rgb: np.ndarray, mask: np.ndarray, items: np.ndarray, sheet: tuple | None) -> np.ndarray:
+def one_ink(rgb: np.ndarray, mask: np.ndarray, items: np.ndarray, sheet: tuple | None,
+            options: SplitOptions) -> np.ndarray:
     """Per item, whether its ink is one colour blended into the sheet's, as printed text is
     (nine ink pixels in ten near the line from the sheet's colour to the ink's own, the mean
     of its farthest tenth, within the sheet's ink tolerance or a quarter of the ink's
-    contrast); a sprite or an icon in several colours is not. True
-    throughout on a transparent sheet, whose blending is in the alpha."""
+    contrast); a sprite or an icon in several colours is not. On a transparent sheet the
+    blending is in the alpha: nine ink pixels in ten are within ``tolerance`` of the ink's
+    median colour."""
     flags = np.ones(len(items), bool)
-    if sheet is None:
-        return flags
-    background, tol = sheet
     for i, (x0, y0, x1, y1) in enumerate(items[:, :4]):
-        ink = rgb[y0:y1, x0:x1][mask[y0:y1, x0:x1] > 0].astype(np.float64) - background
+        ink = rgb[y0:y1, x0:x1][mask[y0:y1, x0:x1] > 0].astype(np.float64)
         if len(ink) < 2:
             continue
+        if sheet is None:
+            flags[i] = np.percentile(np.abs(ink - np.median(ink, axis=0)).max(axis=1), 90) <= options.tolerance
+            continue
+        background, tol = sheet
+        ink -= background
         reach = (ink ** 2).sum(axis=1)
         far = ink[reach >= np.percentile(reach, 90)].mean(axis=0)  # the ink's own colour
         along = np.clip(ink @ far / (far @ far), 0, 1)
@@ -373,7 +380,17 @@ def one_ink(rgb: np.ndarray, mask: np.ndarray, items: np.ndarray, sheet: tuple |
     return flags
 
 
-def caption_flags(items: np.ndarray, written: np.ndarray, options: SplitOptions) -> np.ndarray:
+def without_captions(items: np.ndarray, written: np.ndarray, parts: np.ndarray, options: SplitOptions) -> np.ndarray:
+    """``items`` less their captions (see ``caption_flags``); a picture that is all writing
+    is a text picture, one item."""
+    flags = caption_flags(items, written, parts, options)
+    if len(items) and flags.all():
+        return np.array([[*_content(items), items[:, 4].sum(), items[:, 5].sum()]])
+    return items[~flags]
+
+
+def caption_flags(items: np.ndarray, written: np.ndarray, parts: np.ndarray,
+                  options: SplitOptions) -> np.ndarray:
     """True for captions: pieces of text just below (or above) an item, and for pieces in
     line with one.
 
@@ -384,7 +401,8 @@ def caption_flags(items: np.ndarray, written: np.ndarray, options: SplitOptions)
     that side that are no word (a number alone, "3") but no taller than the word captions
     are captions too. Without word captions, labels alone (no taller than ``caption_height``
     × the typical item) caption a sheet when at least half its items carry one, one each,
-    all of one size. Captions are ``written``: in one ink (see ``one_ink``)."""
+    all of one size. Captions are ``written``: in one ink (see ``one_ink``). Rows of
+    writing (see ``writing_rows``; ``parts`` are the components) are captions wherever they lie."""
     flags = np.zeros(len(items), bool)
     words = _wordlike(items) & written
     for flip in (False, True):  # below the items, then above them (the sheet upside down)
@@ -404,7 +422,52 @@ def caption_flags(items: np.ndarray, written: np.ndarray, options: SplitOptions)
             throughout = (owner >= 0).sum() >= 0.5 * (~short).sum() and _one_each(boxes, short, owner)
         if throughout:  # the short labels too
             flags |= owner >= 0
-    return _spread_along_lines(items, flags)
+    return _spread_along_lines(items, flags | writing_rows(items, words, parts, written))
+
+
+def writing_rows(items: np.ndarray, words: np.ndarray, parts: np.ndarray, written: np.ndarray) -> np.ndarray:
+    """Pieces in rows of writing: a band across the sheet that holds two or more words
+    (``words``, their letters side by side, see ``_lettered``) of one text size (within 1.5x)
+    side by side, and nothing else but written pieces no taller than its words. Captions set
+    above or below the items, however far and however many lines, sit in such rows; an
+    item's own row holds the item. In a collection (text pictures are told apart before),
+    writing is not an item. Letters not yet joined into words are not read as writing (a
+    row of glyphs on a symbol sheet looks the same)."""
+    y0, y1 = items[:, 1], items[:, 3]
+    h = y1 - y0
+    flags = np.zeros(len(items), bool)
+    candidates = np.array([i for i in np.flatnonzero(words) if _lettered(items[i, :4], parts)], np.int64)
+    if len(candidates) < 2:
+        return flags
+    c0, c1, ch = y0[candidates], y1[candidates], h[candidates]
+    overlap = np.minimum(c1[:, None], c1[None]) - np.maximum(c0[:, None], c0[None])
+    lo, hi = np.minimum(ch[:, None], ch[None]), np.maximum(ch[:, None], ch[None])
+    _, band = connected_components(csr_matrix((overlap >= 0.5 * lo) & (hi <= 1.5 * lo)), directed=False)
+    for b in np.unique(band):
+        members = candidates[band == b]
+        if len(members) < 2:
+            continue
+        top, bottom = y0[members].min(), y1[members].max()
+        inside = (np.minimum(y1, bottom) - np.maximum(y0, top)) > 0
+        if np.all(written[inside] & (h[inside] <= 1.5 * h[members].max())):
+            flags |= inside
+    return flags
+
+
+def _lettered(box: np.ndarray, parts: np.ndarray) -> bool:
+    """Whether the components (``parts``) in ``box`` stand side by side as letters do: in
+    left-to-right order, at most a quarter of them reaching under or over the one before by
+    more than a quarter of the box's height (an i's dot, an accent; less is kerning or
+    blur), most gaps under a quarter of its height. An icon's pieces nest or cross (wheels
+    under a bus, a tick under letters, a per mille sign)."""
+    x0, y0, x1, y1 = box
+    height = y1 - y0
+    cx, cy = (parts[:, 0] + parts[:, 2]) / 2, (parts[:, 1] + parts[:, 3]) / 2
+    inside = parts[(cx >= x0) & (cx <= x1) & (cy >= y0) & (cy <= y1)]
+    inside = inside[np.argsort(inside[:, 0])]
+    gaps = inside[1:, 0] - np.maximum.accumulate(inside[:-1, 2])
+    return bool(len(gaps) and (gaps < -0.25 * height).sum() <= 0.25 * len(gaps)
+                and np.median(gaps) <= 0.25 * height)
 
 
 def _one_line(items: np.ndarray) -> np.ndarray:
@@ -565,7 +628,7 @@ def is_text(items: np.ndarray, parts: np.ndarray, options: SplitOptions) -> bool
     Pieces (``items``) form a line when they are of comparable height (within 2.5×), share
     at least half the rows of the shorter and sit closer than 1.5× the taller one's height
     (a word space of a monospaced font beside a short letter). A line of text holds several
-    pieces in a box wider than 1.5× its height, no gap between the components (``parts``) in
+    components in a box wider than 1.5× its height, no gap between the components (``parts``) in
     it wider than its height and most of them (letters of a word) below a quarter of it, and
     its pieces keep no regular pitch (that is a row of items on a grid, as sprites in equal
     cells). The picture is text when at most ``text_lines`` such lines hold 90 % of the ink
@@ -573,6 +636,17 @@ def is_text(items: np.ndarray, parts: np.ndarray, options: SplitOptions) -> bool
     line's height."""
     if len(items) < 2:
         return False
+    _, lines, text = text_lines(items, parts, options)
+    if not 0 < len(text) <= options.text_lines or lines[text, 4].sum() < 0.9 * items[:, 4].sum():
+        return False
+    stack = lines[text][np.argsort(lines[text, 1])]
+    heights = stack[:, 3] - stack[:, 1]
+    return bool(np.all(stack[1:, 1] - stack[:-1, 3] <= np.minimum(heights[1:], heights[:-1])))
+
+
+def text_lines(items: np.ndarray, parts: np.ndarray, options: SplitOptions) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Pieces (``items``) joined into lines (see ``is_text``): each piece's line, the lines'
+    boxes (as ``group_items`` gives them) and which lines are lines of text."""
     x0, y0, x1, y1 = items[:, :4].T
     h = y1 - y0
     over_y = np.minimum(y1[:, None], y1[None]) - np.maximum(y0[:, None], y0[None])
@@ -581,13 +655,8 @@ def is_text(items: np.ndarray, parts: np.ndarray, options: SplitOptions) -> bool
     label = connected_components(csr_matrix((over_y >= 0.5 * lo) & (hi <= 2.5 * lo) & (gap_x <= 1.5 * hi)),
                                  directed=False)[1]
     lines = group_items(items[:, :4], items[:, 4], np.ones(len(items), np.int64), label)
-    text = [t for t in np.flatnonzero((lines[:, 5] >= 2) & (lines[:, 2] - lines[:, 0] >= 1.5 * (lines[:, 3] - lines[:, 1])))
-            if _text_line(lines[t], items[label == t], parts, options)]
-    if not 0 < len(text) <= options.text_lines or lines[text, 4].sum() < 0.9 * items[:, 4].sum():
-        return False
-    stack = lines[text][np.argsort(lines[text, 1])]
-    heights = stack[:, 3] - stack[:, 1]
-    return bool(np.all(stack[1:, 1] - stack[:-1, 3] <= np.minimum(heights[1:], heights[:-1])))
+    wide = (lines[:, 5] >= 2) & (lines[:, 2] - lines[:, 0] >= 1.5 * (lines[:, 3] - lines[:, 1]))
+    return label, lines, [t for t in np.flatnonzero(wide) if _text_line(lines[t], items[label == t], parts, options)]
 
 
 def _text_line(line: np.ndarray, pieces: np.ndarray, parts: np.ndarray, options: SplitOptions) -> bool:

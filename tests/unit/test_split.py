@@ -13,7 +13,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from imaging.decode import Picture
-from importer.split import SplitOptions, join_cells, join_groups, split
+from importer.split import SplitOptions, join_cells, join_groups, one_ink, split
 
 FONT = Path(matplotlib.get_data_path()) / "fonts/ttf/DejaVuSans.ttf"
 GLYPHS = "AiB%jKä=Q:?R&W!@gMx;#Z8ÿ"
@@ -356,3 +356,15 @@ def test_what_is_left_of_ruled_lines_is_no_item():
             y, x = margin + r * cell - 1, margin + c * cell - 1
             sheet.ink[y - 2:y + 3, x - 3:x + 4] = 255
     assert recall_precision(sheet.boxes, split(sheet.picture())) == (1.0, 1.0)
+
+
+def test_one_ink_on_a_transparent_sheet_reads_the_ink_colours_themselves():
+    """On a transparent sheet the blending is in the alpha: a word in one colour is written
+    in one ink, a sprite in red and blue is not (it was taken for writing before)."""
+    rgb = np.full((20, 60, 3), 255, np.uint8)
+    rgb[4:16, 2:26] = (90, 20, 60)
+    rgb[4:16, 32:44], rgb[4:16, 44:58] = (200, 30, 30), (30, 60, 200)
+    mask = np.zeros((20, 60), np.uint8)
+    mask[4:16, 2:26] = mask[4:16, 32:58] = 255
+    items = np.array([[2, 4, 26, 16, 288, 2], [32, 4, 58, 16, 312, 2]])
+    assert one_ink(rgb, mask, items, None, SplitOptions()).tolist() == [True, False]
