@@ -37,8 +37,8 @@ def with_retries(call: Callable[[], T], what: str, attempts: int = 6, delay: flo
             if attempt == attempts:
                 raise StudioUnavailable(f"{what}: Label Studio did not answer after {attempts} tries "
                                         f"({type(exc).__name__})") from exc
-            log.warning("%s failed (%s), retry %d/%d in %.0f s", what, type(exc).__name__,
-                        attempt, attempts - 1, delay)
+            log.warning("%s failed (%s: %s), retry %d/%d in %.0f s", what, type(exc).__name__,
+                        str(exc)[:200], attempt, attempts - 1, delay)
             time.sleep(delay)
             delay *= 2
     raise AssertionError("unreachable")
