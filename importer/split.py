@@ -86,7 +86,7 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     typical_height = _weighted_median(boxes[:, 3] - boxes[:, 1], areas)
     items = merge_overlaps(group_components(boxes, areas, options.part_fraction * typical_height, options))
     if is_text(items, boxes, options):
-        return _boxes([[*_content(items), items[:, 4].sum(), items[:, 5].sum()]])
+        return _boxes(_as_one(items))
     if options.drop_captions:  # before small parts move (a caption is not a part) and after
         items = without_captions(items, one_ink(picture.rgb, mask, items, sheet, options), boxes, options)
     items = join_cells(absorb_small(items, options.part_fraction * typical_height, options), options)
@@ -102,6 +102,11 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
 
 def _boxes(items) -> list[Box]:
     return [(int(x0), int(y0), int(x1 - x0), int(y1 - y0)) for x0, y0, x1, y1, *_ in items]
+
+
+def _as_one(items: np.ndarray) -> np.ndarray:
+    """``items`` as one item: their content box, ink and pieces summed."""
+    return np.array([[*_content(items), items[:, 4].sum(), items[:, 5].sum()]])
 
 
 def _content(items: np.ndarray) -> np.ndarray:
@@ -385,7 +390,7 @@ def without_captions(items: np.ndarray, written: np.ndarray, parts: np.ndarray, 
     is a text picture, one item."""
     flags = caption_flags(items, written, parts, options)
     if len(items) and flags.all():
-        return np.array([[*_content(items), items[:, 4].sum(), items[:, 5].sum()]])
+        return _as_one(items)
     return items[~flags]
 
 
@@ -460,14 +465,20 @@ def _lettered(box: np.ndarray, parts: np.ndarray) -> bool:
     more than a quarter of the box's height (an i's dot, an accent; less is kerning or
     blur), most gaps under a quarter of its height. An icon's pieces nest or cross (wheels
     under a bus, a tick under letters, a per mille sign)."""
+    height = box[3] - box[1]
+    gaps = _part_gaps(parts, box)
+    return bool(len(gaps) and (gaps < -0.25 * height).sum() <= 0.25 * len(gaps)
+                and np.median(gaps) <= 0.25 * height)
+
+
+def _part_gaps(parts: np.ndarray, box) -> np.ndarray:
+    """Gaps, left to right, between the components (``parts``) centred in ``box``: each one's
+    left edge less the farthest right edge before it (negative where it reaches under or over)."""
     x0, y0, x1, y1 = box
-    height = y1 - y0
     cx, cy = (parts[:, 0] + parts[:, 2]) / 2, (parts[:, 1] + parts[:, 3]) / 2
     inside = parts[(cx >= x0) & (cx <= x1) & (cy >= y0) & (cy <= y1)]
     inside = inside[np.argsort(inside[:, 0])]
-    gaps = inside[1:, 0] - np.maximum.accumulate(inside[:-1, 2])
-    return bool(len(gaps) and (gaps < -0.25 * height).sum() <= 0.25 * len(gaps)
-                and np.median(gaps) <= 0.25 * height)
+    return inside[1:, 0] - np.maximum.accumulate(inside[:-1, 2])
 
 
 def _one_line(items: np.ndarray) -> np.ndarray:
@@ -612,12 +623,10 @@ def single_or_collection(items: np.ndarray, options: SplitOptions) -> np.ndarray
     """Collapse to one content box when a single group dominates the content (one picture)."""
     if len(items) < 2:
         return items
-    content = np.array([items[:, 0].min(), items[:, 1].min(), items[:, 2].max(), items[:, 3].max()])
-    sizes = _areas(items)
-    area = (content[2] - content[0]) * (content[3] - content[1])
-    if sizes.max() < options.single_cover * area:
+    x0, y0, x1, y1 = _content(items)
+    if _areas(items).max() < options.single_cover * (x1 - x0) * (y1 - y0):
         return items
-    return np.array([[*content, items[:, 4].sum(), items[:, 5].sum()]])
+    return _as_one(items)
 
 
 
@@ -628,7 +637,7 @@ def is_text(items: np.ndarray, parts: np.ndarray, options: SplitOptions) -> bool
     Pieces (``items``) form a line when they are of comparable height (within 2.5×), share
     at least half the rows of the shorter and sit closer than 1.5× the taller one's height
     (a word space of a monospaced font beside a short letter). A line of text holds several
-    components in a box wider than 1.5× its height, no gap between the components (``parts``) in
+    pieces in a box wider than 1.5× its height, no gap between the components (``parts``) in
     it wider than its height and most of them (letters of a word) below a quarter of it, and
     its pieces keep no regular pitch (that is a row of items on a grid, as sprites in equal
     cells). The picture is text when at most ``text_lines`` such lines hold 90 % of the ink
@@ -636,17 +645,6 @@ def is_text(items: np.ndarray, parts: np.ndarray, options: SplitOptions) -> bool
     line's height."""
     if len(items) < 2:
         return False
-    _, lines, text = text_lines(items, parts, options)
-    if not 0 < len(text) <= options.text_lines or lines[text, 4].sum() < 0.9 * items[:, 4].sum():
-        return False
-    stack = lines[text][np.argsort(lines[text, 1])]
-    heights = stack[:, 3] - stack[:, 1]
-    return bool(np.all(stack[1:, 1] - stack[:-1, 3] <= np.minimum(heights[1:], heights[:-1])))
-
-
-def text_lines(items: np.ndarray, parts: np.ndarray, options: SplitOptions) -> tuple[np.ndarray, np.ndarray, list[int]]:
-    """Pieces (``items``) joined into lines (see ``is_text``): each piece's line, the lines'
-    boxes (as ``group_items`` gives them) and which lines are lines of text."""
     x0, y0, x1, y1 = items[:, :4].T
     h = y1 - y0
     over_y = np.minimum(y1[:, None], y1[None]) - np.maximum(y0[:, None], y0[None])
@@ -655,8 +653,13 @@ def text_lines(items: np.ndarray, parts: np.ndarray, options: SplitOptions) -> t
     label = connected_components(csr_matrix((over_y >= 0.5 * lo) & (hi <= 2.5 * lo) & (gap_x <= 1.5 * hi)),
                                  directed=False)[1]
     lines = group_items(items[:, :4], items[:, 4], np.ones(len(items), np.int64), label)
-    wide = (lines[:, 5] >= 2) & (lines[:, 2] - lines[:, 0] >= 1.5 * (lines[:, 3] - lines[:, 1]))
-    return label, lines, [t for t in np.flatnonzero(wide) if _text_line(lines[t], items[label == t], parts, options)]
+    text = [t for t in np.flatnonzero((lines[:, 5] >= 2) & (lines[:, 2] - lines[:, 0] >= 1.5 * (lines[:, 3] - lines[:, 1])))
+            if _text_line(lines[t], items[label == t], parts, options)]
+    if not 0 < len(text) <= options.text_lines or lines[text, 4].sum() < 0.9 * items[:, 4].sum():
+        return False
+    stack = lines[text][np.argsort(lines[text, 1])]
+    heights = stack[:, 3] - stack[:, 1]
+    return bool(np.all(stack[1:, 1] - stack[:-1, 3] <= np.minimum(heights[1:], heights[:-1])))
 
 
 def _text_line(line: np.ndarray, pieces: np.ndarray, parts: np.ndarray, options: SplitOptions) -> bool:
@@ -664,10 +667,7 @@ def _text_line(line: np.ndarray, pieces: np.ndarray, parts: np.ndarray, options:
     do and keeps no regular pitch (see ``is_text``)."""
     lx0, ly0, lx1, ly1 = line[:4]
     height = ly1 - ly0
-    cx, cy = (parts[:, 0] + parts[:, 2]) / 2, (parts[:, 1] + parts[:, 3]) / 2
-    inside = parts[(cy >= ly0) & (cy <= ly1) & (cx >= lx0 - height) & (cx <= lx1 + height)]  # with its dots, dashes
-    inside = inside[np.argsort(inside[:, 0])]
-    gaps = inside[1:, 0] - np.maximum.accumulate(inside[:-1, 2])
+    gaps = _part_gaps(parts, (lx0 - height, ly0, lx1 + height, ly1))  # with its dots, dashes
     return bool(len(gaps) and gaps.max() <= height and np.median(gaps) <= 0.25 * height
                 and not _regular(pieces, options.pitch_tolerance))
 
