@@ -91,11 +91,22 @@ class Annotator:
         self.rng = random.Random(seed)
         self.truth = {t["id"]: oracle.label(t["data"]["source"], t["data"]["bbox"]) for t in project.tasks()}
 
-    def next_task(self, done: set[int]) -> int | None:
+    def next_task(self, done: set[int], attempts: int = 3) -> int | None:
+        """The next task to label; None when every task is done. Label Studio once found no
+        task (404) with 35 of 40 left while a retrain's predictions replaced the old ones (on
+        SQLite its next-task query runs outside a transaction), so a None while tasks remain
+        is asked again."""
         if self.order == "random":
             todo = sorted(set(self.truth) - done)
             return self.rng.choice(todo) if todo else None
-        return with_retries(self._served_next, "asking for the next task")
+        for attempt in range(attempts):
+            task_id = with_retries(self._served_next, "asking for the next task")
+            left = len(self.truth) - len(done)
+            if task_id is not None or not left:
+                return task_id
+            log.warning("Label Studio served no task with %d left; asking again", left)
+            time.sleep(1.0 + attempt)
+        return None
 
     def _served_next(self) -> int | None:
         """The task Label Studio serves next, None when none is left (404)."""
@@ -130,11 +141,16 @@ class Annotator:
                 bar.update(1)
                 time.sleep(self.seconds_per_label)
                 if len(done) % every == 0:
-                    run.curve.append({"labels": len(done), **self.score()})
-                    bar.set_postfix(p=f"{run.curve[-1]['precision']:.3f}", r=f"{run.curve[-1]['recall']:.3f}")
+                    self._measure(run, len(done), bar)
                     if run.labels_to_bar is not None:
                         break
+            if done and (not run.curve or run.curve[-1]["labels"] != len(done)):
+                self._measure(run, len(done), bar)  # the run ended between two measurements
         return run
+
+    def _measure(self, run: Run, labels: int, bar: tqdm) -> None:
+        run.curve.append({"labels": labels, **self.score()})
+        bar.set_postfix(p=f"{run.curve[-1]['precision']:.3f}", r=f"{run.curve[-1]['recall']:.3f}")
 
 
 def wait_for_model(project: LabelStudioProject, timeout: float = 900.0) -> str:
