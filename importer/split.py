@@ -38,6 +38,7 @@ from imaging.decode import Picture
 from settings.fields import setting
 
 Box = tuple[int, int, int, int]
+NOISE_SHARE = 0.95  # a frame's noise: the level this share of its plain pixels stays within
 INK_SAMPLE = 65536  # an ink colour's statistics read off at most about this many pixels (every k-th row and column)
 
 
@@ -132,14 +133,22 @@ def foreground(picture: Picture, options: SplitOptions) -> tuple[np.ndarray, tup
 
 def plain_colour(rgb: np.ndarray, options: SplitOptions) -> tuple[np.ndarray, float] | None:
     """The colour of a plain frame around ``rgb`` and the ink tolerance its noise calls
-    for, or None when the frame is not plain (see ``foreground``)."""
+    for, or None when the frame is not plain (see ``foreground``).
+
+    The noise is read off the frame's pixels near its colour (their 95th percentile). When
+    it raises the tolerance, it must be the whole frame's noise: then at most the tail it
+    leaves out, one pixel in twenty, lies farther off. A frame whose colour varies more
+    widely than that (a dark photo, a texture) is no noisy sheet but a picture."""
     ring = frame(rgb).reshape(-1, 3)
     background = _commonest_colour(ring)
     ring_dist = np.abs(ring - background).max(axis=1)
     near = ring_dist <= options.tolerance
     if near.mean() < options.plain_border or _longest_circular_run(~near) > options.frame_cut * len(near):
         return None
-    return background, max(options.tolerance, options.noise_factor * np.percentile(ring_dist[near], 95))
+    noise = np.percentile(ring_dist[near], NOISE_SHARE * 100)
+    if options.noise_factor * noise > options.tolerance and near.mean() < NOISE_SHARE:
+        return None
+    return background, max(options.tolerance, options.noise_factor * noise)
 
 
 def ink_mask(rgb: np.ndarray, background: np.ndarray, tol: float) -> np.ndarray:

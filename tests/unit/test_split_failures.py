@@ -150,6 +150,37 @@ def test_a_photo_running_off_the_frame_is_one_picture():
     assert_items(Picture(rgb, None), [(0, 0, 3 * w, h)])
 
 
+DARK_PHOTOS = [  # (Label Studio's sample photo, inverted, gamma, window row, window column)
+    ("kittens.jpg", False, 3.0, 2, 1), ("kittens.jpg", False, 4.0, 1, 0), ("kittens.jpg", False, 4.0, 1, 2),
+    ("kittens.jpg", False, 4.0, 2, 1), ("kittens.jpg", True, 4.0, 0, 0),
+    ("sample.jpg", False, 4.0, 2, 2), ("sample.jpg", True, 4.0, 2, 2),
+]
+
+
+@pytest.mark.parametrize("name,inverted,gamma,row,column", DARK_PHOTOS)
+def test_a_dark_photo_whose_frame_varies_as_a_scene_does_is_one_picture(name, inverted, gamma, row, column):
+    """A night shot or an underexposed scan: most of its frame lies near one dark colour,
+    the rest is scene, not noise. A half-size window of a real photo (shipped with Label
+    Studio, the server this project runs), darkened; the splitter cut each into 4-21 pieces."""
+    samples = Path(pytest.importorskip("label_studio").__file__).parent / "core" / "static_build" / "samples"
+    photo = np.asarray(Image.open(samples / name).convert("RGB"))
+    photo = 255 - photo if inverted else photo
+    h, w = photo.shape[:2]
+    dark = (255 * (photo / 255.0) ** gamma).astype(np.uint8)
+    window = np.ascontiguousarray(dark[row * h // 4:row * h // 4 + h // 2, column * w // 4:column * w // 4 + w // 2])
+    assert_items(Picture(window, None), [(0, 0, window.shape[1], window.shape[0])])
+
+
+@pytest.mark.parametrize("grain", [4.0, 7.0])
+def test_a_noisy_scan_of_a_sheet_still_splits(grain):
+    """The guard for the rule above: scan grain raises the ink tolerance, and the frame,
+    noise and all, lies near the paper's colour, so the sheet is still a sheet."""
+    rgb = canvas(560, 300, (236, 232, 220))
+    truth = [paste(rgb, icon(path), 40 + 120 * (i % 4), 40 + 130 * (i // 4)) for i, path in enumerate(ICONS[:8])]
+    noisy = rgb + np.random.default_rng(0).normal(0, grain, rgb.shape)
+    assert_items(Picture(np.clip(noisy, 0, 255).astype(np.uint8), None), truth)
+
+
 CARD_EDGES = [  # (card colour, corner radius, shadow, outline) on a white sheet
     ((228, 232, 240), 0, None, None), ((240, 235, 220), 0, None, None), ((210, 210, 210), 0, None, None),
     ((214, 214, 214), 18, None, None),  # rounded: the corners show the sheet
