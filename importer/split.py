@@ -66,6 +66,8 @@ class SplitOptions:
     frame_cut: float = 0.25       # ink along this share of the frame in one stretch: cut by the frame, one picture
     text_lines: int = 3           # a picture of at most this many lines of text is one picture
     patch_contrast: float = 0.5   # a patch differs from the sheet by less than this × its content from it
+    max_pieces: int = 4096        # more ink pieces than this: noise or texture, one picture (gaps between
+    #                               pieces are read pairwise: 4,096² take 134 MB a table; sheets hold ~2,000)
 
 
 def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]:
@@ -82,6 +84,8 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     stats = stats[(stats[:, 4] >= 3) & ~debris]  # 1–2 px specks are noise, debris what is left of rules
     if not len(stats):
         return []
+    if len(stats) > options.max_pieces:
+        return [(0, 0, w, h)]
     boxes = np.column_stack([stats[:, 0], stats[:, 1], stats[:, 0] + stats[:, 2],
                              stats[:, 1] + stats[:, 3]]).astype(np.int64)
     areas = stats[:, 4].astype(np.int64)

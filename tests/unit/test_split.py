@@ -368,3 +368,15 @@ def test_one_ink_on_a_transparent_sheet_reads_the_ink_colours_themselves():
     mask[4:16, 2:26] = mask[4:16, 32:58] = 255
     items = np.array([[2, 4, 26, 16, 288, 2], [32, 4, 58, 16, 312, 2]])
     assert one_ink(rgb, mask, items, None, SplitOptions()).tolist() == [True, False]
+
+
+def test_a_sheet_of_speckle_is_one_picture_in_bounded_memory():
+    """Noise past the tolerance everywhere (a scan of a grainy patch) breaks the mask into
+    tens of thousands of pieces; their pairwise gaps would need gigabytes (a worker of the
+    importer was killed for it). Past ``max_pieces`` the picture is one picture."""
+    rng = np.random.default_rng(0)
+    rgb = np.full((800, 800, 3), 255, np.uint8)
+    rgb[rng.random((800, 800)) < 0.25] = 0
+    pieces = cv2.connectedComponentsWithStats(255 - rgb[..., 0], connectivity=8)[2][1:, 4]
+    assert (pieces >= 3).sum() > SplitOptions().max_pieces
+    assert split(Picture(rgb, None)) == [(0, 0, 800, 800)]
