@@ -194,7 +194,9 @@ def photo(path: Path) -> Image.Image:
 
 def index_sprites(pkg: str, root: Path) -> list[SpriteRef]:
     """Frames of the package's real sprite sheets (pingus .sprite files, or blobs cut from
-    any larger PNG or GIF sheet) and small pictures with transparency."""
+    any larger PNG or GIF sheet) and small pictures with transparency: a small picture of
+    several sprites (a strip of animation frames, a font's glyphs) is a sheet too, whose
+    frames are the sprites, never one item."""
     refs, framed = [], set()
     for spec in sorted(root.rglob("*.sprite")):
         for ref in _sprite_frames(pkg, root, spec):
@@ -212,7 +214,8 @@ def index_sprites(pkg: str, root: Path) -> list[SpriteRef]:
         if max(size) > SPRITE_SIDE:
             refs += sheet_frames(pkg, p)
         elif alpha and max(size) >= 12:
-            refs.append(SpriteRef(pkg, p))
+            frames = sheet_frames(pkg, p)
+            refs += frames if len(frames) > 1 else [SpriteRef(pkg, p)]
     return refs
 
 

@@ -15,7 +15,7 @@ from benchmarks.devheap import items as it
 from benchmarks.devheap.degrade import degrade
 from benchmarks.devheap.heap import caption_style, make_file, make_sheet
 from benchmarks.devheap.sets import DEV, VALIDATION
-from benchmarks.devheap.sources import Sources, offline_sources, sheet_frames
+from benchmarks.devheap.sources import SPRITE_SIDE, Sources, index_sprites, offline_sources, sheet_frames
 
 
 @pytest.fixture(scope="module")
@@ -230,3 +230,20 @@ def test_sprites_are_cut_from_a_real_sheet(tmp_path, key):
         assert 0 <= x - fx <= 1 and 0 <= y - fy <= 1
         assert 0 <= fw - icon.width <= 2 and 0 <= fh - icon.height <= 2
         assert it._cut(f.path, f.frame, f.key).size == icon.size
+
+
+def test_a_small_picture_of_several_sprites_is_indexed_by_its_frames(tmp_path):
+    """A strip of animation frames or a font's glyphs under the sheet size is a sheet too:
+    its truth items are the sprites, not the strip (the validation heap had whole strips
+    as items, so every sprite the splitter found in them counted as a wrong crop)."""
+    icons = [it.trim(Image.open(p).convert("RGBA")) for p in offline_sources().icons["matplotlib"][:3]]
+    root = tmp_path / "pkg"
+    root.mkdir()
+    strip = Image.new("RGBA", (200, 60), (0, 0, 0, 0))
+    for i, icon in enumerate(icons):
+        strip.alpha_composite(icon, (5 + 65 * i, 10))
+    strip.save(root / "strip.png")
+    icons[0].save(root / "one.png")
+    refs = index_sprites("test", root)
+    assert max(strip.size) <= SPRITE_SIDE
+    assert sorted((r.path.name, r.frame is None) for r in refs) == [("one.png", True)] + [("strip.png", False)] * 3
