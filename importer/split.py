@@ -39,7 +39,7 @@ from settings.fields import setting
 
 Box = tuple[int, int, int, int]
 NOISE_SHARE = 0.95  # a frame's noise: the level this share of its plain pixels stays within
-INK_SAMPLE = 65536  # an ink colour's statistics read off at most about this many pixels (every k-th row and column)
+INK_SAMPLE = 65536  # a colour's statistics are read off at most about this many pixels (every k-th row and column)
 
 
 @dataclass(frozen=True)
@@ -394,7 +394,7 @@ def one_ink(rgb: np.ndarray, mask: np.ndarray, items: np.ndarray, sheet: tuple |
 def _one_ink(rgb: np.ndarray, mask: np.ndarray, box: tuple, sheet: tuple | None, options: SplitOptions) -> bool:
     """``one_ink`` for one box."""
     x0, y0, x1, y1 = box
-    step = max(1, int(np.sqrt((x1 - x0) * (y1 - y0) / INK_SAMPLE)))  # a photo's ink, sampled
+    step = _sample_step(y1 - y0, x1 - x0)  # a photo's ink, sampled
     region = (slice(y0, y1, step), slice(x0, x1, step))
     ink = rgb[region][mask[region] > 0].astype(np.float32)
     if len(ink) < 2:
@@ -746,7 +746,8 @@ def _patch_content(crop: np.ndarray, background: np.ndarray, tol: float,
                    options: SplitOptions) -> tuple[int, int, int, int] | None:
     """The box (x0, y0, x1, y1) of the content on the patch that ``crop`` is, or None when
     it is no patch (see ``trim_patches``)."""
-    patch = _commonest_colour(crop)
+    step = _sample_step(*crop.shape[:2])
+    patch = _commonest_colour(crop[::step, ::step])
     sheet_contrast = np.abs(patch - background).max()
     if sheet_contrast <= tol / options.noise_factor or _sides_in(crop, patch, background, tol) < 2:
         return None  # the sheet's own colour, or a colour inside an item (its white face), not round it
@@ -786,6 +787,12 @@ def _sides_in(crop: np.ndarray, colour: np.ndarray, sheet: np.ndarray, tol: floa
         near = np.abs(strip - colour).max(axis=2)
         count += ((near <= tol) & (near < np.abs(strip - sheet).max(axis=2))).mean() >= 0.5
     return int(count)
+
+
+def _sample_step(h: int, w: int) -> int:
+    """Every how many rows and columns a colour statistic of an ``h`` × ``w`` box reads
+    (at most about ``INK_SAMPLE`` pixels)."""
+    return max(1, int(np.sqrt(h * w / INK_SAMPLE)))
 
 
 def _commonest_colour(rgb: np.ndarray) -> np.ndarray:
