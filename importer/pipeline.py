@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -107,8 +108,38 @@ def _results(files: list[Path], out: Path, options: JobOptions) -> Iterator[tupl
     if options.workers <= 1:
         yield from map(_split_file, jobs)
         return
-    with ProcessPoolExecutor(options.workers) as pool:
-        yield from pool.map(_split_file, jobs, chunksize=4)
+    yield from _pooled(jobs, options.workers)
+
+
+def _pooled(jobs: list[tuple], workers: int) -> Iterator[tuple]:
+    """``_split_file`` over ``jobs`` in a process pool, in order. A worker that dies (the
+    kernel kills the largest process when memory runs out) breaks the pool and every file
+    then in flight: from the first of those on, each file runs alone in a fresh process
+    until the one that kills its worker is found and reported bad; then a new pool takes
+    the rest."""
+    done = 0
+    while done < len(jobs):
+        try:
+            with ProcessPoolExecutor(workers) as pool:
+                for result in pool.map(_split_file, jobs[done:], chunksize=4):
+                    yield result
+                    done += 1
+        except BrokenProcessPool:
+            while done < len(jobs):
+                result, died = _alone(jobs[done])
+                yield result
+                done += 1
+                if died:
+                    break
+
+
+def _alone(job: tuple) -> tuple[tuple, bool]:
+    """``_split_file(job)`` in a process of its own: (its result, whether the process died)."""
+    try:
+        with ProcessPoolExecutor(1) as solo:
+            return solo.submit(_split_file, job).result(), False
+    except BrokenProcessPool:
+        return ([], 0, None, "its worker process died on it (killed, most likely for want of memory)"), True
 
 
 def run_split(heap: Path, out: Path, options: JobOptions = JobOptions()) -> JobSummary:

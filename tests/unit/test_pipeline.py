@@ -1,11 +1,14 @@
 """The split job: every file accounted for, duplicates and blanks dropped, the same result whatever the worker count or re-run."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from importer import pipeline
 from importer.pipeline import BAD_FILES, MANIFEST, JobOptions, run_split
 from storage.files import read_jsonl
 
@@ -55,3 +58,26 @@ def test_a_rerun_rewrites_the_same_manifest_and_no_crop(heap, tmp_path):
     assert read_jsonl(tmp_path / "out" / MANIFEST) == first
     assert {p: p.stat().st_mtime_ns for p in (tmp_path / "out").rglob("*.png")} == crops
     assert not list((tmp_path / "out").rglob("*.tmp")), "no temp file left behind"
+
+
+def test_a_file_that_kills_its_worker_is_reported_and_the_run_goes_on(heap, tmp_path, monkeypatch):
+    """A worker killed mid-file (the kernel's answer to a picture that eats the memory) broke
+    the whole pool and stopped the import; now that file alone is bad."""
+    for i in range(6):
+        _sheet(heap / f"more{i}.png", 2, offset=i)
+    _sheet(heap / "killer.png", 4, offset=1)
+    killer = np.asarray(Image.open(heap / "killer.png").convert("RGB"))
+    split = pipeline.split
+
+    def dies_on_the_killer(picture, options):
+        if picture.rgb.shape == killer.shape and (picture.rgb == killer).all():
+            os._exit(9)
+        return split(picture, options)
+
+    monkeypatch.setattr(pipeline, "split", dies_on_the_killer)  # the forked workers inherit it
+    summary = run_split(heap, tmp_path / "out", JobOptions(workers=2))
+    bad = {b["source"]: b["reason"] for b in read_jsonl(tmp_path / "out" / BAD_FILES)}
+    assert sorted(bad) == ["broken.png", "killer.png"] and "worker process died" in bad["killer.png"]
+    assert (summary.files, summary.bad_files) == (11, 2)
+    sources = {r["source"] for r in read_jsonl(tmp_path / "out" / MANIFEST)}
+    assert sources == {"a.png", "sub/copy.png", *(f"more{i}.png" for i in range(6))}
