@@ -507,11 +507,16 @@ def _lettered(box: np.ndarray, parts: np.ndarray) -> bool:
 def _part_gaps(parts: np.ndarray, box) -> np.ndarray:
     """Gaps, left to right, between the components (``parts``) centred in ``box``: each one's
     left edge less the farthest right edge before it (negative where it reaches under or over)."""
+    inside = _parts_in(parts, box)
+    return inside[1:, 0] - np.maximum.accumulate(inside[:-1, 2])
+
+
+def _parts_in(parts: np.ndarray, box) -> np.ndarray:
+    """The components (``parts``) centred in ``box``, left to right."""
     x0, y0, x1, y1 = box
     cx, cy = (parts[:, 0] + parts[:, 2]) / 2, (parts[:, 1] + parts[:, 3]) / 2
     inside = parts[(cx >= x0) & (cx <= x1) & (cy >= y0) & (cy <= y1)]
-    inside = inside[np.argsort(inside[:, 0])]
-    return inside[1:, 0] - np.maximum.accumulate(inside[:-1, 2])
+    return inside[np.argsort(inside[:, 0])]
 
 
 def _one_line(items: np.ndarray) -> np.ndarray:
@@ -671,8 +676,9 @@ def is_text(items: np.ndarray, parts: np.ndarray, options: SplitOptions) -> bool
     at least half the rows of the shorter and sit closer than 1.5× the taller one's height
     (a word space of a monospaced font beside a short letter). A line of text holds several
     pieces in a box wider than 1.5× its height, no gap between the components (``parts``) in
-    it wider than its height and most of them (letters of a word) below a quarter of it, and
-    its pieces keep no regular pitch (that is a row of items on a grid, as sprites in equal
+    it wider than its height and most of them (letters of a word) below a quarter of it, its
+    letters mostly at least a quarter of its height (small print in a row of items is no
+    line of its own), and its pieces keep no regular pitch (that is a row of items on a grid, as sprites in equal
     cells). The picture is text when at most ``text_lines`` such lines hold 90 % of the ink
     (what is left: dots and accents, a row of i's dots being no line), stacked closer than a
     line's height."""
@@ -700,8 +706,10 @@ def _text_line(line: np.ndarray, pieces: np.ndarray, parts: np.ndarray, options:
     do and keeps no regular pitch (see ``is_text``)."""
     lx0, ly0, lx1, ly1 = line[:4]
     height = ly1 - ly0
-    gaps = _part_gaps(parts, (lx0 - height, ly0, lx1 + height, ly1))  # with its dots, dashes
+    letters = _parts_in(parts, (lx0 - height, ly0, lx1 + height, ly1))  # with its dots, dashes
+    gaps = letters[1:, 0] - np.maximum.accumulate(letters[:-1, 2])
     return bool(len(gaps) and gaps.max() <= height and np.median(gaps) <= 0.25 * height
+                and np.median(letters[:, 3] - letters[:, 1]) >= 0.25 * height
                 and not _regular(pieces, options.pitch_tolerance))
 
 

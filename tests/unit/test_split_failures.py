@@ -297,3 +297,25 @@ def test_rows_of_glyphs_in_one_ink_are_items_not_writing():
             truth.append(paint(rgb, text_ink(glyph, "DejaVuSans.ttf", 36), 16 + c * 70, 16 + r * 70, (20, 20, 60)))
     assert_items(Picture(rgb, None), truth)
 
+
+
+
+@pytest.mark.parametrize("font,size", [("DejaVuSans.ttf", 12), ("DejaVuSerif.ttf", 10), ("DejaVuSerif.ttf", 12)])
+def test_small_print_in_a_row_of_items_makes_no_line_of_text(font, size):
+    """Icons side by side with blocks of small print (a licence's opening lines), as
+    scraped sheets hold. The row is no line of text: its letters are a sixth of its height.
+    The splitter read the whole sheet as one picture of text."""
+    rgb, truth, x = canvas(1100, 220, (245, 240, 225)), [], 30
+    paragraph = ["This software is", "provided as-is,", "without any", "express or", "implied warranty"]
+    for path in ICONS[:4]:
+        big = icon(path)
+        big = np.asarray(Image.fromarray(big).resize((2 * big.shape[1], 2 * big.shape[0])))
+        truth.append(paste(rgb, big, x, 50))
+        x += truth[-1][2] + 30
+        lines, y = [text_ink(line, font, size) for line in paragraph], 45
+        for cov in lines:
+            paint(rgb, cov, x, y, (40, 40, 40))
+            y += cov.shape[0] + 4
+        truth.append((x, 45, max(c.shape[1] for c in lines), y - 4 - 45))
+        x += truth[-1][2] + 30
+    assert_items(Picture(rgb, None), truth)
