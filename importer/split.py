@@ -27,6 +27,8 @@ Assumptions, each a documented heuristic rather than a tuned constant:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -93,12 +95,12 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     items = merge_overlaps(group_components(boxes, areas, options.part_fraction * typical_height, options))
     if is_text(items, boxes, options):
         return _boxes(_as_one(items))
-    inks = {}  # one_ink's answers by box, for both passes
+    ink = partial(one_ink, picture.rgb, mask, sheet=sheet, options=options, known={})  # both passes share answers
     if options.drop_captions:  # before small parts move (a caption is not a part) and after
-        items = without_captions(items, one_ink(picture.rgb, mask, items, sheet, options, inks), boxes, options)
+        items = without_captions(items, ink, boxes, options)
     items = join_cells(absorb_small(items, options.part_fraction * typical_height, options), options)
     if options.drop_captions:
-        items = without_captions(items, one_ink(picture.rgb, mask, items, sheet, options, inks), boxes, options)
+        items = without_captions(items, ink, boxes, options)
     items = single_or_collection(items, options)
     keep = ((np.minimum(items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]) >= options.min_size)
             & (items[:, 4] >= options.min_area))
@@ -375,16 +377,19 @@ def _wordlike(items: np.ndarray) -> np.ndarray:
 
 
 def one_ink(rgb: np.ndarray, mask: np.ndarray, items: np.ndarray, sheet: tuple | None,
-            options: SplitOptions, known: dict | None = None) -> np.ndarray:
+            options: SplitOptions, known: dict | None = None, among: np.ndarray | None = None) -> np.ndarray:
     """Per item, whether its ink is one colour blended into the sheet's, as printed text is
     (nine ink pixels in ten near the line from the sheet's colour to the ink's own, the mean
     of its farthest tenth, within the sheet's ink tolerance or a quarter of the ink's
     contrast); a sprite or an icon in several colours is not. On a transparent sheet the
     blending is in the alpha: nine ink pixels in ten are within ``tolerance`` of the ink's
-    median colour. ``known`` holds the answers by box, read and filled."""
+    median colour. ``known`` holds the answers by box, read and filled; only the items
+    ``among`` are looked at (the others are False)."""
     known = {} if known is None else known
-    flags = np.ones(len(items), bool)
+    flags = np.ones(len(items), bool) if among is None else among.copy()
     for i, box in enumerate(map(tuple, items[:, :4])):
+        if not flags[i]:
+            continue
         if box not in known:
             known[box] = _one_ink(rgb, mask, box, sheet, options)
         flags[i] = known[box]
@@ -418,10 +423,11 @@ def _p90(values: np.ndarray) -> float:
     return float(part[lo] + (k - lo) * (part[hi] - part[lo]))
 
 
-def without_captions(items: np.ndarray, written: np.ndarray, parts: np.ndarray, options: SplitOptions) -> np.ndarray:
-    """``items`` less their captions (see ``caption_flags``); a picture that is all writing
-    is a text picture, one item."""
-    flags = caption_flags(items, written, parts, options)
+def without_captions(items: np.ndarray, ink: Callable[..., np.ndarray], parts: np.ndarray,
+                     options: SplitOptions) -> np.ndarray:
+    """``items`` less their captions (see ``caption_flags``; ``ink`` is ``one_ink`` bound to
+    the picture); a picture that is all writing is a text picture, one item."""
+    flags = caption_flags(items, ink(items, among=_ink_read(items, options)), parts, options)
     if len(items) and flags.all():
         return _as_one(items)
     return items[~flags]
@@ -461,6 +467,17 @@ def caption_flags(items: np.ndarray, written: np.ndarray, parts: np.ndarray,
         if throughout:  # the short labels too
             flags |= owner >= 0
     return _spread_along_lines(items, flags | writing_rows(items, words, parts, written))
+
+
+def _ink_read(items: np.ndarray, options: SplitOptions) -> np.ndarray:
+    """The items whose ink ``caption_flags`` reads (no other's: reading an
+    item's ink is costly): word-like ones, those no taller than 1.5× the tallest of
+    them (rows of writing hold no taller written piece) and labels no taller than
+    ``caption_height`` × the typical item."""
+    h = items[:, 3] - items[:, 1]
+    words = _wordlike(items)
+    read = words | (h <= options.caption_height * _weighted_median(h, items[:, 4]))
+    return read | (h <= 1.5 * h[words].max()) if words.any() else read
 
 
 def writing_rows(items: np.ndarray, words: np.ndarray, parts: np.ndarray, written: np.ndarray) -> np.ndarray:
