@@ -6,7 +6,7 @@ contour splitter, in one run.
 For each heap it runs ``python -m importer split`` as a user runs it (all cores: decode,
 split, dedup, store) and ``python -m benchmarks.classic`` (one process: decode, Canny,
 dilate, contours, boxes) on the same files, each timed whole-process in wall time; scores
-both with /work/shared/score_split.py (EVAL.md's IoU ≥ 0.8 matching), per layout; counts
+both with the shared score_split.py (EVAL.md's IoU ≥ 0.8 matching), per layout; counts
 the single pictures that give exactly one crop; and times each stage of ours on one core
 (decode, split, dedup/hash, store). The gap between the heaps is printed as a figure of its
 own. Writes OUT/split_benchmark.md and .json; with --save-before the run is also kept as
@@ -129,7 +129,7 @@ def bench_heap(heap: Path, scorer: Path, repeat: int, stage_files: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="split-bench-") as work:
         runs = run_both(heap, Path(work), repeat)
         stages = stage_costs(heap, Path(work) / "stages", stage_files)
-    return {"heap": str(heap), "files": files, "decoded": stages.get("files", 0),
+    return {"heap": str(heap), "files": files,
             "scores": {k: score(truth_path, runs[k], scorer) for k in ("ours", "classic")},
             "one_crop": {k: one_crop_share(truth, runs[k]) for k in ("ours", "classic")},
             "speed": {"ours_s": runs["ours_s"], "classic_s": runs["classic_s"],
@@ -263,9 +263,9 @@ def render(report: dict, before: dict | None, starting: bool = False) -> str:
     heaps = report["heaps"]
     lines = ["# Split benchmark: development and validation heaps", "",
              f"Commit `{report['commit']}`, {report['machine']}. Heaps: "
-             + ", ".join(f"{n} `{h['heap']}` ({h['files']} files, {h['decoded']} decoded)"
+             + ", ".join(f"{n} `{h['heap']}` ({h['files']} files)"
                          for n, h in heaps.items())
-             + ". IoU ≥ 0.8, scored by `/work/shared/score_split.py`; crops are every line of "
+             + ". IoU ≥ 0.8, scored by the shared `score_split.py`; crops are every line of "
                "`importer split`'s manifest (duplicates included, blanks dropped as the importer "
                "drops them). The validation heap is built from other packages (fonts, icon themes, "
                "wallpapers, games) and other styles than the development heap; no constant is "
