@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 ENGINES = ("local", "ray")
 DEFAULT_ENGINE = ENGINES[0]  # this machine's own processes; Ray only when asked for
+RETRIES = 1  # a task whose worker dies runs once more (a node lost), then counts as lost
 
 
 def all_cores() -> int:
@@ -66,16 +67,46 @@ def _apply(batch: dict, fn: Callable) -> dict:
             "result": [pickle.dumps(fn(pickle.loads(item)), protocol=5) for item in batch["item"]]}
 
 
-def ordered_map(fn: Callable, items: Sequence, workers: int, batch_size: int = 4) -> Iterator:
+def ordered_map(fn: Callable, items: Sequence, workers: int, batch_size: int = 4,
+                lost: Callable[[Any], Any] | None = None) -> Iterator:
     """``map(fn, items)`` run by ``workers`` Ray tasks at a time, yielding results in the
-    items' order as they stream back. Needs a Ray session (``ray_session``)."""
+    items' order as they stream back. Needs a Ray session (``ray_session``).
+
+    A task whose worker dies is run once more (a node lost on a cluster), then it fails the
+    stream (Ray Data would otherwise retry it for ever). With ``lost`` given, from the first
+    item not yet yielded on, each item then runs as a task of its own until the one whose
+    worker dies again is found, and ``lost(item)`` stands for its result (an item that kills
+    its worker, most likely for want of memory); a new stream takes the rest, as the local
+    engine's process pool does. Without ``lost``, the error is raised."""
     ray = import_ray()
     _quiet(ray)
+    died = (ray.exceptions.WorkerCrashedError, ray.exceptions.OutOfMemoryError)
+    done = 0
+    while done < len(items):
+        try:
+            for result in _stream(ray, fn, items[done:], workers, batch_size):
+                yield result
+                done += 1
+        except died:
+            if lost is None:
+                raise
+            alone = ray.remote(num_cpus=1, max_retries=RETRIES)(fn)
+            while done < len(items):
+                try:
+                    result, crashed = ray.get(alone.remote(items[done])), False
+                except died:
+                    result, crashed = lost(items[done]), True
+                yield result
+                done += 1
+                if crashed:
+                    break
+
+
+def _stream(ray, fn: Callable, items: Sequence, workers: int, batch_size: int) -> Iterator:
+    """``fn`` over ``items`` on Ray Data, in order (see ``ordered_map``)."""
     rows = [{"index": i, "item": pickle.dumps(item, protocol=5)} for i, item in enumerate(items)]
-    if not rows:
-        return
     dataset = ray.data.from_items(rows).map_batches(
-        _apply, fn_kwargs={"fn": fn}, batch_size=batch_size, num_cpus=1,
+        _apply, fn_kwargs={"fn": fn}, batch_size=batch_size, num_cpus=1, max_retries=RETRIES,
         compute=ray.data.TaskPoolStrategy(size=max(1, workers)))
     for expected, row in enumerate(dataset.iter_rows()):
         if row["index"] != expected:  # preserve_order broken: never write crops out of order

@@ -103,7 +103,7 @@ def _results(files: list[Path], out: Path, options: JobOptions) -> Iterator[tupl
     if options.engine == "ray":
         from cluster.ray_engine import ordered_map, ray_session
         with ray_session(options.workers):
-            yield from ordered_map(_split_file, jobs, options.workers)
+            yield from ordered_map(_split_file, jobs, options.workers, lost=_died)
         return
     if options.workers <= 1:
         yield from map(_split_file, jobs)
@@ -139,7 +139,12 @@ def _alone(job: tuple) -> tuple[tuple, bool]:
         with ProcessPoolExecutor(1) as solo:
             return solo.submit(_split_file, job).result(), False
     except BrokenProcessPool:
-        return ([], 0, None, "its worker process died on it (killed, most likely for want of memory)"), True
+        return _died(job), True
+
+
+def _died(job: tuple) -> tuple:
+    """The result of a file whose worker process died on it: no crops, the reason."""
+    return [], 0, None, "its worker process died on it (killed, most likely for want of memory)"
 
 
 def run_split(heap: Path, out: Path, options: JobOptions = JobOptions()) -> JobSummary:

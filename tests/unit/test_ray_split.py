@@ -1,6 +1,7 @@
 """The Ray engine splits a heap into the same manifest, crops and report as the local engine."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,19 @@ def test_ray_engine_writes_what_the_local_engine_writes(small_heap, tmp_path, ra
 def test_unknown_engine_is_a_clear_error(small_heap, tmp_path):
     with pytest.raises(ValueError, match="unknown engine 'spark'"):
         run_split(small_heap, tmp_path / "out", JobOptions(engine="spark"))
+
+
+def test_an_item_whose_worker_dies_is_lost_and_the_rest_go_on(ray_two_cpus):
+    """Ray Data retries a task whose worker died for ever; a file that kills its worker
+    (memory) would hang the split. Now it is tried twice, then stands as lost, in its place."""
+    from cluster.ray_engine import ordered_map
+
+    def dies_on_five(x):  # nested: Ray ships it by value to its workers
+        if x == 5:
+            os._exit(9)
+        return 2 * x
+
+    got = list(ordered_map(dies_on_five, list(range(12)), 2, lost=lambda x: ("lost", x)))
+    assert got == [0, 2, 4, 6, 8, ("lost", 5), 12, 14, 16, 18, 20, 22]
+    with pytest.raises(ray_two_cpus.exceptions.WorkerCrashedError):  # no one to stand in
+        list(ordered_map(dies_on_five, list(range(8)), 2))
