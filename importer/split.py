@@ -443,9 +443,11 @@ def caption_flags(items: np.ndarray, written: np.ndarray, parts: np.ndarray,
     A sheet whose items (those taller than its word captions) carry word captions on one
     side at least half the time labels them there throughout, in one size, so labels on
     that side that are no word (a number alone, "3") but no taller than the word captions
-    are captions too. Without word captions, labels alone (no taller than ``caption_height``
-    × the typical item) caption a sheet when at least half its items carry one, one each,
-    all of one size. Captions are ``written``: in one ink (see ``one_ink``). Rows of
+    are captions too; so are such labels on the text line of a word caption (a row's
+    captions are set on one line), however few the words (blur runs letters together into
+    one piece, which is no word-like group). Without word captions, labels alone (no taller
+    than ``caption_height`` × the typical item) caption a sheet when at least half its items
+    carry one, one each, all of one size. Captions are ``written``: in one ink (see ``one_ink``). Rows of
     writing (see ``writing_rows``; ``parts`` are the components) are captions wherever they lie."""
     flags = np.zeros(len(items), bool)
     words = _wordlike(items) & written
@@ -459,6 +461,7 @@ def caption_flags(items: np.ndarray, written: np.ndarray, parts: np.ndarray,
         if placed.any():
             short = height <= height[placed].max()
             owner = _captions_below(boxes, short & written, options)
+            flags |= (owner >= 0) & _in_line_with(boxes, placed)
             throughout = placed.sum() >= 0.5 * (~short).sum()
         else:  # no word caption: labels alone ("7", "a)") may still label the items throughout
             short = height <= options.caption_height * _weighted_median(height, items[:, 4])
@@ -467,6 +470,15 @@ def caption_flags(items: np.ndarray, written: np.ndarray, parts: np.ndarray,
         if throughout:  # the short labels too
             flags |= owner >= 0
     return _spread_along_lines(items, flags | writing_rows(items, words, parts, written))
+
+
+def _in_line_with(items: np.ndarray, flags: np.ndarray) -> np.ndarray:
+    """Items on one text line with a flagged one: overlapping it by half the lower one's height."""
+    y0, y1 = items[:, 1], items[:, 3]
+    src = np.flatnonzero(flags)
+    overlap = np.minimum(y1[:, None], y1[None, src]) - np.maximum(y0[:, None], y0[None, src])
+    lower = np.minimum((y1 - y0)[:, None], (y1 - y0)[None, src])
+    return (overlap >= 0.5 * lower).any(axis=1)
 
 
 def _ink_read(items: np.ndarray, options: SplitOptions) -> np.ndarray:

@@ -6,6 +6,7 @@ crop count and that each true box is matched at IoU ≥ 0.8.
 """
 from pathlib import Path
 
+import cv2
 import matplotlib
 import numpy as np
 import pytest
@@ -283,6 +284,26 @@ def test_captions_in_letters_far_above_small_icons_are_no_items(font):
     """The same sheet with 12 px captions, the text as tall as the icon's half: its letters
     are pieces of their own."""
     assert_items(*captioned_sheet(font, 12, 17))
+
+
+ICON_NAMES = ["back", "save", "forward", "help", "home", "logo", "move", "options", "zoom", "subplot"]
+
+
+def test_captions_whose_letters_run_together_are_no_items():
+    """Toolbar icons captioned with their names in DejaVu Serif, where blur ran the letters of
+    most names together into one piece (so they are no word-like group of letters): they
+    stand on the text line of the names that are still words, under their icons, and are
+    captions too, however few the words."""
+    rgb, truth = canvas(5 * 110 + 20, 2 * 110 + 20, (250, 246, 232)), []
+    for k, path in enumerate(ICONS[:10]):
+        r, c = divmod(k, 5)
+        x0, y0 = 20 + c * 110, 14 + r * 110
+        truth.append(paste(rgb, icon(path), x0, y0))
+        ink = text_ink(ICON_NAMES[k], "DejaVuSerif.ttf", 13)
+        if k not in (3, 5, 7):  # help, logo and options stay words
+            ink = cv2.dilate(ink, np.ones((1, 3), np.uint8))
+        paint(rgb, ink, x0, y0 + 56, (40, 40, 90))
+    assert_items(Picture(rgb, None), truth)
 
 
 GLYPH_ROWS = ["%÷≡‰¼", "B=:;ij", "«»…¶§"]
