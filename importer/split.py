@@ -575,7 +575,8 @@ def _captions_below(items: np.ndarray, candidates: np.ndarray, options: SplitOpt
     only ``candidates`` may caption, and only ``owners`` (default: all) be captioned. The gap
     is read from the bottom of the item's row (items top-aligned in their cells, a label on
     the cell's foot), the tallest of that row setting the scale; and a caption's own row
-    holds no item (no piece taller than a caption beside it)."""
+    holds no item (no piece taller than a caption beside it that starts below the item it
+    labels: one reaching down from the row above has taken in its own caption)."""
     x0, y0, x1, y1 = items[:, :4].T
     h = y1 - y0
     tall = np.maximum(h, _weighted_median(h, items[:, 4]))
@@ -594,7 +595,7 @@ def _captions_below(items: np.ndarray, candidates: np.ndarray, options: SplitOpt
         gap = y0[c] - y1[row].max()
         next_below = gap_down[c, below[c]]
         space_below = next_below.min() if len(next_below) else np.inf
-        beside = np.minimum(y1, y1[c]) - np.maximum(y0, y0[c]) >= 0.5 * h[c]
+        beside = (np.minimum(y1, y1[c]) - np.maximum(y0, y0[c]) >= 0.5 * h[c]) & (y0 >= y1[a])
         alone = h[beside].max() <= options.caption_height * tall[a]  # a caption's row holds no item
         if alone and gap <= 0.5 * max(tall[a], h[row].max()) and gap < space_below:
             owner[c] = a

@@ -306,6 +306,21 @@ def test_captions_whose_letters_run_together_are_no_items():
     assert_items(Picture(rgb, None), truth)
 
 
+def test_captions_beside_a_tall_item_that_took_in_its_own_caption_are_no_items():
+    """A row of toolbar icons named below, and a tall integral sign whose foot comes so near
+    its own name that the two join. That item reaches into the captions' line from the row
+    above; it is not an item of the captions' row, so the other names are still captions."""
+    rgb, truth = canvas(6 * 90 + 20, 190, (244, 244, 236)), []
+    for k, path in enumerate(ICONS[:2] + ICONS[4:5] + ICONS[6:7] + ICONS[9:10]):
+        im = icon(path)
+        truth.append(paste(rgb, im, 14 + k * 90, 140 - im.shape[0]))
+        paint(rgb, text_ink(ICON_NAMES[[0, 1, 4, 6, 8][k]], "DejaVuSans.ttf", 12), 14 + k * 90, 150, (60, 60, 60))
+    tall = text_ink("∫", "DejaVuSans.ttf", 150)
+    truth.append(paint(rgb, tall, 464, 147 - tall.shape[0], (20, 20, 20)))
+    paint(rgb, text_ink("ankh", "DejaVuSans.ttf", 12), 464, 150, (60, 60, 60))
+    assert_items(Picture(rgb, None), truth)
+
+
 GLYPH_ROWS = ["%÷≡‰¼", "B=:;ij", "«»…¶§"]
 
 
