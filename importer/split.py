@@ -574,7 +574,8 @@ def _captions_below(items: np.ndarray, candidates: np.ndarray, options: SplitOpt
     """Per item, the item just above it that it captions (see ``caption_flags``), else -1;
     only ``candidates`` may caption, and only ``owners`` (default: all) be captioned. The gap
     is read from the bottom of the item's row (items top-aligned in their cells, a label on
-    the cell's foot), the tallest of that row setting the scale; and a caption's own row
+    the cell's foot; an item of the row reaching the label's line, as one that took in its own
+    label, leaves no gap), the tallest of that row setting the scale; and a caption's own row
     holds no item (no piece taller than a caption beside it that starts below the item it
     labels: one reaching down from the row above has taken in its own caption)."""
     x0, y0, x1, y1 = items[:, :4].T
@@ -591,8 +592,8 @@ def _captions_below(items: np.ndarray, candidates: np.ndarray, options: SplitOpt
         if not len(above):
             continue
         a = above[np.argmin(gap_down[above, c])]
-        row = np.flatnonzero(same_row[a] & (y1 <= y0[c]))
-        gap = y0[c] - y1[row].max()
+        row = np.flatnonzero(same_row[a] & (y0 < y0[c]))
+        gap = y0[c] - np.minimum(y1[row], y0[c]).max()
         next_below = gap_down[c, below[c]]
         space_below = next_below.min() if len(next_below) else np.inf
         beside = (np.minimum(y1, y1[c]) - np.maximum(y0, y0[c]) >= 0.5 * h[c]) & (y0 >= y1[a])

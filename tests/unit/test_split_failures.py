@@ -321,6 +321,18 @@ def test_captions_beside_a_tall_item_that_took_in_its_own_caption_are_no_items()
     assert_items(Picture(rgb, None), truth)
 
 
+def test_names_at_the_foot_of_cells_beside_a_tall_item_are_no_items():
+    """Glyphs of DejaVu Serif set at the top of their cells, each named at the cell's foot,
+    far below the short ones; the tallest glyph reaches down to the names' line. The gap is
+    read from the foot of the row, that glyph's foot included: the names are captions."""
+    rgb, truth = canvas(7 * 80 + 20, 180, WHITE), []
+    for k, (glyph, name) in enumerate(zip("A%&Q∫@#", ["ay", "pct", "amp", "queue", "int", "at", "hash"])):
+        truth.append(paint(rgb, text_ink(glyph, "DejaVuSerif.ttf", 120 if glyph == "∫" else 44),
+                           16 + k * 80, 20, (0, 0, 0)))
+        paint(rgb, text_ink(name, "DejaVuSans.ttf", 12), 20 + k * 80, 122, (120, 20, 20))
+    assert_items(Picture(rgb, None), truth)
+
+
 GLYPH_ROWS = ["%÷≡‰¼", "B=:;ij", "«»…¶§"]
 
 
