@@ -134,12 +134,12 @@ def foreground(picture: Picture, options: SplitOptions) -> tuple[np.ndarray, tup
     plain = plain_colour(picture.rgb, options)
     if plain is None:
         return None
-    return ink_mask(picture.rgb, *plain), plain
+    return ink_mask(picture.rgb, *plain[:2]), plain
 
 
-def plain_colour(rgb: np.ndarray, options: SplitOptions) -> tuple[np.ndarray, float] | None:
-    """The colour of a plain frame around ``rgb`` and the ink tolerance its noise calls
-    for, or None when the frame is not plain (see ``foreground``).
+def plain_colour(rgb: np.ndarray, options: SplitOptions) -> tuple[np.ndarray, float, float] | None:
+    """The colour of a plain frame around ``rgb``, the ink tolerance its noise calls for and
+    that noise, or None when the frame is not plain (see ``foreground``).
 
     The noise is read off the frame's pixels near its colour (their 95th percentile). When
     it raises the tolerance, it must be the whole frame's noise: then at most the tail it
@@ -154,7 +154,7 @@ def plain_colour(rgb: np.ndarray, options: SplitOptions) -> tuple[np.ndarray, fl
     noise = np.percentile(ring_dist[near], NOISE_SHARE * 100)
     if options.noise_factor * noise > options.tolerance and near.mean() < NOISE_SHARE:
         return None
-    return background, max(options.tolerance, options.noise_factor * noise)
+    return background, max(options.tolerance, options.noise_factor * noise), float(noise)
 
 
 def ink_mask(rgb: np.ndarray, background: np.ndarray, tol: float) -> np.ndarray:
@@ -406,7 +406,7 @@ def _one_ink(rgb: np.ndarray, mask: np.ndarray, box: tuple, sheet: tuple | None,
         return True
     if sheet is None:
         return bool(_p90(np.abs(ink - np.median(ink, axis=0)).max(axis=1)) <= options.tolerance)
-    background, tol = sheet
+    background, tol = sheet[:2]
     ink -= background
     reach = np.einsum("ij,ij->i", ink, ink)
     far = ink[reach >= _p90(reach)].mean(axis=0)  # the ink's own colour
@@ -771,24 +771,24 @@ def trim_patches(rgb: np.ndarray, sheet: tuple | None, items: np.ndarray,
     is the item, the patch's plain margin trimmed as a single picture's is."""
     if sheet is None or not len(items):
         return items
-    background, tol = sheet
+    background, tol, noise = sheet
     items = items.copy()
     for i in np.flatnonzero(np.minimum(items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]) >= 3 * options.min_size):
         x0, y0, x1, y1 = items[i, :4]
-        content = _patch_content(rgb[y0:y1, x0:x1], background, tol, options)
+        content = _patch_content(rgb[y0:y1, x0:x1], background, tol, noise, options)
         if content is not None:
             items[i, :4] = x0 + content[0], y0 + content[1], x0 + content[2], y0 + content[3]
     return items
 
 
-def _patch_content(crop: np.ndarray, background: np.ndarray, tol: float,
+def _patch_content(crop: np.ndarray, background: np.ndarray, tol: float, noise: float,
                    options: SplitOptions) -> tuple[int, int, int, int] | None:
     """The box (x0, y0, x1, y1) of the content on the patch that ``crop`` is, or None when
     it is no patch (see ``trim_patches``)."""
     step = _sample_step(*crop.shape[:2])
     patch = _commonest_colour(crop[::step, ::step])
     sheet_contrast = np.abs(patch - background).max()
-    if sheet_contrast <= tol / options.noise_factor or _sides_in(crop, patch, background, tol) < 2:
+    if sheet_contrast <= max(noise, 1) or _sides_in(crop, patch, background, tol) < 2:
         return None  # the sheet's own colour, or a colour inside an item (its white face), not round it
     mask = ink_mask(crop, background, tol) & ink_mask(crop, patch, tol)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)

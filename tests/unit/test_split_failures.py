@@ -187,6 +187,7 @@ CARD_EDGES = [  # (card colour, corner radius, shadow, outline) on a white sheet
     ((214, 214, 214), 18, None, None),  # rounded: the corners show the sheet
     ((225, 225, 225), 12, (200, 200, 200), None),  # a shadow along two sides
     ((238, 238, 238), 6, None, (190, 190, 190)),  # a faint card seen by its outline
+    ((247, 247, 247), 6, None, (190, 190, 190)),  # 8 levels off the clean sheet: still not the sheet's colour
 ]
 
 
