@@ -124,8 +124,8 @@ def _content(items: np.ndarray) -> np.ndarray:
 
 
 def foreground(picture: Picture, options: SplitOptions) -> tuple[np.ndarray, tuple | None] | None:
-    """uint8 mask (255 = ink) and the background's (colour, ink tolerance), None when it is
-    transparent; or None when the background is not plain: a full-frame picture, or one cut by its frame (ink
+    """uint8 mask (255 = ink) and the background's (colour, ink tolerance, noise), None when
+    it is transparent; or None when the background is not plain: a full-frame picture, or one cut by its frame (ink
     running along more than ``frame_cut`` of the frame in one stretch, as a photo bleeding
     off a plain panel)."""
     alpha = picture.alpha
