@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import warnings
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Sequence
 
@@ -105,9 +106,11 @@ def ordered_map(fn: Callable, items: Sequence, workers: int, batch_size: int = 4
 def _stream(ray, fn: Callable, items: Sequence, workers: int, batch_size: int) -> Iterator:
     """``fn`` over ``items`` on Ray Data, in order (see ``ordered_map``)."""
     rows = [{"index": i, "item": pickle.dumps(item, protocol=5)} for i, item in enumerate(items)]
-    dataset = ray.data.from_items(rows).map_batches(
-        _apply, fn_kwargs={"fn": fn}, batch_size=batch_size, num_cpus=1, max_retries=RETRIES,
-        compute=ray.data.TaskPoolStrategy(size=max(1, workers)))
+    with warnings.catch_warnings():  # max_retries goes through ray_remote_args, deprecated in 2.60
+        warnings.filterwarnings("ignore", "`ray_remote_args` is deprecated")
+        dataset = ray.data.from_items(rows).map_batches(
+            _apply, fn_kwargs={"fn": fn}, batch_size=batch_size, num_cpus=1, max_retries=RETRIES,
+            compute=ray.data.TaskPoolStrategy(size=max(1, workers)))
     for expected, row in enumerate(dataset.iter_rows()):
         if row["index"] != expected:  # preserve_order broken: never write crops out of order
             raise RuntimeError(f"Ray returned item {row['index']} where {expected} was due")
