@@ -101,7 +101,7 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     items = join_cells(absorb_small(items, options.part_fraction * typical_height, options), options)
     if options.drop_captions:
         items = without_captions(items, ink, boxes, options)
-    items = single_or_collection(items, options)
+    items = single_or_collection(join_ruled_cells(items, rule_rows, rule_cols), options)
     keep = ((np.minimum(items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]) >= options.min_size)
             & (items[:, 4] >= options.min_area))
     items = trim_patches(picture.rgb, sheet, items[keep], options)
@@ -680,6 +680,27 @@ def _within_pitch(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.
             keep_s.append(s)
             keep_e.append(e)
     return np.array(keep_s), np.array(keep_e)
+
+
+def join_ruled_cells(items: np.ndarray, rule_rows: np.ndarray, rule_cols: np.ndarray) -> np.ndarray:
+    """On a ruled table (at least three erased lines each way, see ``remove_rules``), unite
+    the items whose centres lie in one cell: a table holds one item a cell, however far
+    apart its pieces lie (a domino's pips, a paragraph's words)."""
+    rows, cols = _rule_centres(rule_rows), _rule_centres(rule_cols)
+    if len(rows) < 3 or len(cols) < 3 or len(items) < 2:
+        return items
+    r = np.searchsorted(rows, (items[:, 1] + items[:, 3]) / 2)
+    c = np.searchsorted(cols, (items[:, 0] + items[:, 2]) / 2)
+    inside = (r > 0) & (r < len(rows)) & (c > 0) & (c < len(cols))
+    cell = np.where(inside, r * (len(cols) + 1) + c, -1 - np.arange(len(items)))
+    return group_items(items[:, :4], items[:, 4], items[:, 5], np.unique(cell, return_inverse=True)[1])
+
+
+def _rule_centres(near: np.ndarray) -> np.ndarray:
+    """The middle of each run of flagged rows (or columns): where the erased lines lay."""
+    edges = np.diff(np.r_[0, near.astype(np.int8), 0])
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return (starts + ends - 1) / 2
 
 
 def _band_of(lo: np.ndarray, hi: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:

@@ -334,6 +334,19 @@ def test_names_at_the_foot_of_cells_beside_a_tall_item_are_no_items():
     assert_items(Picture(rgb, None), truth)
 
 
+def test_a_ruled_table_holds_one_item_a_cell():
+    """DejaVu Sans' dot punctuation (⁘ ∴ ⋮ ∷ …), one glyph a cell of a ruled table: each is
+    dots far apart for their size, yet one item, since each cell of a table holds one."""
+    rgb, truth = canvas(5 * 120 + 21, 2 * 120 + 21, WHITE), []
+    for k, glyph in enumerate("⁘⁙∴∵⋮⁖⋰⋱∶∷"):
+        r, c = divmod(k, 5)
+        ink = text_ink(glyph, "DejaVuSans.ttf", 100)
+        truth.append(paint(rgb, ink, 70 + c * 120 - ink.shape[1] // 2, 120 + r * 120 - ink.shape[0], (20, 90, 40)))
+    rgb[:, 10:611:120] = (20, 90, 40)
+    rgb[10:251:120] = (20, 90, 40)
+    assert_items(Picture(rgb, None), truth)
+
+
 GLYPH_ROWS = ["%÷≡‰¼", "B=:;ij", "«»…¶§"]
 
 
