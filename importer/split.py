@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import cv2
 import numpy as np
@@ -42,6 +42,14 @@ from settings.fields import setting
 Box = tuple[int, int, int, int]
 NOISE_SHARE = 0.95  # a frame's noise: the level this share of its plain pixels stays within
 INK_SAMPLE = 65536  # a colour's statistics are read off at most about this many pixels (every k-th row and column)
+
+
+class Plain(NamedTuple):
+    """A plain sheet: its colour, the ink tolerance its noise calls for, and that noise."""
+
+    colour: np.ndarray
+    tol: float
+    noise: float
 
 
 @dataclass(frozen=True)
@@ -123,9 +131,9 @@ def _content(items: np.ndarray) -> np.ndarray:
     return np.array([items[:, 0].min(), items[:, 1].min(), items[:, 2].max(), items[:, 3].max()])
 
 
-def foreground(picture: Picture, options: SplitOptions) -> tuple[np.ndarray, tuple | None] | None:
-    """uint8 mask (255 = ink) and the background's (colour, ink tolerance, noise), None when
-    it is transparent; or None when the background is not plain: a full-frame picture, or one cut by its frame (ink
+def foreground(picture: Picture, options: SplitOptions) -> tuple[np.ndarray, Plain | None] | None:
+    """uint8 mask (255 = ink) and the plain background (see ``Plain``), None when it is
+    transparent; or None when the background is not plain: a full-frame picture, or one cut by its frame (ink
     running along more than ``frame_cut`` of the frame in one stretch, as a photo bleeding
     off a plain panel)."""
     alpha = picture.alpha
@@ -134,12 +142,12 @@ def foreground(picture: Picture, options: SplitOptions) -> tuple[np.ndarray, tup
     plain = plain_colour(picture.rgb, options)
     if plain is None:
         return None
-    return ink_mask(picture.rgb, *plain[:2]), plain
+    return ink_mask(picture.rgb, plain.colour, plain.tol), plain
 
 
-def plain_colour(rgb: np.ndarray, options: SplitOptions) -> tuple[np.ndarray, float, float] | None:
-    """The colour of a plain frame around ``rgb``, the ink tolerance its noise calls for and
-    that noise, or None when the frame is not plain (see ``foreground``).
+def plain_colour(rgb: np.ndarray, options: SplitOptions) -> Plain | None:
+    """The plain frame around ``rgb`` (its colour, the ink tolerance its noise calls for and
+    that noise), or None when the frame is not plain (see ``foreground``).
 
     The noise is read off the frame's pixels near its colour (their 95th percentile). When
     it raises the tolerance, it must be the whole frame's noise: then at most the tail it
@@ -154,7 +162,7 @@ def plain_colour(rgb: np.ndarray, options: SplitOptions) -> tuple[np.ndarray, fl
     noise = np.percentile(ring_dist[near], NOISE_SHARE * 100)
     if options.noise_factor * noise > options.tolerance and near.mean() < NOISE_SHARE:
         return None
-    return background, max(options.tolerance, options.noise_factor * noise), float(noise)
+    return Plain(background, max(options.tolerance, options.noise_factor * noise), float(noise))
 
 
 def ink_mask(rgb: np.ndarray, background: np.ndarray, tol: float) -> np.ndarray:
@@ -376,7 +384,7 @@ def _wordlike(items: np.ndarray) -> np.ndarray:
     return (items[:, 5] >= 2) & (w >= 1.5 * h)
 
 
-def one_ink(rgb: np.ndarray, mask: np.ndarray, items: np.ndarray, sheet: tuple | None,
+def one_ink(rgb: np.ndarray, mask: np.ndarray, items: np.ndarray, sheet: Plain | None,
             options: SplitOptions, known: dict | None = None, among: np.ndarray | None = None) -> np.ndarray:
     """Per item, whether its ink is one colour blended into the sheet's, as printed text is
     (nine ink pixels in ten near the line from the sheet's colour to the ink's own, the mean
@@ -396,7 +404,7 @@ def one_ink(rgb: np.ndarray, mask: np.ndarray, items: np.ndarray, sheet: tuple |
     return flags
 
 
-def _one_ink(rgb: np.ndarray, mask: np.ndarray, box: tuple, sheet: tuple | None, options: SplitOptions) -> bool:
+def _one_ink(rgb: np.ndarray, mask: np.ndarray, box: tuple, sheet: Plain | None, options: SplitOptions) -> bool:
     """``one_ink`` for one box."""
     x0, y0, x1, y1 = box
     step = _sample_step(y1 - y0, x1 - x0)  # a photo's ink, sampled
@@ -406,7 +414,7 @@ def _one_ink(rgb: np.ndarray, mask: np.ndarray, box: tuple, sheet: tuple | None,
         return True
     if sheet is None:
         return bool(_p90(np.abs(ink - np.median(ink, axis=0)).max(axis=1)) <= options.tolerance)
-    background, tol = sheet[:2]
+    background, tol = sheet.colour, sheet.tol
     ink -= background
     reach = np.einsum("ij,ij->i", ink, ink)
     far = ink[reach >= _p90(reach)].mean(axis=0)  # the ink's own colour
@@ -698,9 +706,7 @@ def join_ruled_cells(items: np.ndarray, rule_rows: np.ndarray, rule_cols: np.nda
 
 def _rule_centres(near: np.ndarray) -> np.ndarray:
     """The middle of each run of flagged rows (or columns): where the erased lines lay."""
-    edges = np.diff(np.r_[0, near.astype(np.int8), 0])
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    return (starts + ends - 1) / 2
+    return np.array([(run[0] + run[-1]) / 2 for run in _consecutive(np.flatnonzero(near))])
 
 
 def _band_of(lo: np.ndarray, hi: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -776,7 +782,7 @@ def _regular(pieces: np.ndarray, tolerance: float) -> bool:
     return False
 
 
-def trim_patches(rgb: np.ndarray, sheet: tuple | None, items: np.ndarray,
+def trim_patches(rgb: np.ndarray, sheet: Plain | None, items: np.ndarray,
                  options: SplitOptions) -> np.ndarray:
     """Trim each item that lies on a patch (a card, a tile, a scrap of paper) to its content.
 
