@@ -13,7 +13,10 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from imaging.decode import Picture
-from importer.split import SplitOptions, join_cells, join_groups, one_ink, split
+from importer.split import SplitOptions, split
+from importer.split.captions import one_ink
+from importer.split.grids import join_cells
+from importer.split.grouping import join_groups
 
 FONT = Path(matplotlib.get_data_path()) / "fonts/ttf/DejaVuSans.ttf"
 GLYPHS = "AiB%jKä=Q:?R&W!@gMx;#Z8ÿ"

@@ -2,7 +2,7 @@
 import cv2
 import numpy as np
 
-from importer.split import _hold_runs
+from importer.split.mask import _hold_runs
 
 
 def test_runs_are_found_as_an_erosion_finds_them():

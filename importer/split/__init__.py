@@ -1,0 +1,81 @@
+"""Split a picture into the boxes of the items it holds.
+
+Steps: foreground mask (alpha when the background is transparent, else distance to the
+border's dominant colour with a noise-adapted tolerance) → ruled lines removed, with what
+is left of them at crossings → connected components → components grouped into items with
+a gap scale read off the image itself → small parts (dots, accents) joined to their items
+→ parts sharing a grid cell united → captions dropped → single picture or collection
+decided.
+
+Assumptions, each a documented heuristic rather than a tuned constant:
+- the sheet's background is plain and shows on most of its border (else the whole image is
+  one picture, e.g. a photo filling the frame);
+- parts of one item lie closer together than neighbouring items do, so the merge gap is
+  half the typical distance between an item and its nearest neighbour (and at most half
+  the typical item height), read once between components and once more between the
+  groups they form; a join on that second reading keeps the item about a typical size;
+- a part far smaller than the rest of its item lies within half its own size of it (a
+  dot by its stem); a small item farther off is a neighbour;
+- on a regular grid (rows and columns of items at a steady pitch, each narrower than the
+  pitch) a cell holds one item;
+- a caption is a line of text (its words: several pieces in a wide box) just below an
+  item, lower than the item, and closer to it than to whatever lies below the caption;
+- and, wherever it lies, a row of writing is no item: words or letters side by side in one
+  ink, spaced as writing is, with nothing but writing in their rows (a caption set far
+  above its item, a caption of several lines); a picture that is all writing is one picture.
+"""
+from __future__ import annotations
+
+from functools import partial
+
+import cv2
+import numpy as np
+
+from imaging.decode import Picture
+from importer.split.captions import one_ink, without_captions
+from importer.split.geometry import all_in, as_one, merge_overlaps, to_boxes, weighted_median
+from importer.split.grids import join_cells, join_ruled_cells
+from importer.split.grouping import absorb_small, group_components, single_or_collection
+from importer.split.mask import foreground, remove_rules
+from importer.split.options import Box, Plain, SplitOptions
+from importer.split.patches import trim_patches
+from importer.split.text import is_text
+
+__all__ = ["Box", "Plain", "SplitOptions", "split"]
+
+
+def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]:
+    """Boxes ``(x, y, w, h)`` of the items in ``picture``, in reading order."""
+    h, w = picture.rgb.shape[:2]
+    fg = foreground(picture, options)
+    if fg is None:
+        return [(0, 0, w, h)]
+    mask, sheet = fg
+    rule_rows, rule_cols = remove_rules(mask, options)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    stats = stats[1:]
+    debris = all_in(rule_rows, stats[:, 1], stats[:, 3]) | all_in(rule_cols, stats[:, 0], stats[:, 2])
+    stats = stats[(stats[:, 4] >= 3) & ~debris]  # 1–2 px specks are noise, debris what is left of rules
+    if not len(stats):
+        return []
+    if len(stats) > options.max_pieces:
+        return [(0, 0, w, h)]
+    boxes = np.column_stack([stats[:, 0], stats[:, 1], stats[:, 0] + stats[:, 2],
+                             stats[:, 1] + stats[:, 3]]).astype(np.int64)
+    areas = stats[:, 4].astype(np.int64)
+    typical_height = weighted_median(boxes[:, 3] - boxes[:, 1], areas)
+    items = merge_overlaps(group_components(boxes, areas, options.part_fraction * typical_height, options))
+    if is_text(items, boxes, options):
+        return to_boxes(as_one(items))
+    ink = partial(one_ink, picture.rgb, mask, sheet=sheet, options=options, known={})  # both passes share answers
+    if options.drop_captions:  # before small parts move (a caption is not a part) and after
+        items = without_captions(items, ink, boxes, options)
+    items = join_cells(absorb_small(items, options.part_fraction * typical_height, options), options)
+    if options.drop_captions:
+        items = without_captions(items, ink, boxes, options)
+    items = single_or_collection(join_ruled_cells(items, rule_rows, rule_cols), options)
+    keep = ((np.minimum(items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]) >= options.min_size)
+            & (items[:, 4] >= options.min_area))
+    items = trim_patches(picture.rgb, sheet, items[keep], options)
+    order = np.lexsort((items[:, 0], items[:, 1]))
+    return to_boxes(items[order])

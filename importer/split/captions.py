@@ -1,0 +1,215 @@
+"""Captions and rows of writing: text that labels items is no item."""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from importer.split.geometry import as_one, nearest_gaps, weighted_median
+from importer.split.options import Plain, SplitOptions
+from importer.split.pixels import p90, sample_step
+from importer.split.text import lettered, one_line, wordlike
+
+
+def one_ink(rgb: np.ndarray, mask: np.ndarray, items: np.ndarray, sheet: Plain | None,
+            options: SplitOptions, known: dict | None = None, among: np.ndarray | None = None) -> np.ndarray:
+    """Per item, whether its ink is one colour blended into the sheet's, as printed text is
+    (nine ink pixels in ten near the line from the sheet's colour to the ink's own, the mean
+    of its farthest tenth, within the sheet's ink tolerance or a quarter of the ink's
+    contrast); a sprite or an icon in several colours is not. On a transparent sheet the
+    blending is in the alpha: nine ink pixels in ten are within ``tolerance`` of the ink's
+    median colour. ``known`` holds the answers by box, read and filled; only the items
+    ``among`` are looked at (the others are False)."""
+    known = {} if known is None else known
+    flags = np.ones(len(items), bool) if among is None else among.copy()
+    for i, box in enumerate(map(tuple, items[:, :4])):
+        if not flags[i]:
+            continue
+        if box not in known:
+            known[box] = _one_ink(rgb, mask, box, sheet, options)
+        flags[i] = known[box]
+    return flags
+
+
+def _one_ink(rgb: np.ndarray, mask: np.ndarray, box: tuple, sheet: Plain | None, options: SplitOptions) -> bool:
+    """``one_ink`` for one box."""
+    x0, y0, x1, y1 = box
+    step = sample_step(y1 - y0, x1 - x0)  # a photo's ink, sampled
+    region = (slice(y0, y1, step), slice(x0, x1, step))
+    ink = rgb[region][mask[region] > 0].astype(np.float32)
+    if len(ink) < 2:
+        return True
+    if sheet is None:
+        return bool(p90(np.abs(ink - np.median(ink, axis=0)).max(axis=1)) <= options.tolerance)
+    background, tol = sheet.colour, sheet.tol
+    ink -= background
+    reach = np.einsum("ij,ij->i", ink, ink)
+    far = ink[reach >= p90(reach)].mean(axis=0)  # the ink's own colour
+    along = np.clip(ink @ (far / (far @ far)), 0, 1)
+    off = p90(np.abs(ink - along[:, None] * far).max(axis=1))
+    return bool(off <= max(tol, 0.25 * np.abs(far).max()))  # JPEG's colour fringes grow with contrast
+
+
+def without_captions(items: np.ndarray, ink: Callable[..., np.ndarray], parts: np.ndarray,
+                     options: SplitOptions) -> np.ndarray:
+    """``items`` less their captions (see ``caption_flags``; ``ink`` is ``one_ink`` bound to
+    the picture); a picture that is all writing is a text picture, one item."""
+    flags = caption_flags(items, ink(items, among=_ink_read(items, options)), parts, options)
+    if len(items) and flags.all():
+        return as_one(items)
+    return items[~flags]
+
+
+def caption_flags(items: np.ndarray, written: np.ndarray, parts: np.ndarray,
+                  options: SplitOptions) -> np.ndarray:
+    """True for captions: pieces of text just below (or above) an item, and for pieces in
+    line with one.
+
+    A caption is a word-like item no taller than ``caption_height`` × the item it labels,
+    nearer it than half that item's height and than half the space on its other side.
+    A sheet whose items (those taller than its word captions) carry word captions on one
+    side at least half the time labels them there throughout, in one size, so labels on
+    that side that are no word (a number alone, "3") but no taller than the word captions
+    are captions too; so are such labels on the text line of a word caption (a row's
+    captions are set on one line), however few the words (blur runs letters together into
+    one piece, which is no word-like group). Without word captions, labels alone (no taller
+    than ``caption_height`` × the typical item) caption a sheet when at least half its items
+    carry one, one each, all of one size. Captions are ``written``: in one ink (see ``one_ink``). Rows of
+    writing (see ``writing_rows``; ``parts`` are the components) are captions wherever they lie."""
+    flags = np.zeros(len(items), bool)
+    words = wordlike(items) & written
+    for flip in (False, True):  # below the items, then above them (the sheet upside down)
+        boxes = items.copy()
+        if flip:
+            boxes[:, 1], boxes[:, 3] = -items[:, 3], -items[:, 1]
+        placed = _captions_below(boxes, words, options) >= 0
+        flags |= placed
+        height = boxes[:, 3] - boxes[:, 1]
+        if placed.any():
+            short = height <= height[placed].max()
+            owner = _captions_below(boxes, short & written, options)
+            flags |= (owner >= 0) & _in_line_with(boxes, placed)
+            throughout = placed.sum() >= 0.5 * (~short).sum()
+        else:  # no word caption: labels alone ("7", "a)") may still label the items throughout
+            short = height <= options.caption_height * weighted_median(height, items[:, 4])
+            owner = _captions_below(boxes, short & one_line(items) & written, options, owners=~short)
+            throughout = (owner >= 0).sum() >= 0.5 * (~short).sum() and _one_each(boxes, short, owner)
+        if throughout:  # the short labels too
+            flags |= owner >= 0
+    return _spread_along_lines(items, flags | writing_rows(items, words, parts, written))
+
+
+def _in_line_with(items: np.ndarray, flags: np.ndarray) -> np.ndarray:
+    """Items on one text line with a flagged one: overlapping it by half the lower one's height."""
+    y0, y1 = items[:, 1], items[:, 3]
+    src = np.flatnonzero(flags)
+    overlap = np.minimum(y1[:, None], y1[None, src]) - np.maximum(y0[:, None], y0[None, src])
+    lower = np.minimum((y1 - y0)[:, None], (y1 - y0)[None, src])
+    return (overlap >= 0.5 * lower).any(axis=1)
+
+
+def _ink_read(items: np.ndarray, options: SplitOptions) -> np.ndarray:
+    """The items whose ink ``caption_flags`` reads (no other's: reading an
+    item's ink is costly): word-like ones, those no taller than 1.5× the tallest of
+    them (rows of writing hold no taller written piece) and labels no taller than
+    ``caption_height`` × the typical item."""
+    h = items[:, 3] - items[:, 1]
+    words = wordlike(items)
+    read = words | (h <= options.caption_height * weighted_median(h, items[:, 4]))
+    return read | (h <= 1.5 * h[words].max()) if words.any() else read
+
+
+def writing_rows(items: np.ndarray, words: np.ndarray, parts: np.ndarray, written: np.ndarray) -> np.ndarray:
+    """Pieces in rows of writing: a band across the sheet that holds two or more words
+    (``words``, their letters side by side, see ``lettered``) of one text size (within 1.5x)
+    side by side, and nothing else but written pieces no taller than its words. Captions set
+    above or below the items, however far and however many lines, sit in such rows; an
+    item's own row holds the item. In a collection (text pictures are told apart before),
+    writing is not an item. Letters not yet joined into words are not read as writing (a
+    row of glyphs on a symbol sheet looks the same)."""
+    y0, y1 = items[:, 1], items[:, 3]
+    h = y1 - y0
+    flags = np.zeros(len(items), bool)
+    candidates = np.array([i for i in np.flatnonzero(words) if lettered(items[i, :4], parts)], np.int64)
+    if len(candidates) < 2:
+        return flags
+    c0, c1, ch = y0[candidates], y1[candidates], h[candidates]
+    overlap = np.minimum(c1[:, None], c1[None]) - np.maximum(c0[:, None], c0[None])
+    lo, hi = np.minimum(ch[:, None], ch[None]), np.maximum(ch[:, None], ch[None])
+    _, band = connected_components(csr_matrix((overlap >= 0.5 * lo) & (hi <= 1.5 * lo)), directed=False)
+    for b in np.unique(band):
+        members = candidates[band == b]
+        if len(members) < 2:
+            continue
+        top, bottom = y0[members].min(), y1[members].max()
+        inside = (np.minimum(y1, bottom) - np.maximum(y0, top)) > 0
+        if np.all(written[inside] & (h[inside] <= 1.5 * h[members].max())):
+            flags |= inside
+    return flags
+
+
+def _one_each(items: np.ndarray, short: np.ndarray, owner: np.ndarray) -> bool:
+    """Whether labels alone (``owner``: the item each labels, see ``_captions_below``) label
+    their items as captions do: of one text size (the tallest, a parenthesis, at most 1.5×
+    the lowest, a lower-case letter), one per item, and nearer their items than half the
+    typical gap between items (small sprites in the next row of a sprite sheet are no labels)."""
+    labels = np.flatnonzero(owner >= 0)
+    if len(labels) < 2 or (~short).sum() < 2:
+        return False
+    height = items[labels, 3] - items[labels, 1]
+    gaps = items[labels, 1] - items[owner[labels], 3]
+    return bool(height.max() <= 1.5 * height.min() and len(np.unique(owner[labels])) >= 0.8 * len(labels)
+                and np.median(gaps) <= 0.5 * np.median(nearest_gaps(items[~short, :4])))
+
+
+def _captions_below(items: np.ndarray, candidates: np.ndarray, options: SplitOptions,
+                    owners: np.ndarray | None = None) -> np.ndarray:
+    """Per item, the item just above it that it captions (see ``caption_flags``), else -1;
+    only ``candidates`` may caption, and only ``owners`` (default: all) be captioned. The gap
+    is read from the bottom of the item's row (items top-aligned in their cells, a label on
+    the cell's foot; an item of the row reaching the label's line, as one that took in its own
+    label, leaves no gap), the tallest of that row setting the scale; and a caption's own row
+    holds no item (no piece taller than a caption beside it that starts below the item it
+    labels: one reaching down from the row above has taken in its own caption)."""
+    x0, y0, x1, y1 = items[:, :4].T
+    h = y1 - y0
+    tall = np.maximum(h, weighted_median(h, items[:, 4]))
+    overlap_x = np.minimum(x1[:, None], x1[None, :]) - np.maximum(x0[:, None], x0[None, :])
+    same_row = np.minimum(y1[:, None], y1[None, :]) - np.maximum(y0[:, None], y0[None, :]) > 0
+    gap_down = y0[None, :] - y1[:, None]  # [above, below]: rows from an item down to another
+    below = (overlap_x > 0) & (gap_down >= 0)
+    may_own = below & (True if owners is None else owners[:, None])
+    owner = np.full(len(items), -1)
+    for c in np.flatnonzero(candidates):
+        above = np.flatnonzero(may_own[:, c] & (h[c] <= options.caption_height * tall))
+        if not len(above):
+            continue
+        a = above[np.argmin(gap_down[above, c])]
+        row = np.flatnonzero(same_row[a] & (y0 < y0[c]))
+        gap = y0[c] - np.minimum(y1[row], y0[c]).max()
+        next_below = gap_down[c, below[c]]
+        space_below = next_below.min() if len(next_below) else np.inf
+        beside = (np.minimum(y1, y1[c]) - np.maximum(y0, y0[c]) >= 0.5 * h[c]) & (y0 >= y1[a])
+        alone = h[beside].max() <= options.caption_height * tall[a]  # a caption's row holds no item
+        if alone and gap <= 0.5 * max(tall[a], h[row].max()) and gap < space_below:
+            owner[c] = a
+    return owner
+
+
+def _spread_along_lines(items: np.ndarray, flags: np.ndarray) -> np.ndarray:
+    """Also flag pieces of about the same height in line with a flagged one (one caption's words)."""
+    x0, y0, x1, y1 = items[:, :4].T
+    h = y1 - y0
+    flags = flags.copy()
+    while True:
+        src = np.flatnonzero(flags)
+        overlap_y = np.minimum(y1[src, None], y1[None, :]) - np.maximum(y0[src, None], y0[None, :])
+        gap_x = np.maximum(x0[None, :] - x1[src, None], x0[src, None] - x1[None, :])
+        near = ((overlap_y > 0.5 * h[src, None]) & (gap_x <= h[src, None])
+                & (h[None, :] <= 1.5 * h[src, None]) & (h[None, :] >= 0.5 * h[src, None]))
+        new = near.any(axis=0) & ~flags
+        if not new.any():
+            return flags
+        flags |= new

@@ -1,0 +1,95 @@
+"""Regular grids and ruled tables: a cell holds one item."""
+from __future__ import annotations
+
+import numpy as np
+
+from importer.split.geometry import consecutive, group_items
+from importer.split.options import SplitOptions
+from importer.split.text import wordlike
+
+
+def join_cells(items: np.ndarray, options: SplitOptions) -> np.ndarray:
+    """On a regular grid (rows and columns of items at a steady pitch), unite the items
+    that lie within one cell: the parts of one item whose inner gaps outgrew the merge gap.
+    Leftover text (caption pieces) may break the grid's pitch, so the grid is looked for
+    among all items, then among the items that are not word-like."""
+    for on_grid in (np.ones(len(items), bool), ~wordlike(items)):
+        if on_grid.sum() < 4:
+            continue
+        cols = _bands(items[on_grid, 0], items[on_grid, 2], options.pitch_tolerance)
+        rows = _bands(items[on_grid, 1], items[on_grid, 3], options.pitch_tolerance)
+        if cols is None or rows is None:
+            continue
+        col, row = _band_of(items[:, 0], items[:, 2], *cols), _band_of(items[:, 1], items[:, 3], *rows)
+        n_cols, n_cells = len(cols[0]), len(cols[0]) * len(rows[0])
+        cell = np.where((col >= 0) & (row >= 0), row * n_cols + col, n_cells + np.arange(len(items)))
+        return group_items(items[:, :4], items[:, 4], items[:, 5], np.unique(cell, return_inverse=True)[1])
+    return items
+
+
+def _bands(lo: np.ndarray, hi: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """Starts and ends of the bands the intervals ``[lo, hi)`` form (overlapping intervals
+    share a band, and so do neighbouring bands that fit in one pitch, see ``_within_pitch``),
+    or None unless there are at least three bands, each narrower than the pitch that their
+    starts, centres or ends keep (within ``tolerance`` × the pitch)."""
+    band, count, reach = np.empty(len(lo), np.int64), -1, -np.inf
+    for i in np.argsort(lo, kind="stable"):
+        if lo[i] >= reach:
+            count += 1
+        band[i], reach = count, max(reach, hi[i])
+    if count < 2:
+        return None
+    starts, ends = np.full(count + 1, np.inf), np.full(count + 1, -np.inf)
+    np.minimum.at(starts, band, lo)
+    np.maximum.at(ends, band, hi)
+    starts, ends = _within_pitch(starts, ends)
+    if len(starts) < 3:
+        return None
+    for edge in (starts, (starts + ends) / 2, ends):
+        pitch = np.diff(edge)
+        step = np.median(pitch)
+        if np.abs(pitch - step).max() <= tolerance * step and (ends - starts).max() < step:
+            return starts, ends
+    return None
+
+
+def _within_pitch(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unite consecutive bands that together fit within one pitch (the median step between
+    band starts) and are no wider than the widest band: the parts of one item stacked along
+    the band's axis, as in a row that holds only the dots of dominoes, form bands of their
+    own that would break the grid. (An item and its caption below are wider together than
+    a row of items alone, so they stay apart.)"""
+    step, widest = np.median(np.diff(starts)), (ends - starts).max()
+    keep_s, keep_e = [starts[0]], [ends[0]]
+    for s, e in zip(starts[1:], ends[1:]):
+        if e - keep_s[-1] < step and e - keep_s[-1] <= widest:
+            keep_e[-1] = max(keep_e[-1], e)
+        else:
+            keep_s.append(s)
+            keep_e.append(e)
+    return np.array(keep_s), np.array(keep_e)
+
+
+def join_ruled_cells(items: np.ndarray, rule_rows: np.ndarray, rule_cols: np.ndarray) -> np.ndarray:
+    """On a ruled table (at least three erased lines each way, see ``remove_rules``), unite
+    the items whose centres lie in one cell: a table holds one item a cell, however far
+    apart its pieces lie (a domino's pips, a paragraph's words)."""
+    rows, cols = _rule_centres(rule_rows), _rule_centres(rule_cols)
+    if len(rows) < 3 or len(cols) < 3 or len(items) < 2:
+        return items
+    r = np.searchsorted(rows, (items[:, 1] + items[:, 3]) / 2)
+    c = np.searchsorted(cols, (items[:, 0] + items[:, 2]) / 2)
+    inside = (r > 0) & (r < len(rows)) & (c > 0) & (c < len(cols))
+    cell = np.where(inside, r * (len(cols) + 1) + c, -1 - np.arange(len(items)))
+    return group_items(items[:, :4], items[:, 4], items[:, 5], np.unique(cell, return_inverse=True)[1])
+
+
+def _rule_centres(near: np.ndarray) -> np.ndarray:
+    """The middle of each run of flagged rows (or columns): where the erased lines lay."""
+    return np.array([(run[0] + run[-1]) / 2 for run in consecutive(np.flatnonzero(near))])
+
+
+def _band_of(lo: np.ndarray, hi: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Index of the band holding each interval ``[lo, hi)`` whole, or -1."""
+    inside = (starts[None, :] <= lo[:, None]) & (hi[:, None] <= ends[None, :])
+    return np.where(inside.any(axis=1), inside.argmax(axis=1), -1)

@@ -1,0 +1,109 @@
+"""Pieces into items: chained by a gap read off the sheet, small parts absorbed, one picture or many."""
+from __future__ import annotations
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from importer.split.geometry import areas, as_one, box_gaps, content_box, group_items, nearest_gaps, weighted_median
+from importer.split.options import SplitOptions
+from importer.split.text import wordlike
+
+
+def group_components(boxes: np.ndarray, areas: np.ndarray, reach: float, options: SplitOptions) -> np.ndarray:
+    """Items (rows as ``group_items`` makes them): components chain up when nearer than the merge gap.
+
+    The merge gap is ``merge_fraction`` × the typical gap between neighbours (never beyond
+    ``reach``), read first between components, then once more between the groups they form,
+    as items made of several parts would otherwise set it to their own inner gaps.
+    """
+    limit = min(options.merge_fraction * weighted_median(nearest_gaps(boxes), areas), reach)
+    groups = group_items(boxes, areas, np.ones_like(areas), group_parts(boxes, limit))
+    if len(groups) > 1:
+        wider = min(options.merge_fraction * weighted_median(nearest_gaps(groups[:, :4]), groups[:, 4]),
+                    reach)
+        if wider > limit:
+            groups = group_items(groups[:, :4], groups[:, 4], groups[:, 5],
+                                 join_groups(groups, wider, options))
+    return groups
+
+
+def join_groups(groups: np.ndarray, limit: float, options: SplitOptions) -> np.ndarray:
+    """New label per group: groups nearer than ``limit`` join when they may be parts of one
+    item (``may_be_parts``) and their united box stays within ``join_size`` × the typical
+    group box (parts of one item, not two neighbouring items)."""
+    x0, y0, x1, y1 = groups[:, :4].T
+    typical = weighted_median(areas(groups), groups[:, 4])
+    united = ((np.maximum(x1[:, None], x1[None, :]) - np.minimum(x0[:, None], x0[None, :]))
+              * (np.maximum(y1[:, None], y1[None, :]) - np.minimum(y0[:, None], y0[None, :])))
+    gaps = box_gaps(groups[:, :4], groups[:, :4])
+    near = ((gaps < limit) & (united <= options.join_size * typical)
+            & may_be_parts(groups[:, :4], groups[:, :4], gaps, options))
+    return connected_components(csr_matrix(near), directed=False)[1]
+
+
+def may_be_parts(a: np.ndarray, b: np.ndarray, gaps: np.ndarray, options: SplitOptions) -> np.ndarray:
+    """Whether boxes ``a[i]`` and ``b[j]``, ``gaps[i, j]`` apart, may be parts of one item: a
+    box far smaller than the other (below ``small_fraction`` of its area) lies within
+    ``part_gap`` × its own longer side of it (a dot by its stem; a small icon further off
+    is a neighbour); boxes of comparable size may lie at any gap."""
+    area_a, area_b = areas(a)[:, None], areas(b)[None, :]
+    long_a = np.maximum(a[:, 2] - a[:, 0], a[:, 3] - a[:, 1])[:, None]
+    long_b = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])[None, :]
+    smaller_long = np.where(area_a <= area_b, long_a, long_b)
+    comparable = np.minimum(area_a, area_b) >= options.small_fraction * np.maximum(area_a, area_b)
+    return comparable | (gaps <= options.part_gap * smaller_long)
+
+
+def group_parts(boxes: np.ndarray, limit: float) -> np.ndarray:
+    """Group label per component: components whose box gaps are below ``limit`` chain up."""
+    return connected_components(csr_matrix(box_gaps(boxes, boxes) < max(limit, 0.5)),
+                                directed=False)[1]
+
+
+def absorb_small(items: np.ndarray, reach: float, options: SplitOptions) -> np.ndarray:
+    """Merge small groups (dots, accents, bars) into the nearest group in line with them.
+
+    "In line": overlapping at least half the small group's width (above/below) or height
+    (beside), nearer than ``reach`` and than the typical gap between items, and close
+    enough for its size (``may_be_parts``). Word-like groups take in no parts and only move
+    down onto a body no farther than their own height (accents like ä's dots), so captions,
+    which sit below their items, stay apart.
+    """
+    items = items.copy()
+    words = wordlike(items)
+    if (~words).sum() > 1:
+        reach = min(reach, weighted_median(nearest_gaps(items[~words, :4]), items[~words, 4]))
+    alive = np.ones(len(items), bool)
+    sizes = areas(items)
+    small = options.small_fraction * weighted_median(sizes, items[:, 4])
+    for s in np.argsort(sizes):
+        x0, y0, x1, y1 = items[s, :4]
+        if (x1 - x0) * (y1 - y0) >= small:
+            continue
+        alive[s] = False
+        others = np.flatnonzero(alive)
+        o = items[others]
+        gaps = box_gaps(items[s:s + 1, :4], o[:, :4])[0]
+        over_x = np.minimum(x1, o[:, 2]) - np.maximum(x0, o[:, 0]) >= 0.5 * (x1 - x0)
+        over_y = np.minimum(y1, o[:, 3]) - np.maximum(y0, o[:, 1]) >= 0.5 * (y1 - y0)
+        in_line = (over_x & (o[:, 1] >= y1) & (gaps <= y1 - y0)) if words[s] else (over_x | over_y)
+        parts = may_be_parts(items[s:s + 1, :4], o[:, :4], gaps[None, :], options)[0]
+        fit = np.flatnonzero((gaps < reach) & parts & in_line & ~words[others])
+        if not len(fit):
+            alive[s] = True
+            continue
+        t = others[fit[np.argmin(gaps[fit])]]
+        items[t] = (min(x0, items[t, 0]), min(y0, items[t, 1]), max(x1, items[t, 2]),
+                    max(y1, items[t, 3]), items[t, 4] + items[s, 4], items[t, 5] + items[s, 5])
+    return items[alive]
+
+
+def single_or_collection(items: np.ndarray, options: SplitOptions) -> np.ndarray:
+    """Collapse to one content box when a single group dominates the content (one picture)."""
+    if len(items) < 2:
+        return items
+    x0, y0, x1, y1 = content_box(items)
+    if areas(items).max() < options.single_cover * (x1 - x0) * (y1 - y0):
+        return items
+    return as_one(items)

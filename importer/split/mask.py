@@ -1,0 +1,101 @@
+"""The foreground mask: ink against a plain (or transparent) sheet, ruled lines erased."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from imaging.border import frame
+from imaging.decode import Picture
+from importer.split.geometry import consecutive
+from importer.split.options import NOISE_SHARE, Plain, SplitOptions
+from importer.split.pixels import commonest_colour, ink_mask
+
+
+def foreground(picture: Picture, options: SplitOptions) -> tuple[np.ndarray, Plain | None] | None:
+    """uint8 mask (255 = ink) and the plain background (see ``Plain``), None when it is
+    transparent; or None when the background is not plain: a full-frame picture, or one cut by its frame (ink
+    running along more than ``frame_cut`` of the frame in one stretch, as a photo bleeding
+    off a plain panel)."""
+    alpha = picture.alpha
+    if alpha is not None and (frame(alpha) <= options.alpha_threshold).mean() >= options.plain_border:
+        return cv2.threshold(alpha, options.alpha_threshold, 255, cv2.THRESH_BINARY)[1], None
+    plain = plain_colour(picture.rgb, options)
+    if plain is None:
+        return None
+    return ink_mask(picture.rgb, plain.colour, plain.tol), plain
+
+
+def plain_colour(rgb: np.ndarray, options: SplitOptions) -> Plain | None:
+    """The plain frame around ``rgb`` (its colour, the ink tolerance its noise calls for and
+    that noise), or None when the frame is not plain (see ``foreground``).
+
+    The noise is read off the frame's pixels near its colour (their 95th percentile). When
+    it raises the tolerance, it must be the whole frame's noise: then at most the tail it
+    leaves out, one pixel in twenty, lies farther off. A frame whose colour varies more
+    widely than that (a dark photo, a texture) is no noisy sheet but a picture."""
+    ring = frame(rgb).reshape(-1, 3)
+    background = commonest_colour(ring)
+    ring_dist = np.abs(ring - background).max(axis=1)
+    near = ring_dist <= options.tolerance
+    if near.mean() < options.plain_border or _longest_circular_run(~near) > options.frame_cut * len(near):
+        return None
+    noise = np.percentile(ring_dist[near], NOISE_SHARE * 100)
+    if options.noise_factor * noise > options.tolerance and near.mean() < NOISE_SHARE:
+        return None
+    return Plain(background, max(options.tolerance, options.noise_factor * noise), float(noise))
+
+
+def _longest_circular_run(flags: np.ndarray) -> int:
+    """Length of the longest run of True in ``flags`` read as a circle."""
+    if flags.all():
+        return len(flags)
+    start = int(np.argmin(flags))  # a False: unroll the circle there
+    runs = np.diff(np.flatnonzero(np.diff(np.r_[0, np.roll(flags, -start).astype(np.int8), 0])))[::2]
+    return int(runs.max()) if len(runs) else 0
+
+
+def remove_rules(mask: np.ndarray, options: SplitOptions) -> tuple[np.ndarray, np.ndarray]:
+    """Erase, in place, thin straight lines spanning much of the image (ruled grids).
+    Returns, per row and per column, whether it lies within a line's thickness of an erased
+    line: ink wholly inside such rows or columns is what is left of the lines (crossings)."""
+    thickness = max(2, round(options.rule_thickness * min(mask.shape)))
+    return (_erase_row_rules(mask, thickness, options.rule_length),
+            _erase_row_rules(mask.T, thickness, options.rule_length))
+
+
+def _erase_row_rules(mask: np.ndarray, thickness: int, share: float) -> np.ndarray:
+    """Erase bands of ≤ ``thickness`` rows that hold a run of ink ≥ ``share`` × width, and
+    flag the rows within ``thickness`` of them.
+
+    Only columns where the band has background just above and below are erased, so ink
+    that crosses a line survives.
+    """
+    near = np.zeros(mask.shape[0], bool)
+    length = int(share * mask.shape[1])
+    rows = np.flatnonzero(mask.sum(axis=1, dtype=np.int64) >= 255 * length)  # mask is 0/255
+    if not len(rows):
+        return near
+    rows = rows[_hold_runs(mask[rows], length)]  # rows holding one unbroken run of ``length`` pixels
+    for band in consecutive(rows):
+        top, bottom = band[0], band[-1] + 1
+        if bottom - top > thickness:
+            continue
+        above = mask[top - 1] if top > 0 else np.zeros_like(mask[0])
+        below = mask[bottom] if bottom < mask.shape[0] else np.zeros_like(mask[0])
+        mask[top:bottom, (above == 0) & (below == 0)] = 0
+        near[max(0, top - thickness):bottom + thickness] = True
+    return near
+
+
+def _hold_runs(rows: np.ndarray, length: int) -> np.ndarray:
+    """Per row, whether an erosion by a 1×``length`` kernel (OpenCV's: centred, the image's
+    edge counting as ink) leaves ink: a run of ``length`` ink pixels, or one cut by the left
+    edge of ``length - length // 2``, or by the right edge of ``length // 2 + 1``; found
+    from the runs' ends in time linear in the row, not in row × ``length``."""
+    width = rows.shape[1]
+    edges = np.diff(np.pad(rows != 0, ((0, 0), (1, 1))).view(np.int8), axis=1)
+    row, start = np.nonzero(edges == 1)
+    end = np.nonzero(edges == -1)[1]
+    size, anchor = end - start, length // 2
+    fits = (size >= length) | ((start == 0) & (size >= length - anchor)) | ((end == width) & (size > anchor))
+    return np.isin(np.arange(len(rows)), row[fits])

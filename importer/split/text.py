@@ -1,0 +1,104 @@
+"""Written text: word-like groups, letters side by side, pictures that are only a few lines of text."""
+from __future__ import annotations
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from importer.split.geometry import group_items
+from importer.split.options import SplitOptions
+
+
+def wordlike(items: np.ndarray) -> np.ndarray:
+    """Groups that look like written text: several pieces in a wide box."""
+    w, h = items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]
+    return (items[:, 5] >= 2) & (w >= 1.5 * h)
+
+
+def one_line(items: np.ndarray) -> np.ndarray:
+    """Groups whose pieces may lie side by side on one line, as a label's glyphs do: a
+    single piece, or a box not much narrower than tall (pieces stacked, as an i's dot over
+    its stem, make a narrow box)."""
+    return (items[:, 5] == 1) | (items[:, 2] - items[:, 0] >= 0.75 * (items[:, 3] - items[:, 1]))
+
+
+def lettered(box: np.ndarray, parts: np.ndarray) -> bool:
+    """Whether the components (``parts``) in ``box`` stand side by side as letters do: in
+    left-to-right order, at most a quarter of them reaching under or over the one before by
+    more than a quarter of the box's height (an i's dot, an accent; less is kerning or
+    blur), most gaps under a quarter of its height. An icon's pieces nest or cross (wheels
+    under a bus, a tick under letters, a per mille sign)."""
+    height = box[3] - box[1]
+    gaps = part_gaps(parts, box)
+    return bool(len(gaps) and (gaps < -0.25 * height).sum() <= 0.25 * len(gaps)
+                and np.median(gaps) <= 0.25 * height)
+
+
+def part_gaps(parts: np.ndarray, box) -> np.ndarray:
+    """Gaps, left to right, between the components (``parts``) centred in ``box``: each one's
+    left edge less the farthest right edge before it (negative where it reaches under or over)."""
+    inside = parts_in(parts, box)
+    return inside[1:, 0] - np.maximum.accumulate(inside[:-1, 2])
+
+
+def parts_in(parts: np.ndarray, box) -> np.ndarray:
+    """The components (``parts``) centred in ``box``, left to right."""
+    x0, y0, x1, y1 = box
+    cx, cy = (parts[:, 0] + parts[:, 2]) / 2, (parts[:, 1] + parts[:, 3]) / 2
+    inside = parts[(cx >= x0) & (cx <= x1) & (cy >= y0) & (cy <= y1)]
+    return inside[np.argsort(inside[:, 0])]
+
+
+def is_text(items: np.ndarray, parts: np.ndarray, options: SplitOptions) -> bool:
+    """Whether the picture holds only a few lines of text (a banner, button, heading).
+
+    Pieces (``items``) form a line when they are of comparable height (within 2.5×), share
+    at least half the rows of the shorter and sit closer than 1.5× the taller one's height
+    (a word space of a monospaced font beside a short letter). A line of text holds several
+    pieces in a box wider than 1.5× its height, no gap between the components (``parts``) in
+    it wider than its height and most of them (letters of a word) below a quarter of it, its
+    letters mostly at least a quarter of its height (small print in a row of items is no
+    line of its own), and its pieces keep no regular pitch (that is a row of items on a grid, as sprites in equal
+    cells). The picture is text when at most ``text_lines`` such lines hold 90 % of the ink
+    (what is left: dots and accents, a row of i's dots being no line), stacked closer than a
+    line's height."""
+    if len(items) < 2:
+        return False
+    x0, y0, x1, y1 = items[:, :4].T
+    h = y1 - y0
+    over_y = np.minimum(y1[:, None], y1[None]) - np.maximum(y0[:, None], y0[None])
+    lo, hi = np.minimum(h[:, None], h[None]), np.maximum(h[:, None], h[None])
+    gap_x = np.maximum(x0[None] - x1[:, None], x0[:, None] - x1[None])
+    label = connected_components(csr_matrix((over_y >= 0.5 * lo) & (hi <= 2.5 * lo) & (gap_x <= 1.5 * hi)),
+                                 directed=False)[1]
+    lines = group_items(items[:, :4], items[:, 4], np.ones(len(items), np.int64), label)
+    text = [t for t in np.flatnonzero((lines[:, 5] >= 2) & (lines[:, 2] - lines[:, 0] >= 1.5 * (lines[:, 3] - lines[:, 1])))
+            if _text_line(lines[t], items[label == t], parts, options)]
+    if not 0 < len(text) <= options.text_lines or lines[text, 4].sum() < 0.9 * items[:, 4].sum():
+        return False
+    stack = lines[text][np.argsort(lines[text, 1])]
+    heights = stack[:, 3] - stack[:, 1]
+    return bool(np.all(stack[1:, 1] - stack[:-1, 3] <= np.minimum(heights[1:], heights[:-1])))
+
+
+def _text_line(line: np.ndarray, pieces: np.ndarray, parts: np.ndarray, options: SplitOptions) -> bool:
+    """Whether a line of ``pieces`` spaces its components (``parts``) as letters and words
+    do and keeps no regular pitch (see ``is_text``)."""
+    lx0, ly0, lx1, ly1 = line[:4]
+    height = ly1 - ly0
+    letters = parts_in(parts, (lx0 - height, ly0, lx1 + height, ly1))  # with its dots, dashes
+    gaps = letters[1:, 0] - np.maximum.accumulate(letters[:-1, 2])
+    return bool(len(gaps) and gaps.max() <= height and np.median(gaps) <= 0.25 * height
+                and np.median(letters[:, 3] - letters[:, 1]) >= 0.25 * height
+                and not _regular(pieces, options.pitch_tolerance))
+
+
+def _regular(pieces: np.ndarray, tolerance: float) -> bool:
+    """Whether three or more pieces in a row keep one pitch by their starts, centres or ends."""
+    if len(pieces) < 3:
+        return False
+    for edge in (pieces[:, 0], (pieces[:, 0] + pieces[:, 2]) / 2, pieces[:, 2]):
+        pitch = np.diff(edge)
+        if np.abs(pitch - np.median(pitch)).max() <= tolerance * np.median(pitch):
+            return True
+    return False
