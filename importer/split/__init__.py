@@ -4,7 +4,7 @@ Steps: foreground mask (alpha when the background is transparent, else distance 
 border's dominant colour with a noise-adapted tolerance) → ruled lines removed, with what
 is left of them at crossings → connected components → components grouped into items with
 a gap scale read off the image itself → small parts (dots, accents) joined to their items
-→ parts sharing a grid cell united → captions dropped → single picture or collection
+→ parts sharing a grid cell united, items spanning several cells cut at their edges → captions dropped → single picture or collection
 decided.
 
 Assumptions, each a documented heuristic rather than a tuned constant:
@@ -17,7 +17,7 @@ Assumptions, each a documented heuristic rather than a tuned constant:
 - a part far smaller than the rest of its item lies within half its own size of it (a
   dot by its stem); a small item farther off is a neighbour;
 - on a regular grid (rows and columns of items at a steady pitch, each narrower than the
-  pitch) a cell holds one item;
+  pitch) a cell holds one item, and an item wider than the pitch fills several cells;
 - a caption is a line of text (its words: several pieces in a wide box) just below an
   item, lower than the item, and closer to it than to whatever lies below the caption;
 - and, wherever it lies, a row of writing is no item: words or letters side by side in one
@@ -34,7 +34,7 @@ import numpy as np
 from imaging.decode import Picture
 from importer.split.captions import one_ink, without_captions
 from importer.split.geometry import all_in, as_one, merge_overlaps, to_boxes, weighted_median
-from importer.split.grids import join_cells, join_ruled_cells
+from importer.split.grids import cut_cells, join_cells, join_ruled_cells
 from importer.split.grouping import absorb_small, group_components, single_or_collection
 from importer.split.mask import foreground, remove_rules
 from importer.split.options import Box, Plain, SplitOptions
@@ -71,6 +71,7 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     if options.drop_captions:  # before small parts move (a caption is not a part) and after
         items = without_captions(items, ink, boxes, options)
     items = join_cells(absorb_small(items, options.part_fraction * typical_height, options), options)
+    items = cut_cells(items, mask, options)
     if options.drop_captions:
         items = without_captions(items, ink, boxes, options)
     items = single_or_collection(join_ruled_cells(items, rule_rows, rule_cols), options)

@@ -20,18 +20,18 @@ def join_cells(items: np.ndarray, options: SplitOptions) -> np.ndarray:
         rows = _bands(items[on_grid, 1], items[on_grid, 3], options.pitch_tolerance)
         if cols is None or rows is None:
             continue
-        col, row = _band_of(items[:, 0], items[:, 2], *cols), _band_of(items[:, 1], items[:, 3], *rows)
+        col, row = _band_of(items[:, 0], items[:, 2], *cols[:2]), _band_of(items[:, 1], items[:, 3], *rows[:2])
         n_cols, n_cells = len(cols[0]), len(cols[0]) * len(rows[0])
         cell = np.where((col >= 0) & (row >= 0), row * n_cols + col, n_cells + np.arange(len(items)))
         return group_items(items[:, :4], items[:, 4], items[:, 5], np.unique(cell, return_inverse=True)[1])
     return items
 
 
-def _bands(lo: np.ndarray, hi: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray] | None:
+def _bands(lo: np.ndarray, hi: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray, float] | None:
     """Starts and ends of the bands the intervals ``[lo, hi)`` form (overlapping intervals
     share a band, and so do neighbouring bands that fit in one pitch, see ``_within_pitch``),
-    or None unless there are at least three bands, each narrower than the pitch that their
-    starts, centres or ends keep (within ``tolerance`` × the pitch)."""
+    and that pitch; or None unless there are at least three bands, each narrower than the
+    pitch that their starts, centres or ends keep (within ``tolerance`` × the pitch)."""
     band, count, reach = np.empty(len(lo), np.int64), -1, -np.inf
     for i in np.argsort(lo, kind="stable"):
         if lo[i] >= reach:
@@ -49,7 +49,7 @@ def _bands(lo: np.ndarray, hi: np.ndarray, tolerance: float) -> tuple[np.ndarray
         pitch = np.diff(edge)
         step = np.median(pitch)
         if np.abs(pitch - step).max() <= tolerance * step and (ends - starts).max() < step:
-            return starts, ends
+            return starts, ends, step
     return None
 
 
@@ -93,3 +93,75 @@ def _band_of(lo: np.ndarray, hi: np.ndarray, starts: np.ndarray, ends: np.ndarra
     """Index of the band holding each interval ``[lo, hi)`` whole, or -1."""
     inside = (starts[None, :] <= lo[:, None]) & (hi[:, None] <= ends[None, :])
     return np.where(inside.any(axis=1), inside.argmax(axis=1), -1)
+
+
+def cut_cells(items: np.ndarray, mask: np.ndarray, options: SplitOptions) -> np.ndarray:
+    """On a regular grid, cut each item wider (or taller) than the grid's pitch at the cells'
+    edges: a cell holds one item, and no item fits in a cell larger than it, so such an item
+    is sprites packed edge to edge (their ink touching, one piece), as many as the cells it
+    fills. The grid is read off the items of ordinary size (at most 1.5× the median width and
+    height; a run of touching items is wider or taller): its pitch, and the gutter its items
+    leave free. The cells' edges lie in that gutter, one pitch apart over the whole sheet,
+    where the fewest ink pixels cross them, summed over every item they cut (sprites only
+    touch across an edge; a line through a sprite crosses its body)."""
+    w, h = items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]
+    ordinary = (w <= 1.5 * np.median(w)) & (h <= 1.5 * np.median(h))
+    if ordinary.sum() < 4 or ordinary.all():
+        return items
+    cols = _bands(items[ordinary, 0], items[ordinary, 2], options.pitch_tolerance)
+    rows = _bands(items[ordinary, 1], items[ordinary, 3], options.pitch_tolerance)
+    if cols is None or rows is None:
+        return items
+    ink = mask > 0
+    xs = _edges(items[:, [0, 2]], ink, _lattice(*cols))
+    ys = _edges(items[:, [1, 3]], ink.T, _lattice(*rows))
+    if not len(xs) and not len(ys):
+        return items
+    out = []
+    for item in items:
+        x0, y0, x1, y1 = item[:4]
+        inner_x, inner_y = xs[(xs > x0) & (xs < x1)], ys[(ys > y0) & (ys < y1)]
+        if not len(inner_x) and not len(inner_y):
+            out.append(item)
+            continue
+        for a, b in zip([y0, *inner_y], [*inner_y, y1]):
+            for c, d in zip([x0, *inner_x], [*inner_x, x1]):
+                out += _piece(ink[a:b, c:d], c, a)
+    return np.array(out, np.int64).reshape(-1, items.shape[1])
+
+
+def _lattice(starts: np.ndarray, ends: np.ndarray, step: float) -> tuple[float, int, int]:
+    """A grid's pitch and its gutter, the space between its bands (``_bands``) that none of
+    them reaches: (pitch, first and last coordinate where the first cell edge may lie)."""
+    k = np.round((starts - starts[0]) / step)
+    lo = (ends - k * step).max()
+    hi = (starts - k * step).min() + step
+    return step, int(np.ceil(lo)), int(np.floor(max(lo, hi)))
+
+
+def _edges(spans: np.ndarray, ink: np.ndarray, lattice: tuple[float, int, int]) -> np.ndarray:
+    """The cell edges (columns of ``ink``) that cut the items whose ``spans`` (start, end
+    along the axis) exceed the pitch: one pitch apart, placed in the gutter where the fewest
+    ink pixels of those items cross them (ink on both sides, 8-connected), or none."""
+    step, lo, hi = lattice
+    wide = np.flatnonzero(spans[:, 1] - spans[:, 0] > step)
+    if not len(wide):
+        return np.array([], np.int64)
+    both = ink[:, :-1] & (ink[:, 1:] | np.roll(ink[:, 1:], 1, 0) | np.roll(ink[:, 1:], -1, 0))
+    crossing = both.sum(axis=0)  # crossing[c - 1]: ink pixels joined across the edge at column c
+    n = ink.shape[1]
+    best, edges = None, np.array([], np.int64)
+    for phase in range(lo, hi + 1):
+        lines = np.round(phase + step * np.arange(-np.floor(phase / step), (n - phase) / step + 1)).astype(np.int64)
+        lines = lines[(lines > 0) & (lines < n)]
+        inside = (lines[None, :] > spans[wide, :1]) & (lines[None, :] < spans[wide, 1:])
+        cost = crossing[lines[inside.any(axis=0)] - 1].sum()
+        if best is None or cost < best:
+            best, edges = cost, lines
+    return edges
+def _piece(ink: np.ndarray, x: int, y: int) -> list[list[int]]:
+    """The item row of the ink in one piece of a cut item at (x, y), or none when it is empty."""
+    ys, xs = np.nonzero(ink)
+    if not len(xs):
+        return []
+    return [[x + xs.min(), y + ys.min(), x + xs.max() + 1, y + ys.max() + 1, len(xs), 1]]

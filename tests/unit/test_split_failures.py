@@ -234,8 +234,32 @@ def test_a_wide_sprite_in_two_colours_under_an_item_is_no_caption():
     assert_items(Picture(rgb, None), truth)
 
 
-@pytest.mark.xfail(reason="open: touching sprites merge into one component; no cut along the cells yet",
-                   strict=True)
+def sprite_cells(background, touching: set, cell=(40, 48)) -> tuple[Picture, list]:
+    """Letter sprites (DejaVu Sans Bold) bottom-aligned in equal cells, 8 a row, 4 rows, no
+    gap between cells; the sprites of the cells in ``touching`` (row, column) fill their
+    cell's width, so two such cells side by side hold sprites whose ink touches."""
+    (cw, ch), truth = cell, []
+    rgb = canvas(8 * cw, 4 * ch, background)
+    for k, letter in enumerate("HMNWUKXAVYTZEBDRPLFGOQSCJ234567"[:32]):
+        r, c = divmod(k, 8)
+        g = text_ink(letter, "DejaVuSans-Bold.ttf", 36)
+        if (r, c) in touching:
+            g = np.asarray(Image.fromarray(g).resize((cw, g.shape[0]), Image.BILINEAR))
+        x, y = c * cw + (cw - g.shape[1]) // 2, r * ch + ch - g.shape[0]
+        truth.append(paint(rgb, g, x, y, (20, 90, 30)))
+    return Picture(rgb, None), truth
+
+
+@pytest.mark.parametrize("background", [(255, 0, 255), (255, 255, 255), (0, 128, 128)])
+def test_touching_sprites_in_equal_cells_are_cut_at_the_cells_edges(background):
+    """Here and there two sprites fill their cells and touch (one piece of ink): the grid,
+    read off the other sprites, cuts them apart at the cells' edge."""
+    assert_items(*sprite_cells(background, {(0, 0), (0, 1), (1, 4), (1, 5), (2, 2), (2, 3), (3, 5), (3, 6)}))
+
+
+@pytest.mark.xfail(reason="open: whole columns of touching pairs leave the grid without items of ordinary "
+                   "size there, so no pitch is read; reading one across empty columns cost the validation "
+                   "heap's captioned sheets 4 points of precision", strict=True)
 @pytest.mark.parametrize("background", [(255, 0, 255), (255, 255, 255)])
 def test_touching_sprites_on_one_background_colour(background):
     """Letter sprites (DejaVu Sans Bold) in equal cells of a sheet flattened onto one
