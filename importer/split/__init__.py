@@ -77,6 +77,6 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     items = single_or_collection(join_ruled_cells(items, rule_rows, rule_cols), options)
     keep = ((np.minimum(items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]) >= options.min_size)
             & (items[:, 4] >= options.min_area))
-    items = trim_patches(picture.rgb, sheet, items[keep], options)
+    items = trim_patches(picture.rgb, mask, sheet, items[keep], options)
     order = np.lexsort((items[:, 0], items[:, 1]))
     return to_boxes(items[order])

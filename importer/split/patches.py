@@ -8,7 +8,7 @@ from importer.split.options import Plain, SplitOptions
 from importer.split.pixels import commonest_colour, ink_mask, p90, sample_step
 
 
-def trim_patches(rgb: np.ndarray, sheet: Plain | None, items: np.ndarray,
+def trim_patches(rgb: np.ndarray, mask: np.ndarray, sheet: Plain | None, items: np.ndarray,
                  options: SplitOptions) -> np.ndarray:
     """Trim each item that lies on a patch (a card, a tile, a scrap of paper) to its content.
 
@@ -17,18 +17,23 @@ def trim_patches(rgb: np.ndarray, sheet: Plain | None, items: np.ndarray,
     is its own) and show round the content, on at least two sides of the box's frame. Its
     content is what differs from both the patch and the sheet by the sheet's ink tolerance,
     specks of noise left out. A patch is told from an item's own outline by the plain
-    margin between them: what touches the box's frame (the patch's rounded edge, its shadow, its outline) lies nearer the frame than any
-    of the content does; an item's outline reaches as deep as what it holds. And the patch
+    margin between them: what touches the box's frame (the patch's rounded edge, its
+    shadow, its outline) lies nearer the frame than any of the content does; an item's outline reaches as deep as what it holds. And the patch
     differs from the sheet by less than ``patch_contrast`` × its content differs from it: a
     light card round an icon, not a coloured tile that is the icon's own. The content's box
-    is the item, the patch's plain margin trimmed as a single picture's is."""
+    is the item, the patch's plain margin trimmed as a single picture's is.
+
+    A patch too faint to be ink may still show by its shadow or outline: thin bands of ink
+    lining the item's box (``mask``), see ``_inside_bands``; the item is what lies inside them."""
     if sheet is None or not len(items):
         return items
     background, tol, noise = sheet
     items = items.copy()
     for i in np.flatnonzero(np.minimum(items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]) >= 3 * options.min_size):
         x0, y0, x1, y1 = items[i, :4]
-        content = _patch_content(rgb[y0:y1, x0:x1], background, tol, noise, options)
+        crop = rgb[y0:y1, x0:x1]
+        content = (_patch_content(crop, background, tol, noise, options)
+                   or _inside_bands(mask[y0:y1, x0:x1] > 0, crop, background, options))
         if content is not None:
             items[i, :4] = x0 + content[0], y0 + content[1], x0 + content[2], y0 + content[3]
     return items
@@ -84,3 +89,56 @@ def _sides_in(crop: np.ndarray, colour: np.ndarray, sheet: np.ndarray, tol: floa
 def _depth(xs: np.ndarray, ys: np.ndarray, w: int, h: int) -> np.ndarray:
     """Each pixel's distance from the frame of a ``w`` × ``h`` box."""
     return np.minimum(np.minimum(xs, w - 1 - xs), np.minimum(ys, h - 1 - ys))
+
+
+def _inside_bands(ink: np.ndarray, rgb: np.ndarray, background: np.ndarray,
+                  options: SplitOptions) -> tuple[int, int, int, int] | None:
+    """The box (x0, y0, x1, y1) of ``ink`` (an item's mask, ``rgb`` its pixels) less the
+    thin bands of ink that line its frame (a faint patch's shadow or outline), or None when
+    there are none. A band lies within an eighth of the box's shorter side of one or more
+    sides, covering at least half of each, and the bands line two sides that meet (a shadow
+    or an outline turns a corner; a bar along one side is the item's own); the rest of the
+    item lies farther inside on each of those sides than the band is thick (the patch's
+    plain margin between), and the bands are faint beside it:
+    their median colour differs from the sheet's (``background``) by less than
+    ``patch_contrast`` × the rest's ink does (90th percentile), as a patch's do; an item's
+    own frame, a squared letter's, is as strong as its content. Specks are noise."""
+    h, w = ink.shape
+    if max(ink[0].mean(), ink[-1].mean(), ink[:, 0].mean(), ink[:, -1].mean()) < 0.5:
+        return None  # no side mostly ink: nothing lines the frame
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink.view(np.uint8), connectivity=8)
+    labels[(stats[:, 4] < options.min_area)[labels]] = 0
+    ys, xs = np.nonzero(labels)
+    own = labels[ys, xs]
+    depth = np.stack([ys, w - 1 - xs, h - 1 - ys, xs])  # from the top, right, bottom, left
+    length = np.array([w, h, w, h])
+    deep = max(2, min(h, w) // 8)
+    band, reach = np.zeros(n, bool), np.full((n, 4), -1)
+    along = (xs, ys, xs, ys)  # where a pixel lies along each side
+    for c in range(1, n):
+        mine = own == c
+        d = depth[:, mine]
+        near = d <= deep
+        lined = np.array([len(np.unique(along[k][mine][near[k]])) >= 0.5 * length[k] for k in range(4)])
+        if lined.any() and near[lined].any(axis=0).all():
+            band[c] = True
+            reach[c, lined] = [_thickness(along[k][mine][near[k]], d[k][near[k]]) for k in np.flatnonzero(lined)]
+    rest = ~band[own]
+    sides = (reach >= 0).any(axis=0)
+    if not rest.any() or not (sides & np.roll(sides, 1)).any():
+        return None  # no bands, or none that turn a corner (a bar along one side is the item's own)
+    if (depth[:, rest].min(axis=1) <= reach.max(axis=0)).any():
+        return None  # the rest comes as near a side as its band: the item's own frame
+    contrast = np.abs(rgb[ys, xs].astype(np.float32) - background).max(axis=1)
+    if np.median(contrast[~rest]) >= options.patch_contrast * p90(contrast[rest]):
+        return None  # as strong as the content: the item's own frame
+    return int(xs[rest].min()), int(ys[rest].min()), int(xs[rest].max()) + 1, int(ys[rest].max()) + 1
+
+
+def _thickness(where: np.ndarray, depth: np.ndarray) -> int:
+    """How deep a band reaches from its side: the median, over the places along the side
+    (``where``), of its deepest pixel there (the other side's band, crossing at a corner,
+    reaches deeper at a few places only)."""
+    deepest = np.zeros(where.max() + 1, np.int64) - 1
+    np.maximum.at(deepest, where, depth)
+    return int(np.median(deepest[deepest >= 0]))
