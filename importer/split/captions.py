@@ -87,12 +87,13 @@ def caption_flags(items: np.ndarray, written: np.ndarray, parts: np.ndarray,
         placed = _captions_below(boxes, words, options) >= 0
         flags |= placed
         height = boxes[:, 3] - boxes[:, 1]
+        throughout = False
         if placed.any():
             short = height <= height[placed].max()
             owner = _captions_below(boxes, short & written, options)
             flags |= (owner >= 0) & _in_line_with(boxes, placed)
             throughout = placed.sum() >= 0.5 * (~short).sum()
-        else:  # no word caption: labels alone ("7", "a)") may still label the items throughout
+        if not throughout:  # too few word captions: labels alone ("7", "a)") may label the items throughout
             short = height <= options.caption_height * weighted_median(height, items[:, 4])
             owner = _captions_below(boxes, short & one_line(items) & written, options, owners=~short)
             throughout = (owner >= 0).sum() >= 0.5 * (~short).sum() and _one_each(boxes, short, owner)
