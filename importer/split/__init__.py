@@ -65,7 +65,7 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     areas = stats[:, 4].astype(np.int64)
     typical_height = weighted_median(boxes[:, 3] - boxes[:, 1], areas)
     items = merge_overlaps(group_components(boxes, areas, options.part_fraction * typical_height, options))
-    if is_text(items, boxes, options):
+    if is_text(items, boxes[areas >= options.min_area], options):  # specks of noise are no letters
         return to_boxes(as_one(items))
     ink = partial(one_ink, picture.rgb, mask, sheet=sheet, options=options, known={})  # both passes share answers
     if options.drop_captions:  # before small parts move (a caption is not a part) and after

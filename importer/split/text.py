@@ -56,10 +56,12 @@ def is_text(items: np.ndarray, parts: np.ndarray, options: SplitOptions) -> bool
     at least half the rows of the shorter and sit closer than 1.5× the taller one's height
     (a word space of a monospaced font beside a short letter). A line of text holds several
     pieces in a box wider than 1.5× its height, no gap between the components (``parts``) in
-    it wider than its height and most of them (letters of a word) below a quarter of it, its
-    letters mostly at least a quarter of its height (small print in a row of items is no
-    line of its own), and its pieces keep no regular pitch (that is a row of items on a grid, as sprites in equal
-    cells). The picture is text when at most ``text_lines`` such lines hold 90 % of the ink
+    it wider than its height and most of them (letters of a word) below a quarter of it, at
+    most a quarter of them reaching under or over the one before by more than a quarter of
+    its height (letters do not nest; a ring round a digit does), its letters mostly at least
+    a quarter of its height (small print in a row of items is no line of its own), and its
+    pieces keep no regular pitch (that is a row of items on a grid, as sprites in equal
+    cells). Specks of noise are no letters: the caller passes the components that count. The picture is text when at most ``text_lines`` such lines hold 90 % of the ink
     (what is left: dots and accents, a row of i's dots being no line), stacked closer than a
     line's height."""
     if len(items) < 2:
@@ -89,6 +91,7 @@ def _text_line(line: np.ndarray, pieces: np.ndarray, parts: np.ndarray, options:
     letters = parts_in(parts, (lx0 - height, ly0, lx1 + height, ly1))  # with its dots, dashes
     gaps = letters[1:, 0] - np.maximum.accumulate(letters[:-1, 2])
     return bool(len(gaps) and gaps.max() <= height and np.median(gaps) <= 0.25 * height
+                and (gaps < -0.25 * height).sum() <= 0.25 * len(gaps)  # letters do not nest
                 and np.median(letters[:, 3] - letters[:, 1]) >= 0.25 * height
                 and not _regular(pieces, options.pitch_tolerance))
 

@@ -91,6 +91,34 @@ def test_a_line_of_text_is_one_picture(font, line, size, background, ink):
     assert_items(Picture(rgb, None), [paint(rgb, cov, 20, 15, ink)])
 
 
+@pytest.mark.parametrize("font,line,size", [("DejaVuSerif-Italic.ttf", "PROVISION SHALL BE REFORMED", 48),
+                                            ("DejaVuSans-Bold.ttf", "Summer Collection", 40),
+                                            ("STIXGeneralItalic.ttf", "Order now and save", 36)])
+def test_a_banner_saved_as_a_jpeg_is_one_picture(font, line, size):
+    """White words on a saturated blue banner saved as a JPEG: the specks of colour that
+    the compression leaves round the letters are no letters, the line is one picture."""
+    cov = text_ink(line, font, size)
+    rgb = canvas(cov.shape[1] + 40, cov.shape[0] + 30, (43, 54, 222))
+    box = paint(rgb, cov, 20, 15, WHITE)
+    assert_items(Picture(jpeg(rgb, 75), None), [box])
+
+
+def test_rows_of_circled_numbers_are_items_not_text():
+    """Two rows of circled numbers (a ring round one or two digits, as Unicode's enclosed
+    alphanumerics), set close and at uneven gaps: a ring's digits nest inside it, as
+    letters never do, so the rows are items, not two lines of text."""
+    rgb, truth = canvas(8 * 60 + 20, 2 * 56 + 20, WHITE), []
+    for k in range(14):
+        r, c = divmod(k, 7)
+        digits = text_ink(str(k + 3), "DejaVuSans.ttf", 20)
+        x, y = 10 + c * 60 + (0, 7, 2, 8, 3, 6, 1)[(c + 3 * r) % 7], 10 + r * 56
+        ring = Image.new("L", (46, 46), 0)
+        ImageDraw.Draw(ring).ellipse([0, 0, 45, 45], outline=255, width=3)
+        truth.append(paint(rgb, np.asarray(ring), x, y, (0, 0, 0)))
+        paint(rgb, digits, x + 23 - digits.shape[1] // 2, y + 23 - digits.shape[0] // 2, (0, 0, 0))
+    assert_items(Picture(rgb, None), truth)
+
+
 def test_the_logo_is_one_picture():
     """matplotlib's logo (a word with a polar plot in its line) fills its frame: one picture."""
     rgba = np.asarray(Image.open(MPL / "sample_data" / "logo2.png").convert("RGBA"))
