@@ -4,8 +4,8 @@ Steps: foreground mask (alpha when the background is transparent, else distance 
 border's dominant colour with a noise-adapted tolerance) → ruled lines removed, with what
 is left of them at crossings → connected components → components grouped into items with
 a gap scale read off the image itself → small parts (dots, accents) joined to their items
-→ parts sharing a grid cell united, items spanning several cells cut at their edges → captions dropped → single picture or collection
-decided.
+→ parts sharing a grid cell united, items spanning several cells cut at their edges →
+captions dropped → single picture or collection decided → items on patches trimmed.
 
 Assumptions, each a documented heuristic rather than a tuned constant:
 - the sheet's background is plain and shows on most of its border (else the whole image is

@@ -18,9 +18,10 @@ def trim_patches(rgb: np.ndarray, mask: np.ndarray, sheet: Plain | None, items: 
     content is what differs from both the patch and the sheet by the sheet's ink tolerance,
     specks of noise left out. A patch is told from an item's own outline by the plain
     margin between them: what touches the box's frame (the patch's rounded edge, its
-    shadow, its outline) lies nearer the frame than any of the content does; an item's outline reaches as deep as what it holds. And the patch
-    differs from the sheet by less than ``patch_contrast`` × its content differs from it: a
-    light card round an icon, not a coloured tile that is the icon's own. The content's box
+    shadow, its outline) lies nearer the frame than any of the content does; an item's
+    outline reaches as deep as what it holds. And the patch differs from the sheet by less
+    than ``patch_contrast`` × its content differs from it: a light card round an icon, not a
+    coloured tile that is the icon's own. The content's box
     is the item, the patch's plain margin trimmed as a single picture's is.
 
     A patch too faint to be ink may still show by its shadow or outline: thin bands of ink
@@ -122,7 +123,8 @@ def _inside_bands(ink: np.ndarray, rgb: np.ndarray, background: np.ndarray,
         lined = np.array([len(np.unique(along[k][mine][near[k]])) >= 0.5 * length[k] for k in range(4)])
         if lined.any() and near[lined].any(axis=0).all():
             band[c] = True
-            reach[c, lined] = [_thickness(along[k][mine][near[k]], d[k][near[k]]) for k in np.flatnonzero(lined)]
+            reach[c, lined] = [_thickness(along[k][mine][near[k]], d[k][near[k]])
+                               for k in np.flatnonzero(lined)]
     rest = ~band[own]
     sides = (reach >= 0).any(axis=0)
     if not rest.any() or not (sides & np.roll(sides, 1)).any():
