@@ -35,7 +35,9 @@ def save_source(out: Path, path: Path, picture: Picture) -> str:
     """Store the collection ``picture`` decoded from the heap file ``path`` once; return its
     relative path. It is the file's own bytes, copied (far cheaper than encoding a PNG), when
     the readers of stored pictures (``imaging.decode.read_rgb``, ``decode_bytes``) decode them
-    to ``picture``'s very pixels, so that its crops' boxes hold there; else a PNG."""
+    to ``picture``'s very pixels, so that its crops' boxes hold there; else a PNG. Samples
+    stored as they are (``Picture.as_stored``) are read alike by every decoder, so only
+    the other files are decoded again to compare."""
     sha256 = pixel_sha256(picture.rgb)
     suffix = SOURCE_SUFFIXES.get(picture.format)
     if suffix:
@@ -43,7 +45,7 @@ def save_source(out: Path, path: Path, picture: Picture) -> str:
         if (out / rel).exists():
             return rel
         data = Path(path).read_bytes()
-        if _decodes_to(data, picture.rgb):
+        if picture.as_stored or _decodes_to(data, picture.rgb):
             return write_once(out, rel, data)
     return save_crop(out, sha256, picture.rgb, SOURCES)
 
