@@ -59,10 +59,16 @@ class JobSummary:
 
 
 def is_blank(rgb: np.ndarray, contrast: int) -> bool:
-    """A crop is blank when its gray levels (the least channel) span less than ``contrast``."""
+    """A crop is blank when its gray levels (the least channel) span less than ``contrast``.
+    Every 8th row, read first, shows most crops (ink on a sheet) are not, at an eighth of the cost."""
+    return _span(rgb[::8]) < contrast and _span(rgb) < contrast
+
+
+def _span(rgb: np.ndarray) -> float:
+    """How far the least channel's levels spread: its maximum less its minimum."""
     r, g, b = cv2.split(rgb)
     low, high, _, _ = cv2.minMaxLoc(cv2.min(cv2.min(r, g), b))
-    return high - low < contrast
+    return high - low
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ SOURCE_SUFFIXES = {"PNG": ".png", "JPEG": ".jpg", "BMP": ".bmp", "TIFF": ".tif",
 def pixel_sha256(rgb: np.ndarray) -> str:
     """Hex sha256 of a crop's pixels and shape: equal pixels, equal hash, whatever the file."""
     digest = hashlib.sha256(f"{rgb.shape[0]}x{rgb.shape[1]}x{rgb.shape[2]}:".encode())
-    digest.update(np.ascontiguousarray(rgb).tobytes())
+    digest.update(np.ascontiguousarray(rgb))  # its buffer, not a copy
     return digest.hexdigest()
 
 
