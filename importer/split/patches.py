@@ -41,7 +41,7 @@ def _patch_content(crop: np.ndarray, background: np.ndarray, tol: float, noise: 
     step = sample_step(*crop.shape[:2])
     patch = commonest_colour(crop[::step, ::step])
     sheet_contrast = np.abs(patch - background).max()
-    if sheet_contrast <= max(noise, 1) or _sides_in(crop, patch, background, tol) < 2:
+    if sheet_contrast <= max(noise, 1) or not _shows_round(crop, patch, background, tol):
         return None  # the sheet's own colour, or a colour inside an item (its white face), not round it
     mask = ink_mask(crop, background, tol) & ink_mask(crop, patch, tol)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
@@ -65,20 +65,23 @@ def _patch_content(crop: np.ndarray, background: np.ndarray, tol: float, noise: 
     return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
 
 
-def _sides_in(crop: np.ndarray, colour: np.ndarray, sheet: np.ndarray, tol: float) -> int:
-    """On how many sides of ``crop`` the middle half of a strip along the frame (an eighth
-    of the box deep) is mostly ``colour`` (within ``tol``, and nearer it than the ``sheet``'s
-    colour): a card's colour shows round its content, past its rounded corners, its outline
-    and on the sides its shadow leaves free."""
+def _shows_round(crop: np.ndarray, colour: np.ndarray, sheet: np.ndarray, tol: float, sides: int = 2) -> bool:
+    """Whether on at least ``sides`` sides of ``crop`` the middle half of a strip along the
+    frame (an eighth of the box deep) is mostly ``colour`` (within ``tol``, and nearer it than
+    the ``sheet``'s colour): a card's colour shows round its content, past its rounded
+    corners, its outline and on the sides its shadow leaves free. Strips are read only until
+    the answer is settled."""
     h, w = crop.shape[:2]
     d = max(2, min(h, w) // 8)
     strips = (crop[:d, w // 4:w - w // 4], crop[-d:, w // 4:w - w // 4],
               crop[h // 4:h - h // 4, :d], crop[h // 4:h - h // 4, -d:])
     count = 0
-    for strip in strips:
+    for read, strip in enumerate(strips, 1):
         near = np.abs(strip - colour).max(axis=2)
         count += ((near <= tol) & (near < np.abs(strip - sheet).max(axis=2))).mean() >= 0.5
-    return int(count)
+        if count >= sides or count + len(strips) - read < sides:
+            break
+    return count >= sides
 
 
 def _depth(xs: np.ndarray, ys: np.ndarray, w: int, h: int) -> np.ndarray:
