@@ -127,11 +127,12 @@ def decode(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS,
 
 def _lossless_8bit(im: Image.Image) -> bool:
     """Whether the opened ``im`` holds 8-bit RGB or grey samples, without transparency, in a
-    lossless format (PNG, 24-bit BMP, TIFF not JPEG-compressed): read as they are by any
-    decoder, with no palette, alpha, depth or colour conversion where two could differ."""
+    lossless format (PNG, 24-bit BMP, TIFF not JPEG-compressed), one frame: read as they are
+    by any decoder, with no palette, alpha, depth or colour conversion where two could differ."""
     raw = {t.args[0] if isinstance(t.args, tuple) else t.args for t in im.tile}
     return (len(raw) == 1 and (im.format, im.mode, *raw) in _AS_STORED and "transparency" not in im.info
-            and (im.format != "TIFF" or im.info.get("compression") in _LOSSLESS_TIFF))
+            and (im.format != "TIFF" or im.info.get("compression") in _LOSSLESS_TIFF)
+            and not getattr(im, "is_animated", False))  # which frame a reader takes may differ
 
 
 def _head(source: str | Path | BinaryIO) -> bytes:

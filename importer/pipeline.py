@@ -21,7 +21,7 @@ from cluster.ray_engine import DEFAULT_ENGINE, ENGINES, all_cores
 from importer.dedup import DEFAULT_DISTANCE, Deduper
 from importer.gather import gather, relative_source
 from importer.split import SplitOptions, split
-from importer.store import encode_png, pixel_sha256, save_source, write_once
+from importer.store import crop_png, pixel_sha256, save_source, write_once
 from imaging.decode import DEFAULT_MAX_PIXELS, BadImage, decode
 from settings.fields import setting
 from storage.files import write_jsonl
@@ -98,7 +98,8 @@ def _split_file(args: tuple[Path, Path, JobOptions]) -> tuple[list[Crop], int, s
     for x, y, w, h in boxes:
         rgb = np.ascontiguousarray(picture.rgb[y:y + h, x:x + w])
         if not is_blank(rgb, options.blank_contrast):
-            crops.append(Crop((x, y, w, h), pixel_sha256(rgb), deduper.phash(rgb), encode_png(rgb)))
+            crops.append(Crop((x, y, w, h), pixel_sha256(rgb), deduper.phash(rgb),
+                              crop_png(rgb, (x, y, w, h), path, picture)))
     source = save_source(out, path, picture) if len(boxes) > 1 else None
     return crops, len(boxes) - len(crops), source, None
 

@@ -59,6 +59,16 @@ def _decodes_to(data: bytes, rgb: np.ndarray) -> bool:
     return decoded.shape == rgb.shape and not cv2.norm(decoded, rgb, cv2.NORM_INF)
 
 
+def crop_png(rgb: np.ndarray, box: tuple[int, int, int, int], path: Path, picture: Picture) -> bytes:
+    """The PNG of the crop ``rgb`` at ``box`` of ``picture``, decoded from the heap file
+    ``path``: the file's own bytes when the crop is the whole of a PNG whose samples are
+    stored as they are (read alike by every decoder, see ``save_source``), else encoded."""
+    h, w = picture.rgb.shape[:2]
+    if picture.format == "PNG" and picture.as_stored and tuple(box) == (0, 0, w, h):
+        return Path(path).read_bytes()
+    return encode_png(rgb)
+
+
 def encode_png(rgb: np.ndarray) -> bytes:
     """The RGB image as PNG bytes (OpenCV's default, fastest, compression)."""
     ok, png = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))

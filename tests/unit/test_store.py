@@ -81,6 +81,8 @@ def test_a_file_decoders_may_read_otherwise_is_checked(tmp_path):
              "alpha.png": lambda p: Image.fromarray(rgba).save(p),  # composited on white: rounding may differ
              "deep.png": lambda p: Image.fromarray(rgba[..., 0].astype(np.uint16) * 257).save(p),
              "palette.png": lambda p: Image.fromarray(rgba[..., :3]).quantize(16).save(p)}
+    frames = [Image.fromarray(rgba[..., :3]), Image.fromarray(255 - rgba[..., :3])]
+    saves["animated.png"] = lambda p: frames[0].save(p, save_all=True, append_images=frames[1:])
     exif = Image.Exif()
     exif[0x0112] = 3  # upside down: shape kept, pixels turned by decode only
     saves["turned.png"] = lambda p: Image.fromarray(rgba[..., :3]).save(p, exif=exif)
