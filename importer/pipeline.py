@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -125,19 +126,34 @@ def _pooled(jobs: list[tuple], workers: int) -> Iterator[tuple]:
     until the one that kills its worker is found and reported bad; then a new pool takes
     the rest."""
     done = 0
-    while done < len(jobs):
-        try:
-            with ProcessPoolExecutor(workers) as pool:
-                for result in pool.map(_split_file, jobs[done:], chunksize=4):
+    with _opencv_on_one_thread():
+        while done < len(jobs):
+            try:
+                with ProcessPoolExecutor(workers) as pool:
+                    for result in pool.map(_split_file, jobs[done:], chunksize=4):
+                        yield result
+                        done += 1
+            except BrokenProcessPool:
+                while done < len(jobs):
+                    result, died = _alone(jobs[done])
                     yield result
                     done += 1
-        except BrokenProcessPool:
-            while done < len(jobs):
-                result, died = _alone(jobs[done])
-                yield result
-                done += 1
-                if died:
-                    break
+                    if died:
+                        break
+
+
+@contextmanager
+def _opencv_on_one_thread() -> Iterator[None]:
+    """Run OpenCV on one thread here and in the workers forked meanwhile, which inherit the
+    setting: the pool fills the cores, and a thread pool in each worker only spins (on 2
+    cores, 80,000 sched_yield calls over dev2). Set before forking, as a worker that set it
+    itself hung on the thread pool state it had copied."""
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(threads)
 
 
 def _alone(job: tuple) -> tuple[tuple, bool]:
