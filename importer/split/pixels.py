@@ -30,6 +30,12 @@ def commonest_colour(rgb: np.ndarray) -> np.ndarray:
     return (part[middle[0]] + part[middle[1]].astype(np.float64)) / 2
 
 
+def channel_max(values: np.ndarray) -> np.ndarray:
+    """``values.max(axis=-1)`` over three channels, as two element-wise maxima: numpy reduces
+    so short a last axis some 20 times slower."""
+    return np.maximum(np.maximum(values[..., 0], values[..., 1]), values[..., 2])
+
+
 def p90(values: np.ndarray) -> float:
     """``np.percentile(values, 90)`` by one partial sort (numpy's runs two and checks more)."""
     k = 0.9 * (len(values) - 1)
