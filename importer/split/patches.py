@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 
 from importer.split.options import Plain, SplitOptions
-from importer.split.pixels import commonest_colour, ink_mask, p90, sample_step
+from importer.split.pixels import channel_max, commonest_colour, ink_mask, p90, sample_step
 
 
 def trim_patches(rgb: np.ndarray, sheet: Plain | None, items: np.ndarray,
@@ -59,7 +59,7 @@ def _patch_content(crop: np.ndarray, background: np.ndarray, tol: float, noise: 
     ys, xs = ys[inner[own]], xs[inner[own]]
     if len(xs) < options.min_area:
         return None
-    contrast = p90(np.abs(crop[ys, xs].astype(np.float32) - patch).max(axis=1))
+    contrast = p90(channel_max(np.abs(crop[ys, xs].astype(np.float32) - patch)))
     if sheet_contrast >= options.patch_contrast * contrast:
         return None
     return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
@@ -77,8 +77,8 @@ def _shows_round(crop: np.ndarray, colour: np.ndarray, sheet: np.ndarray, tol: f
               crop[h // 4:h - h // 4, :d], crop[h // 4:h - h // 4, -d:])
     count = 0
     for read, strip in enumerate(strips, 1):
-        near = np.abs(strip - colour).max(axis=2)
-        count += ((near <= tol) & (near < np.abs(strip - sheet).max(axis=2))).mean() >= 0.5
+        near = channel_max(np.abs(strip - colour))
+        count += ((near <= tol) & (near < channel_max(np.abs(strip - sheet)))).mean() >= 0.5
         if count >= sides or count + len(strips) - read < sides:
             break
     return count >= sides
