@@ -21,12 +21,16 @@ from typing import BinaryIO
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 DEFAULT_MAX_PIXELS = 64_000_000
 DEFAULT_MIN_SIDE = 8
 _SNIFF_BYTES = 512
 _ALPHA_MODES = {"RGBA", "LA", "PA", "RGBa", "La"}
+# (format, mode, raw mode) whose samples decode as stored: 8-bit RGB or grey in a lossless format
+_AS_STORED = {("PNG", "RGB", "RGB"), ("PNG", "L", "L"), ("BMP", "RGB", "BGR"),
+              ("TIFF", "RGB", "RGB"), ("TIFF", "L", "L")}
+_LOSSLESS_TIFF = {"raw", "tiff_lzw", "tiff_adobe_deflate", "tiff_deflate", "packbits"}
 ImageLike = np.ndarray | str | os.PathLike  # a decoded RGB array or an image file
 _MARKUP = {b"<!doctype html": "HTML", b"<html": "HTML", b"<head": "HTML", b"<body": "HTML",
            b"<svg": "SVG (vector, not supported)", b"<?xml": "XML", b"{": "JSON"}
@@ -39,11 +43,13 @@ class BadImage(ValueError):
 @dataclass
 class Picture:
     """``rgb``: H×W×3 uint8, alpha composited on white; ``alpha``: H×W uint8 or None if opaque;
-    ``format``: the file's format as Pillow names it (PNG, JPEG, ...), None when not decoded from one."""
+    ``format``: the file's format as Pillow names it (PNG, JPEG, ...), None when not decoded from one;
+    ``as_stored``: ``rgb`` is the file's own samples, which any decoder reads alike (see ``decode``)."""
 
     rgb: np.ndarray
     alpha: np.ndarray | None
     format: str | None = None
+    as_stored: bool = False
 
 
 def sniff_text(head: bytes) -> str | None:
@@ -102,9 +108,11 @@ def decode(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS,
            min_side: int = DEFAULT_MIN_SIDE) -> Picture:
     """Read ``path`` (first frame of animations, EXIF orientation applied) as a Picture."""
     with open_checked(path, max_pixels, min_side) as im:
+        as_stored = _lossless_8bit(im)  # before loading, while the tiles name the raw mode
         try:
             with _pillow_limit(max_pixels):
                 im.load()
+                as_stored = as_stored and im.getexif().get(ExifTags.Base.Orientation, 1) not in range(2, 9)
                 ImageOps.exif_transpose(im, in_place=True)  # no copy when upright
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise BadImage(f"too large: {_one_line(exc)}") from None
@@ -113,8 +121,18 @@ def decode(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS,
             label = "truncated" if "truncat" in msg or isinstance(exc, EOFError) else "corrupt"
             raise BadImage(f"{label} image: {msg}") from None
         picture = _to_picture(im)
-        picture.format = im.format
+        picture.format, picture.as_stored = im.format, as_stored
         return picture
+
+
+def _lossless_8bit(im: Image.Image) -> bool:
+    """Whether the opened ``im`` holds 8-bit RGB or grey samples, without transparency, in a
+    lossless format (PNG, 24-bit BMP, TIFF not JPEG-compressed), one frame: read as they are
+    by any decoder, with no palette, alpha, depth or colour conversion where two could differ."""
+    raw = {t.args[0] if isinstance(t.args, tuple) else t.args for t in im.tile}
+    return (len(raw) == 1 and (im.format, im.mode, *raw) in _AS_STORED and "transparency" not in im.info
+            and (im.format != "TIFF" or im.info.get("compression") in _LOSSLESS_TIFF)
+            and not getattr(im, "is_animated", False))  # which frame a reader takes may differ
 
 
 def _head(source: str | Path | BinaryIO) -> bytes:

@@ -19,7 +19,7 @@ SOURCE_SUFFIXES = {"PNG": ".png", "JPEG": ".jpg", "BMP": ".bmp", "TIFF": ".tif",
 def pixel_sha256(rgb: np.ndarray) -> str:
     """Hex sha256 of a crop's pixels and shape: equal pixels, equal hash, whatever the file."""
     digest = hashlib.sha256(f"{rgb.shape[0]}x{rgb.shape[1]}x{rgb.shape[2]}:".encode())
-    digest.update(np.ascontiguousarray(rgb).tobytes())
+    digest.update(np.ascontiguousarray(rgb))  # its buffer, not a copy
     return digest.hexdigest()
 
 
@@ -35,7 +35,9 @@ def save_source(out: Path, path: Path, picture: Picture) -> str:
     """Store the collection ``picture`` decoded from the heap file ``path`` once; return its
     relative path. It is the file's own bytes, copied (far cheaper than encoding a PNG), when
     the readers of stored pictures (``imaging.decode.read_rgb``, ``decode_bytes``) decode them
-    to ``picture``'s very pixels, so that its crops' boxes hold there; else a PNG."""
+    to ``picture``'s very pixels, so that its crops' boxes hold there; else a PNG. Samples
+    stored as they are (``Picture.as_stored``) are read alike by every decoder, so only
+    the other files are decoded again to compare."""
     sha256 = pixel_sha256(picture.rgb)
     suffix = SOURCE_SUFFIXES.get(picture.format)
     if suffix:
@@ -43,7 +45,7 @@ def save_source(out: Path, path: Path, picture: Picture) -> str:
         if (out / rel).exists():
             return rel
         data = Path(path).read_bytes()
-        if _decodes_to(data, picture.rgb):
+        if picture.as_stored or _decodes_to(data, picture.rgb):
             return write_once(out, rel, data)
     return save_crop(out, sha256, picture.rgb, SOURCES)
 
@@ -55,6 +57,16 @@ def _decodes_to(data: bytes, rgb: np.ndarray) -> bool:
     except ValueError:  # BadImage included: OpenCV cannot read it
         return False
     return decoded.shape == rgb.shape and not cv2.norm(decoded, rgb, cv2.NORM_INF)
+
+
+def crop_png(rgb: np.ndarray, box: tuple[int, int, int, int], path: Path, picture: Picture) -> bytes:
+    """The PNG of the crop ``rgb`` at ``box`` of ``picture``, decoded from the heap file
+    ``path``: the file's own bytes when the crop is the whole of a PNG whose samples are
+    stored as they are (read alike by every decoder, see ``save_source``), else encoded."""
+    h, w = picture.rgb.shape[:2]
+    if picture.format == "PNG" and picture.as_stored and tuple(box) == (0, 0, w, h):
+        return Path(path).read_bytes()
+    return encode_png(rgb)
 
 
 def encode_png(rgb: np.ndarray) -> bytes:

@@ -9,7 +9,7 @@ from scipy.sparse.csgraph import connected_components
 
 from importer.split.geometry import as_one, nearest_gaps, weighted_median
 from importer.split.options import Plain, SplitOptions
-from importer.split.pixels import p90, sample_step
+from importer.split.pixels import channel_max, p90, sample_step
 from importer.split.text import lettered, one_line, wordlike
 
 
@@ -42,13 +42,13 @@ def _one_ink(rgb: np.ndarray, mask: np.ndarray, box: tuple, sheet: Plain | None,
     if len(ink) < 2:
         return True
     if sheet is None:
-        return bool(p90(np.abs(ink - np.median(ink, axis=0)).max(axis=1)) <= options.tolerance)
+        return bool(p90(channel_max(np.abs(ink - np.median(ink, axis=0)))) <= options.tolerance)
     background, tol = sheet.colour, sheet.tol
     ink -= background
     reach = np.einsum("ij,ij->i", ink, ink)
     far = ink[reach >= p90(reach)].mean(axis=0)  # the ink's own colour
     along = np.clip(ink @ (far / (far @ far)), 0, 1)
-    off = p90(np.abs(ink - along[:, None] * far).max(axis=1))
+    off = p90(channel_max(np.abs(ink - along[:, None] * far)))
     return bool(off <= max(tol, 0.25 * np.abs(far).max()))  # JPEG's colour fringes grow with contrast
 
 

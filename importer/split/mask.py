@@ -8,7 +8,7 @@ from imaging.border import frame
 from imaging.decode import Picture
 from importer.split.geometry import consecutive
 from importer.split.options import NOISE_SHARE, Plain, SplitOptions
-from importer.split.pixels import commonest_colour, ink_mask
+from importer.split.pixels import channel_max, commonest_colour, ink_mask
 
 
 def foreground(picture: Picture, options: SplitOptions) -> tuple[np.ndarray, Plain | None] | None:
@@ -35,7 +35,7 @@ def plain_colour(rgb: np.ndarray, options: SplitOptions) -> Plain | None:
     widely than that (a dark photo, a texture) is no noisy sheet but a picture."""
     ring = frame(rgb).reshape(-1, 3)
     background = commonest_colour(ring)
-    ring_dist = np.abs(ring - background).max(axis=1)
+    ring_dist = channel_max(np.abs(ring - background))
     near = ring_dist <= options.tolerance
     if near.mean() < options.plain_border or _longest_circular_run(~near) > options.frame_cut * len(near):
         return None

@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 
 from importer.split.options import Plain, SplitOptions
-from importer.split.pixels import commonest_colour, ink_mask, p90, sample_step
+from importer.split.pixels import channel_max, commonest_colour, ink_mask, p90, sample_step
 
 
 def trim_patches(rgb: np.ndarray, mask: np.ndarray, sheet: Plain | None, items: np.ndarray,
@@ -47,7 +47,7 @@ def _patch_content(crop: np.ndarray, background: np.ndarray, tol: float, noise: 
     step = sample_step(*crop.shape[:2])
     patch = commonest_colour(crop[::step, ::step])
     sheet_contrast = np.abs(patch - background).max()
-    if sheet_contrast <= max(noise, 1) or _sides_in(crop, patch, background, tol) < 2:
+    if sheet_contrast <= max(noise, 1) or not _shows_round(crop, patch, background, tol):
         return None  # the sheet's own colour, or a colour inside an item (its white face), not round it
     mask = ink_mask(crop, background, tol) & ink_mask(crop, patch, tol)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
@@ -65,26 +65,29 @@ def _patch_content(crop: np.ndarray, background: np.ndarray, tol: float, noise: 
     ys, xs = ys[inner[own]], xs[inner[own]]
     if len(xs) < options.min_area:
         return None
-    contrast = p90(np.abs(crop[ys, xs].astype(np.float32) - patch).max(axis=1))
+    contrast = p90(channel_max(np.abs(crop[ys, xs].astype(np.float32) - patch)))
     if sheet_contrast >= options.patch_contrast * contrast:
         return None
     return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
 
 
-def _sides_in(crop: np.ndarray, colour: np.ndarray, sheet: np.ndarray, tol: float) -> int:
-    """On how many sides of ``crop`` the middle half of a strip along the frame (an eighth
-    of the box deep) is mostly ``colour`` (within ``tol``, and nearer it than the ``sheet``'s
-    colour): a card's colour shows round its content, past its rounded corners, its outline
-    and on the sides its shadow leaves free."""
+def _shows_round(crop: np.ndarray, colour: np.ndarray, sheet: np.ndarray, tol: float, sides: int = 2) -> bool:
+    """Whether on at least ``sides`` sides of ``crop`` the middle half of a strip along the
+    frame (an eighth of the box deep) is mostly ``colour`` (within ``tol``, and nearer it than
+    the ``sheet``'s colour): a card's colour shows round its content, past its rounded
+    corners, its outline and on the sides its shadow leaves free. Strips are read only until
+    the answer is settled."""
     h, w = crop.shape[:2]
     d = max(2, min(h, w) // 8)
     strips = (crop[:d, w // 4:w - w // 4], crop[-d:, w // 4:w - w // 4],
               crop[h // 4:h - h // 4, :d], crop[h // 4:h - h // 4, -d:])
     count = 0
-    for strip in strips:
-        near = np.abs(strip - colour).max(axis=2)
-        count += ((near <= tol) & (near < np.abs(strip - sheet).max(axis=2))).mean() >= 0.5
-    return int(count)
+    for read, strip in enumerate(strips, 1):
+        near = channel_max(np.abs(strip - colour))
+        count += ((near <= tol) & (near < channel_max(np.abs(strip - sheet)))).mean() >= 0.5
+        if count >= sides or count + len(strips) - read < sides:
+            break
+    return count >= sides
 
 
 def _depth(xs: np.ndarray, ys: np.ndarray, w: int, h: int) -> np.ndarray:

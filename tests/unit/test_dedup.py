@@ -68,3 +68,16 @@ def test_the_perceptual_hash_is_imagehash_phash():
     for rgb in noise + flat + mirrored:
         bits = imagehash.phash(Image.fromarray(rgb)).hash.flatten()
         assert perceptual_hash(rgb) == int("".join("1" if b else "0" for b in bits), 2)
+
+
+def test_scipy_decides_only_where_rounding_may_tip_a_bit(monkeypatch):
+    import importer.dedup as dedup
+    from scipy.fft import dct
+
+    calls = []
+    monkeypatch.setattr(dedup, "dct", lambda x, axis: calls.append(axis) or dct(x, axis=axis))
+    glyph = _glyph("R")
+    perceptual_hash(glyph)
+    assert not calls  # the matrix products alone: no coefficient near the median
+    perceptual_hash(np.hstack([glyph, glyph[:, ::-1]]))  # odd coefficients vanish: zeros at ±rounding
+    assert calls

@@ -49,3 +49,24 @@ def test_blank_crops_are_counted_not_stored(tmp_path):
     summary = run_split(heap, tmp_path / "out", JobOptions(workers=1))
     assert (summary.crops, summary.blanks) == (1, 1)
     assert [row["bbox"] for row in _manifest(tmp_path / "out")] == [[10, 10, 30, 30]]
+
+
+def test_a_whole_png_read_as_stored_is_its_own_crop_file(tmp_path):
+    """A photo filling its frame is one crop, the whole picture: from a PNG of 8-bit samples
+    the crop file is the heap file's own bytes; from a JPEG or a PNG with alpha, a PNG encoded."""
+    heap = tmp_path / "heap"
+    heap.mkdir()
+    rng = np.random.default_rng(5)
+    photo = cv2.GaussianBlur(rng.integers(0, 255, (60, 80, 3), dtype=np.uint8), (9, 9), 3)
+    cv2.imwrite(str(heap / "photo.png"), photo)
+    cv2.imwrite(str(heap / "photo.jpg"), photo[:, ::-1])
+    cv2.imwrite(str(heap / "alpha.png"), np.dstack([photo[::-1], np.full(photo.shape[:2], 255, np.uint8)]))
+    run_split(heap, tmp_path / "out", JobOptions(workers=1))
+    rows = {row["source"]: row for row in _manifest(tmp_path / "out")}
+    assert all(rows[name]["bbox"] == [0, 0, 80, 60] for name in rows) and len(rows) == 3
+    stored = {name: (tmp_path / "out" / row["path"]).read_bytes() for name, row in rows.items()}
+    assert stored["photo.png"] == (heap / "photo.png").read_bytes()
+    for name in ("photo.jpg", "alpha.png"):
+        assert stored[name][:4] == b"\x89PNG" and stored[name] != (heap / name).read_bytes()
+        rgb = cv2.cvtColor(cv2.imread(str(tmp_path / "out" / rows[name]["path"])), cv2.COLOR_BGR2RGB)
+        assert pixel_sha256(rgb) == rows[name]["sha256"]

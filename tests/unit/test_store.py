@@ -62,3 +62,34 @@ def test_a_source_the_readers_would_decode_otherwise_is_stored_as_png(tmp_path):
     assert stored.suffix == ".png" and stored.read_bytes()[:4] == b"\x89PNG"
     _, gif = _saved_source(tmp_path, "sheet.gif", lambda im, p: im.quantize(16).save(p))
     assert gif.suffix == ".png"
+
+
+def test_samples_stored_as_they_are_skip_the_second_decode(tmp_path, monkeypatch):
+    import importer.store as store
+
+    checked = []
+    monkeypatch.setattr(store, "_decodes_to", lambda data, rgb: checked.append(1) or False)
+    for name in ("sheet.png", "sheet.bmp", "sheet.tif"):
+        path, stored = _saved_source(tmp_path, name, lambda im, p: im.save(p))
+        assert stored.read_bytes() == path.read_bytes()
+    assert not checked  # read alike by every decoder: not decoded again
+
+
+def test_a_file_decoders_may_read_otherwise_is_checked(tmp_path):
+    rgba = np.random.default_rng(2).integers(0, 255, (30, 40, 4), dtype=np.uint8)
+    saves = {"photo.jpg": lambda p: Image.fromarray(rgba[..., :3]).save(p, quality=80),
+             "alpha.png": lambda p: Image.fromarray(rgba).save(p),  # composited on white: rounding may differ
+             "deep.png": lambda p: Image.fromarray(rgba[..., 0].astype(np.uint16) * 257).save(p),
+             "palette.png": lambda p: Image.fromarray(rgba[..., :3]).quantize(16).save(p)}
+    frames = [Image.fromarray(rgba[..., :3]), Image.fromarray(255 - rgba[..., :3])]
+    saves["animated.png"] = lambda p: frames[0].save(p, save_all=True, append_images=frames[1:])
+    exif = Image.Exif()
+    exif[0x0112] = 3  # upside down: shape kept, pixels turned by decode only
+    saves["turned.png"] = lambda p: Image.fromarray(rgba[..., :3]).save(p, exif=exif)
+    for name, save in saves.items():
+        save(tmp_path / name)
+        picture = decode(tmp_path / name)
+        assert not picture.as_stored, name
+        rel = save_source(tmp_path / "out", tmp_path / name, picture)
+        assert np.array_equal(read_rgb(tmp_path / "out" / rel), picture.rgb), name
+    assert rel.endswith(".png") and (tmp_path / "out" / rel).read_bytes() != (tmp_path / "turned.png").read_bytes()
