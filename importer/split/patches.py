@@ -34,7 +34,7 @@ def trim_patches(rgb: np.ndarray, mask: np.ndarray, sheet: Plain | None, items: 
         x0, y0, x1, y1 = items[i, :4]
         crop = rgb[y0:y1, x0:x1]
         content = (_patch_content(crop, background, tol, noise, options)
-                   or _inside_bands(mask[y0:y1, x0:x1] > 0, crop, background, options))
+                   or _inside_bands(mask[y0:y1, x0:x1], crop, background, options))
         if content is not None:
             items[i, :4] = x0 + content[0], y0 + content[1], x0 + content[2], y0 + content[3]
     return items
@@ -97,7 +97,7 @@ def _depth(xs: np.ndarray, ys: np.ndarray, w: int, h: int) -> np.ndarray:
 
 def _inside_bands(ink: np.ndarray, rgb: np.ndarray, background: np.ndarray,
                   options: SplitOptions) -> tuple[int, int, int, int] | None:
-    """The box (x0, y0, x1, y1) of ``ink`` (an item's mask, ``rgb`` its pixels) less the
+    """The box (x0, y0, x1, y1) of ``ink`` (an item's uint8 mask, ``rgb`` its pixels) less the
     thin bands of ink that line its frame (a faint patch's shadow or outline), or None when
     there are none. A band lies within an eighth of the box's shorter side of one or more
     sides, covering at least half of each, and the bands line two sides that meet (a shadow
@@ -108,26 +108,30 @@ def _inside_bands(ink: np.ndarray, rgb: np.ndarray, background: np.ndarray,
     ``patch_contrast`` × the rest's ink does (90th percentile), as a patch's do; an item's
     own frame, a squared letter's, is as strong as its content. Specks are noise."""
     h, w = ink.shape
-    if max(ink[0].mean(), ink[-1].mean(), ink[:, 0].mean(), ink[:, -1].mean()) < 0.5:
-        return None  # no side mostly ink: nothing lines the frame
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink.view(np.uint8), connectivity=8)
+    deep = max(2, min(h, w) // 8)
+    edges = (ink, ink[:, ::-1].T, ink[::-1], ink.T)  # each side as the top one
+    full = [cv2.countNonZero(edge[0]) >= 0.5 * len(edge[0]) for edge in edges]
+    thin = [full[k] and (full[k - 1] or full[k - 3]) and _thin_edge(edges[k][:deep + 1] > 0, deep)
+            for k in range(4)]
+    if not any(thin[k] and thin[k - 1] for k in range(4)):
+        return None  # no two sides that meet lined by a thin band: nothing to look into
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     labels[(stats[:, 4] < options.min_area)[labels]] = 0
     ys, xs = np.nonzero(labels)
     own = labels[ys, xs]
     depth = np.stack([ys, w - 1 - xs, h - 1 - ys, xs])  # from the top, right, bottom, left
-    length = np.array([w, h, w, h])
-    deep = max(2, min(h, w) // 8)
-    band, reach = np.zeros(n, bool), np.full((n, 4), -1)
     along = (xs, ys, xs, ys)  # where a pixel lies along each side
-    for c in range(1, n):
+    near = depth <= deep
+    lined = np.stack([_places(own[near[k]], along[k][near[k]], n) >= 0.5 * size
+                      for k, size in enumerate((w, h, w, h))], axis=1)  # [component, side]
+    astray = np.bincount(own, ~(near & lined[own].T).any(axis=0), n)  # pixels near no side it lines
+    band = lined.any(axis=1) & (astray == 0)
+    band[0] = False
+    reach = np.full((n, 4), -1)
+    for c in np.flatnonzero(band):
         mine = own == c
-        d = depth[:, mine]
-        near = d <= deep
-        lined = np.array([len(np.unique(along[k][mine][near[k]])) >= 0.5 * length[k] for k in range(4)])
-        if lined.any() and near[lined].any(axis=0).all():
-            band[c] = True
-            reach[c, lined] = [_thickness(along[k][mine][near[k]], d[k][near[k]])
-                               for k in np.flatnonzero(lined)]
+        reach[c, lined[c]] = [_thickness(along[k][mine & near[k]], depth[k][mine & near[k]])
+                              for k in np.flatnonzero(lined[c])]
     rest = ~band[own]
     sides = (reach >= 0).any(axis=0)
     if not rest.any() or not (sides & np.roll(sides, 1)).any():
@@ -140,6 +144,12 @@ def _inside_bands(ink: np.ndarray, rgb: np.ndarray, background: np.ndarray,
     return int(xs[rest].min()), int(ys[rest].min()), int(xs[rest].max()) + 1, int(ys[rest].max()) + 1
 
 
+def _places(owner: np.ndarray, where: np.ndarray, n: int) -> np.ndarray:
+    """Per component (of ``n``), at how many distinct places (``where``) its pixels lie."""
+    pairs = np.unique(owner.astype(np.int64) << 32 | where)
+    return np.bincount(pairs >> 32, minlength=n)
+
+
 def _thickness(where: np.ndarray, depth: np.ndarray) -> int:
     """How deep a band reaches from its side: the median, over the places along the side
     (``where``), of its deepest pixel there (the other side's band, crossing at a corner,
@@ -147,3 +157,11 @@ def _thickness(where: np.ndarray, depth: np.ndarray) -> int:
     deepest = np.zeros(where.max() + 1, np.int64) - 1
     np.maximum.at(deepest, where, depth)
     return int(np.median(deepest[deepest >= 0]))
+
+
+def _thin_edge(top: np.ndarray, deep: int) -> bool:
+    """Whether the ink that runs in from the edge of ``top`` (an item's ``deep`` + 1 rows
+    next to a side that ink lines along at least half of it) mostly (the median run)
+    reaches no more than ``deep`` pixels: a thin band may line that side."""
+    runs = np.where(top.all(axis=0), deep + 1, np.argmin(top, axis=0))
+    return bool(np.median(runs[runs > 0]) <= deep)
