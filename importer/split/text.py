@@ -55,15 +55,18 @@ def is_text(items: np.ndarray, parts: np.ndarray, options: SplitOptions) -> bool
     Pieces (``items``) form a line when they are of comparable height (within 2.5×), share
     at least half the rows of the shorter and sit closer than 1.5× the taller one's height
     (a word space of a monospaced font beside a short letter). A line of text holds several
-    pieces in a box wider than 1.5× its height, no gap between the components (``parts``) in
-    it wider than its height and most of them (letters of a word) below a quarter of it, at
-    most a quarter of them reaching under or over the one before by more than a quarter of
-    its height (letters do not nest; a ring round a digit does), its letters mostly at least
-    a quarter of its height (small print in a row of items is no line of its own), and its
-    pieces keep no regular pitch (that is a row of items on a grid, as sprites in equal
-    cells). Specks of noise are no letters: the caller passes the components that count. The picture is text when at most ``text_lines`` such lines hold 90 % of the ink
-    (what is left: dots and accents, a row of i's dots being no line), stacked closer than a
-    line's height."""
+    pieces in a box wider than 1.5× its height; no gap between the components (``parts``) in
+    it is wider than 1.5× its height (a wide word space, as the line's pieces may keep),
+    most of them (letters of a word) are below a quarter of it, and at most a quarter reach
+    under or over the one before by more than a quarter of its height (letters do not nest;
+    a ring round a digit does); its letters are mostly at least a quarter of its height
+    (small print in a row of items is no line of its own), and its pieces keep no regular
+    pitch (that is a row of items on a grid, as sprites in equal cells). Specks of noise are
+    no letters: the caller passes the components that count. A word whose letters touch is
+    one piece, a line of its own: over or under a line of text it is text too (see
+    ``_words_in_one_piece``). The picture is text when at most ``text_lines`` such lines
+    hold 90 % of the ink (what is left: dots and accents, a row of i's dots being no line),
+    stacked closer than a line's height."""
     if len(items) < 2:
         return False
     x0, y0, x1, y1 = items[:, :4].T
@@ -76,11 +79,26 @@ def is_text(items: np.ndarray, parts: np.ndarray, options: SplitOptions) -> bool
     lines = group_items(items[:, :4], items[:, 4], np.ones(len(items), np.int64), label)
     text = [t for t in np.flatnonzero((lines[:, 5] >= 2) & (lines[:, 2] - lines[:, 0] >= 1.5 * (lines[:, 3] - lines[:, 1])))
             if _text_line(lines[t], items[label == t], parts, options)]
-    if not 0 < len(text) <= options.text_lines or lines[text, 4].sum() < 0.9 * items[:, 4].sum():
+    if not text:
+        return False
+    text += list(_words_in_one_piece(lines, text))
+    if len(text) > options.text_lines or lines[text, 4].sum() < 0.9 * items[:, 4].sum():
         return False
     stack = lines[text][np.argsort(lines[text, 1])]
     heights = stack[:, 3] - stack[:, 1]
     return bool(np.all(stack[1:, 1] - stack[:-1, 3] <= np.minimum(heights[1:], heights[:-1])))
+
+
+def _words_in_one_piece(lines: np.ndarray, text: list) -> np.ndarray:
+    """Lines of one piece (a word whose letters touch: a bold italic heading, a logo) over
+    or under the ``text`` lines: from half to 2.5× as tall as one of them (dots and accents
+    are smaller), within its width and nearer it than the lower of the two is tall."""
+    one = np.flatnonzero(lines[:, 5] == 1)
+    a, b = lines[one], lines[text]
+    ha, hb = (a[:, 3] - a[:, 1])[:, None], (b[:, 3] - b[:, 1])[None]
+    gap = np.maximum(b[None, :, 1] - a[:, None, 3], a[:, None, 1] - b[None, :, 3])
+    within = (a[:, None, 0] >= b[None, :, 0]) & (a[:, None, 2] <= b[None, :, 2])
+    return one[((ha <= 2.5 * hb) & (ha >= 0.5 * hb) & (gap <= np.minimum(ha, hb)) & within).any(axis=1)]
 
 
 def _text_line(line: np.ndarray, pieces: np.ndarray, parts: np.ndarray, options: SplitOptions) -> bool:
@@ -90,7 +108,7 @@ def _text_line(line: np.ndarray, pieces: np.ndarray, parts: np.ndarray, options:
     height = ly1 - ly0
     letters = parts_in(parts, (lx0 - height, ly0, lx1 + height, ly1))  # with its dots, dashes
     gaps = letters[1:, 0] - np.maximum.accumulate(letters[:-1, 2])
-    return bool(len(gaps) and gaps.max() <= height and np.median(gaps) <= 0.25 * height
+    return bool(len(gaps) and gaps.max() <= 1.5 * height and np.median(gaps) <= 0.25 * height
                 and (gaps < -0.25 * height).sum() <= 0.25 * len(gaps)  # letters do not nest
                 and np.median(letters[:, 3] - letters[:, 1]) >= 0.25 * height
                 and not _regular(pieces, options.pitch_tolerance))

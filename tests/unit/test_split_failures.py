@@ -103,6 +103,54 @@ def test_a_banner_saved_as_a_jpeg_is_one_picture(font, line, size):
     assert_items(Picture(jpeg(rgb, 75), None), [box])
 
 
+def spaced_line(words: list[str], font: str, size: int, space: float) -> np.ndarray:
+    """Coverage of ``words`` set on one line ``space`` × the font size apart (a banner's
+    wide word spacing), cropped to its ink."""
+    inks = [text_ink(w, font, size) for w in words]
+    height, gap = max(i.shape[0] for i in inks), int(space * size)
+    line = np.zeros((height, sum(i.shape[1] for i in inks) + gap * (len(inks) - 1)), np.uint8)
+    x = 0
+    for i in inks:
+        line[height - i.shape[0]:, x:x + i.shape[1]] = i  # bottoms aligned: no descenders here
+        x += i.shape[1] + gap
+    return line
+
+
+@pytest.mark.parametrize("font", ["DejaVuSans-Bold.ttf", "DejaVuSerif.ttf", "STIXGeneral.ttf"])
+def test_a_line_of_widely_spaced_words_is_one_picture(font):
+    """A heading whose words stand farther apart than its letters are tall (a word space of
+    an em, as wide display type sets them): one picture, not its words."""
+    cov = spaced_line(["BIG", "SALE", "NOW", "ON"], font, 40, 1.1)
+    rgb = canvas(cov.shape[1] + 40, cov.shape[0] + 30, (250, 246, 236))
+    assert_items(Picture(rgb, None), [paint(rgb, cov, 20, 15, (40, 40, 40))])
+
+
+def tight(word: str, font: str, size: int) -> np.ndarray:
+    """Coverage of ``word`` with its letters set so tight they touch (a logo, display type)."""
+    inks = [text_ink(c, font, size) for c in word]
+    height = max(i.shape[0] for i in inks)
+    out = np.zeros((height, sum(i.shape[1] - 4 for i in inks) + 4), np.uint8)
+    x = 0
+    for i in inks:
+        view = out[height - i.shape[0]:, x:x + i.shape[1]]
+        np.maximum(view, i, out=view)
+        x += i.shape[1] - 4
+    return out
+
+
+def test_a_heading_in_one_piece_over_a_line_of_text_is_one_picture():
+    """A bold heading whose letters touch (one piece of ink) over a line of words: the two
+    lines are one text picture."""
+    head = tight("Of", "DejaVuSans-Bold.ttf", 80)
+    line = text_ink("Copyright and licence terms", "DejaVuSansMono-Bold.ttf", 30)
+    rgb = canvas(line.shape[1] + 40, head.shape[0] + line.shape[0] + 50, (48, 180, 200))
+    top = paint(rgb, head, 20 + (line.shape[1] - head.shape[1]) // 2, 15, (0, 0, 0))
+    low = paint(rgb, line, 20, 15 + head.shape[0] + 12, (0, 0, 0))
+    x0, y0 = min(top[0], low[0]), top[1]
+    box = (x0, y0, max(top[0] + top[2], low[0] + low[2]) - x0, low[1] + low[3] - y0)
+    assert_items(Picture(rgb, None), [box])
+
+
 def test_rows_of_circled_numbers_are_items_not_text():
     """Two rows of circled numbers (a ring round one or two digits, as Unicode's enclosed
     alphanumerics), set close and at uneven gaps: a ring's digits nest inside it, as
