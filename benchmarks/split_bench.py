@@ -141,6 +141,24 @@ def bench_heap(heap: Path, scorer: Path, repeat: int, stage_files: int) -> dict:
 
 # --- report ---------------------------------------------------------------------------------
 
+def bench_stress(heap: Path, scorer: Path) -> dict:
+    """Quality alone (ours and the classic) on a stress heap of one layout."""
+    with tempfile.TemporaryDirectory(prefix="split-stress-") as work:
+        runs = run_both(heap, Path(work), 1)
+    return {"heap": str(heap), "scores": {k: score(heap / "truth.json", runs[k], scorer)["all"]
+                                          for k in ("ours", "classic")}}
+
+
+def stress_table(stress: dict) -> list[str]:
+    """Each stress heap's recall and precision, ours and the classic."""
+    rows = ["| stress heap | items | recall ours / classic | precision ours / classic |", "|---|---|---|---|"]
+    for name, h in stress.items():
+        o, c = h["scores"]["ours"], h["scores"]["classic"]
+        rows.append(f"| `{h['heap']}` | {o['items']} | {fmt(o['recall'])} / {fmt(c['recall'])} | "
+                    f"{fmt(o['precision'])} / {fmt(c['precision'])} |")
+    return rows
+
+
 def fmt(v, digits: int = 3) -> str:
     return "-" if v is None else f"{v:.{digits}f}"
 
@@ -283,6 +301,11 @@ def render(report: dict, before: dict | None, starting: bool = False) -> str:
               "Over " + ", ".join(f"{h['stages'].get('files', 0)} decoded files of {n}"
                                   for n, h in heaps.items()) + ", spread evenly over the heap.", "",
               *stage_table(heaps), ""]
+    if report.get("stress"):
+        lines += ["## Stress heaps: one layout each, the dev sources in a wider style", "",
+                  "Built by `python -m benchmarks.devheap --set stress --layout L`: more cases of one "
+                  "failure class than the dev heap holds, from no validation source.", "",
+                  *stress_table(report["stress"]), ""]
     if "validation" in heaps:
         lines += ["## Issue 17's bar on the validation heap", "", *targets(heaps["validation"]), ""]
     if starting:
@@ -314,6 +337,9 @@ def main(argv: list[str] | None = None) -> dict:
                     help="files per heap, spread evenly, to time each stage on (0: all; default 300)")
     ap.add_argument("--save-before", action="store_true",
                     help=f"also keep this run as OUT/{BEFORE}, the starting point to compare with")
+    ap.add_argument("--stress", type=Path, nargs="*", default=[],
+                    help="stress heaps of one layout each (python -m benchmarks.devheap --set stress "
+                         "--layout L): quality alone, reported beside the two heaps")
     ap.add_argument("--scorer", type=Path, default=SCORER)
     a = ap.parse_args(argv)
     heaps = {n: p for n, p in (("dev", a.dev), ("validation", a.validation)) if p}
@@ -324,7 +350,8 @@ def main(argv: list[str] | None = None) -> dict:
     report = {"commit": commit(),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}, "
                          f"load average {os.getloadavg()[0]:.1f} at the start",
-              "heaps": {n: bench_heap(p, a.scorer, a.repeat, a.stage_files) for n, p in heaps.items()}}
+              "heaps": {n: bench_heap(p, a.scorer, a.repeat, a.stage_files) for n, p in heaps.items()},
+              "stress": {p.name: bench_stress(p, a.scorer) for p in a.stress}}
     a.out.mkdir(parents=True, exist_ok=True)
     before_path = a.out / BEFORE
     if a.save_before:

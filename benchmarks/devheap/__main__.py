@@ -1,11 +1,11 @@
-"""python -m benchmarks.devheap --out DIR [--set dev|validation] [--sheets N] [--seed S]
-[--small] [--offline]"""
+"""python -m benchmarks.devheap --out DIR [--set dev|validation|stress] [--layout L]
+[--sheets N] [--seed S] [--small] [--offline]"""
 import argparse
 import json
 import logging
 from pathlib import Path
 
-from .heap import SMALL_SHEETS, build_heap
+from .heap import LAYOUTS, SINGLES, SMALL_SHEETS, build_heap
 from .sets import SETS
 
 
@@ -13,8 +13,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.devheap", description=__doc__)
     ap.add_argument("--out", type=Path, required=True, help="heap folder to (re)create")
     ap.add_argument("--set", choices=sorted(SETS), default="dev",
-                    help="source set: dev (to develop on) or validation (disjoint sources, "
-                         "kept for checking that rules generalise); default dev")
+                    help="source set: dev (to develop on), validation (disjoint sources, kept for "
+                         "checking that rules generalise) or stress (dev's sources, more text fonts, a wider "
+                         "style: a second development heap, best built one layout at a time); default dev")
+    ap.add_argument("--layout", choices=LAYOUTS + sorted(SINGLES),
+                    help="only files of this layout (a stress heap of one failure class)")
     ap.add_argument("--sheets", type=int,
                     help=f"sheets to lay out (default {', '.join(f'{k.sheets} for {n}' for n, k in SETS.items())}; "
                          f"{SMALL_SHEETS} with --small); single pictures come on top")
@@ -25,7 +28,7 @@ def main() -> None:
     a = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     sheets = a.sheets or (SMALL_SHEETS if a.small else SETS[a.set].sheets)
-    summary = build_heap(a.out, sheets, a.seed, offline=a.offline or a.small, kit=SETS[a.set])
+    summary = build_heap(a.out, sheets, a.seed, offline=a.offline or a.small, kit=SETS[a.set], layout=a.layout)
     print(json.dumps(summary, indent=1))
 
 

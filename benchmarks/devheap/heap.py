@@ -37,15 +37,15 @@ BROKEN = ["empty", "html_as_jpeg", "truncated_jpeg", "one_pixel", "decompression
 
 
 def build_heap(out: Path, sheets: int = DEFAULT_SHEETS, seed: int = 0,
-               offline: bool = False, kit: SourceSet = DEV) -> dict:
-    """Write the heap of source set ``kit`` under ``out`` and return a summary of it."""
+               offline: bool = False, kit: SourceSet = DEV, layout: str | None = None) -> dict:
+    """Write the heap of source set ``kit`` under ``out`` and return a summary of it: every
+    layout in turn, single pictures on top, or ``sheets`` files of one ``layout`` only."""
     start = time.monotonic()
+    plans = _plans(sheets, layout)
     src = offline_sources() if offline else debian_sources(kit)
     out = Path(out)
     _clear(out)
     truth, names = {}, set()
-    plans = [LAYOUTS[i % len(LAYOUTS)] for i in range(sheets)]
-    plans += [k for k, per in SINGLES.items() for _ in range(max(2, sheets // per))]
     for i, layout in enumerate(plans):
         rng = Random(f"{kit.name}:{seed}:{i}")
         img, boxes = make_file(layout, rng, src).render()
@@ -61,6 +61,16 @@ def build_heap(out: Path, sheets: int = DEFAULT_SHEETS, seed: int = 0,
     broken = write_broken(out, Random(f"{seed}:broken"), src, each, names)
     _write_json(out, truth, broken)
     return summarize(truth, broken, src, time.monotonic() - start)
+
+
+def _plans(sheets: int, layout: str | None) -> list[str]:
+    """The layout of each file of a heap (see ``build_heap``)."""
+    if layout:
+        if layout not in LAYOUTS and layout not in SINGLES:
+            raise ValueError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS + list(SINGLES))}")
+        return [layout] * sheets
+    return ([LAYOUTS[i % len(LAYOUTS)] for i in range(sheets)]
+            + [k for k, per in SINGLES.items() for _ in range(max(2, sheets // per))])
 
 
 def _clear(out: Path) -> None:

@@ -2,7 +2,7 @@
 for validation, so that a rule fitted to the first shows up as a gap on the second."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # Symbol blocks of text fonts: arrows .. misc symbols & arrows, music, emoji-ish symbols.
 SYMBOL_RANGES = ((0x2190, 0x2BFF), (0x1D100, 0x1D1FF), (0x1F000, 0x1FAFF))
@@ -134,4 +134,23 @@ VALIDATION = SourceSet(
     sheets=620,
 )
 
-SETS = {s.name: s for s in (DEV, VALIDATION)}
+# A second development set: the dev sources with more text fonts and a wider style (patches
+# from barely visible to strong, more noise and paper). Built one layout at a time
+# (``--layout``), it shows a failure class in numbers where the dev heap holds too few cases;
+# it shares no package with the validation set either.
+STRESS = replace(
+    DEV, name="stress",
+    text_fonts=DEV.text_fonts + tuple(
+        (pkg, f) for pkg, files in (
+            ("fonts-noto-core", ("NotoSans-Bold.ttf", "NotoSans-Italic.ttf", "NotoSerif-Regular.ttf",
+                                 "NotoSansDisplay-Regular.ttf", "NotoSerifDisplay-Italic.ttf")),
+            ("fonts-noto-extra", ("NotoSerif-Black.ttf", "NotoSans-ExtraCondensedBlack.ttf",
+                                  "NotoSans-ExtraLight.ttf", "NotoSans-CondensedThin.ttf")),
+            ("fonts-roboto-unhinted", ("Roboto-Black.ttf", "Roboto-ThinItalic.ttf", "RobotoCondensed-Bold.ttf")),
+            ("fonts-firacode", ("FiraCode-Bold.ttf",)), ("fonts-ebgaramond", ("EBGaramond12-Italic.otf",)),
+            ("fonts-crosextra-carlito", ("Carlito-Bold.ttf",)), ("fonts-adf-accanthis", ("AccanthisADFStd-Regular.otf",)))
+        for f in files),
+    style=replace(DEV.style, patch_delta=(4, 60), patch_radius=(0, 24), noise=(0.5, 7.0), paper=(1.0, 12.0)),
+)
+
+SETS = {s.name: s for s in (DEV, VALIDATION, STRESS)}

@@ -14,7 +14,7 @@ from benchmarks.devheap import SMALL_SHEETS, build_heap
 from benchmarks.devheap import items as it
 from benchmarks.devheap.degrade import degrade
 from benchmarks.devheap.heap import caption_style, make_file, make_sheet
-from benchmarks.devheap.sets import DEV, VALIDATION
+from benchmarks.devheap.sets import DEV, STRESS, VALIDATION
 from benchmarks.devheap.sources import SPRITE_SIDE, Sources, index_sprites, offline_sources, sheet_frames
 
 
@@ -206,12 +206,20 @@ def test_scan_noise_is_faint_and_spares_transparency():
     assert degrade(clear, Random("n"), src.style) is clear
 
 
-def test_dev_and_validation_share_no_source():
-    assert not DEV.packages() & VALIDATION.packages()
+@pytest.mark.parametrize("kit", [DEV, STRESS])
+def test_development_and_validation_sets_share_no_source(kit):
+    assert not kit.packages() & VALIDATION.packages()
     files = lambda kit: {f for _, f, *_ in kit.fonts + kit.text_fonts}  # noqa: E731
-    assert not files(DEV) & files(VALIDATION)
-    assert DEV.style.light_bg != VALIDATION.style.light_bg
-    assert not set(DEV.style.short_labels) & set(VALIDATION.style.short_labels)
+    assert not files(kit) & files(VALIDATION)
+    assert kit.style.light_bg != VALIDATION.style.light_bg
+    assert not set(kit.style.short_labels) & set(VALIDATION.style.short_labels)
+
+
+def test_a_heap_of_one_layout(tmp_path):
+    build_heap(tmp_path, 3, seed=1, offline=True, layout="patches")
+    assert {t["layout"] for t in load(tmp_path, "truth.json").values()} == {"patches"}
+    with pytest.raises(ValueError, match="unknown layout"):
+        build_heap(tmp_path / "x", 3, offline=True, layout="mosaic")
 
 
 @pytest.mark.parametrize("key", [None, (255, 0, 255)])

@@ -28,7 +28,11 @@ def test_benchmark_reports_both_heaps_side_by_side(tmp_path):
         assert 0 < h["stages"]["files"] <= 5 and h["stages"]["split"] > 0
     assert "| text |" in md and "Gap: validation minus development" in md
     assert json.loads((tmp_path / "docs" / "split_benchmark_before.json").read_text())["heaps"]
+    stress = tmp_path / "patches"
+    build_heap(stress, 2, seed=1, offline=True, layout="patches")
     again = main(["--dev", str(heap), "--validation", "", "--out", str(tmp_path / "docs"),
-                  "--stage-files", "2"])
+                  "--stage-files", "2", "--stress", str(stress)])
     assert set(again["heaps"]) == {"dev"}
-    assert "Against the starting point" in (tmp_path / "docs" / "split_benchmark.md").read_text()
+    assert again["stress"]["patches"]["scores"]["ours"]["items"] > 0
+    md = (tmp_path / "docs" / "split_benchmark.md").read_text()
+    assert "Against the starting point" in md and f"| `{stress}` |" in md
