@@ -96,14 +96,15 @@ def _band_of(lo: np.ndarray, hi: np.ndarray, starts: np.ndarray, ends: np.ndarra
 
 
 def cut_cells(items: np.ndarray, mask: np.ndarray, options: SplitOptions) -> np.ndarray:
-    """On a regular grid, cut each item wider (or taller) than the grid's pitch at the cells'
-    edges: a cell holds one item, and no item fits in a cell larger than it, so such an item
-    is sprites packed edge to edge (their ink touching, one piece), as many as the cells it
-    fills. The grid is read off the items of ordinary size (at most 1.5× the median width and
-    height; a run of touching items is wider or taller): its pitch, and the gutter its items
-    leave free. The cells' edges lie in that gutter, one pitch apart over the whole sheet,
-    where the fewest ink pixels cross them, summed over every item they cut (sprites only
-    touch across an edge; a line through a sprite crosses its body)."""
+    """On a regular grid, cut the items that span a cell's edge at that edge: a cell holds
+    one item, so an item wider (or taller) than the grid's pitch is sprites packed edge to
+    edge (their ink touching, one piece), as many as the cells it fills, and a group across
+    an edge holds the items of two cells. The grid is read off the items of ordinary size
+    (at most 1.5× the median width and height; a run of touching items is wider or taller):
+    its pitch, and the gutter its items leave free. When some item is wider than the pitch,
+    the cells' edges are placed in that gutter, one pitch apart over the whole sheet, where
+    the fewest ink pixels cross them (sprites only touch across an edge; a line through a
+    sprite crosses its body)."""
     w, h = items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]
     ordinary = (w <= 1.5 * np.median(w)) & (h <= 1.5 * np.median(h))
     if ordinary.sum() < 4 or ordinary.all():
@@ -140,9 +141,10 @@ def _lattice(starts: np.ndarray, ends: np.ndarray, step: float) -> tuple[float, 
 
 
 def _edges(spans: np.ndarray, ink: np.ndarray, lattice: tuple[float, int, int]) -> np.ndarray:
-    """The cell edges (columns of ``ink``) that cut the items whose ``spans`` (start, end
-    along the axis) exceed the pitch: one pitch apart, placed in the gutter where the fewest
-    ink pixels of those items cross them (ink on both sides, 8-connected), or none."""
+    """The cell edges (columns of ``ink``) when some item's span (start, end along the axis,
+    ``spans``) exceeds the pitch, else none: one pitch apart, placed in the gutter where the
+    fewest ink pixels (ink on both sides, 8-connected) cross the edges that run through
+    those items, counted down each such edge's whole column."""
     step, lo, hi = lattice
     wide = np.flatnonzero(spans[:, 1] - spans[:, 0] > step)
     if not len(wide):
@@ -152,13 +154,16 @@ def _edges(spans: np.ndarray, ink: np.ndarray, lattice: tuple[float, int, int]) 
     n = ink.shape[1]
     best, edges = None, np.array([], np.int64)
     for phase in range(lo, hi + 1):
-        lines = np.round(phase + step * np.arange(-np.floor(phase / step), (n - phase) / step + 1)).astype(np.int64)
+        count = np.arange(-np.floor(phase / step), (n - phase) / step + 1)
+        lines = np.round(phase + step * count).astype(np.int64)
         lines = lines[(lines > 0) & (lines < n)]
         inside = (lines[None, :] > spans[wide, :1]) & (lines[None, :] < spans[wide, 1:])
         cost = crossing[lines[inside.any(axis=0)] - 1].sum()
         if best is None or cost < best:
             best, edges = cost, lines
     return edges
+
+
 def _piece(ink: np.ndarray, x: int, y: int) -> list[list[int]]:
     """The item row of the ink in one piece of a cut item at (x, y), or none when it is empty."""
     ys, xs = np.nonzero(ink)
