@@ -21,8 +21,8 @@ def trim_patches(rgb: np.ndarray, mask: np.ndarray, sheet: Plain | None, items: 
     shadow, its outline) lies nearer the frame than any of the content does; an item's
     outline reaches as deep as what it holds. And the patch differs from the sheet by less
     than ``patch_contrast`` × its content differs from it: a light card round an icon, not a
-    coloured tile that is the icon's own. The content's box
-    is the item, the patch's plain margin trimmed as a single picture's is.
+    coloured tile that is the icon's own. The content's box is the item, the patch's plain
+    margin trimmed as a single picture's is.
 
     A patch too faint to be ink may still show by its shadow or outline: thin bands of ink
     lining the item's box (``mask``), see ``_inside_bands``; the item is what lies inside them."""
@@ -103,20 +103,43 @@ def _inside_bands(ink: np.ndarray, rgb: np.ndarray, background: np.ndarray,
     sides, covering at least half of each, and the bands line two sides that meet (a shadow
     or an outline turns a corner; a bar along one side is the item's own); the rest of the
     item lies farther inside on each of those sides than the band is thick (the patch's
-    plain margin between), and the bands are faint beside it:
-    their median colour differs from the sheet's (``background``) by less than
-    ``patch_contrast`` × the rest's ink does (90th percentile), as a patch's do; an item's
-    own frame, a squared letter's, is as strong as its content. Specks are noise."""
-    h, w = ink.shape
-    deep = max(2, min(h, w) // 8)
+    plain margin between), and the bands are faint beside it: their median colour differs
+    from the sheet's (``background``) by less than ``patch_contrast`` × the rest's ink does
+    (90th percentile), as a patch's do; an item's own frame, a squared letter's, is as
+    strong as its content. Specks are noise."""
+    deep = max(2, min(ink.shape) // 8)
+    if not _lined_corner(ink, deep):
+        return None
+    found = _edge_bands(ink, deep, options.min_area)
+    if found is None:
+        return None
+    ys, xs, band = found
+    contrast = channel_max(np.abs(rgb[ys, xs].astype(np.float32) - background))
+    if np.median(contrast[band]) >= options.patch_contrast * p90(contrast[~band]):
+        return None  # as strong as the content: the item's own frame
+    xs, ys = xs[~band], ys[~band]
+    return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+
+
+def _lined_corner(ink: np.ndarray, deep: int) -> bool:
+    """Whether two sides of ``ink`` that meet are each mostly ink in their outermost line and
+    mostly thin there (the ink running in from them mostly no more than ``deep`` pixels):
+    the cheap look that ``_edge_bands`` may find a shadow or an outline."""
     edges = (ink, ink[:, ::-1].T, ink[::-1], ink.T)  # each side as the top one
     full = [cv2.countNonZero(edge[0]) >= 0.5 * len(edge[0]) for edge in edges]
     thin = [full[k] and (full[k - 1] or full[k - 3]) and _thin_edge(edges[k][:deep + 1] > 0, deep)
             for k in range(4)]
-    if not any(thin[k] and thin[k - 1] for k in range(4)):
-        return None  # no two sides that meet lined by a thin band: nothing to look into
+    return any(thin[k] and thin[k - 1] for k in range(4))
+
+
+def _edge_bands(ink: np.ndarray, deep: int, min_area: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The pixels (ys, xs) of ``ink``'s components of at least ``min_area`` pixels, and
+    which lie in bands (see ``_inside_bands``): components within ``deep`` of the sides they
+    line (half of each side's length or more), lining two sides that meet, the rest farther
+    in on each of those sides than the bands are thick; None when there are no such bands."""
+    h, w = ink.shape
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    labels[(stats[:, 4] < options.min_area)[labels]] = 0
+    labels[(stats[:, 4] < min_area)[labels]] = 0
     ys, xs = np.nonzero(labels)
     own = labels[ys, xs]
     depth = np.stack([ys, w - 1 - xs, h - 1 - ys, xs])  # from the top, right, bottom, left
@@ -125,23 +148,20 @@ def _inside_bands(ink: np.ndarray, rgb: np.ndarray, background: np.ndarray,
     lined = np.stack([_places(own[near[k]], along[k][near[k]], n) >= 0.5 * size
                       for k, size in enumerate((w, h, w, h))], axis=1)  # [component, side]
     astray = np.bincount(own, ~(near & lined[own].T).any(axis=0), n)  # pixels near no side it lines
-    band = lined.any(axis=1) & (astray == 0)
-    band[0] = False
+    bands = np.flatnonzero(lined.any(axis=1) & (astray == 0))
+    bands = bands[bands > 0]
     reach = np.full((n, 4), -1)
-    for c in np.flatnonzero(band):
+    for c in bands:
         mine = own == c
         reach[c, lined[c]] = [_thickness(along[k][mine & near[k]], depth[k][mine & near[k]])
                               for k in np.flatnonzero(lined[c])]
-    rest = ~band[own]
+    band = np.isin(own, bands)
     sides = (reach >= 0).any(axis=0)
-    if not rest.any() or not (sides & np.roll(sides, 1)).any():
+    if band.all() or not (sides & np.roll(sides, 1)).any():
         return None  # no bands, or none that turn a corner (a bar along one side is the item's own)
-    if (depth[:, rest].min(axis=1) <= reach.max(axis=0)).any():
+    if (depth[:, ~band].min(axis=1) <= reach.max(axis=0)).any():
         return None  # the rest comes as near a side as its band: the item's own frame
-    contrast = np.abs(rgb[ys, xs].astype(np.float32) - background).max(axis=1)
-    if np.median(contrast[~rest]) >= options.patch_contrast * p90(contrast[rest]):
-        return None  # as strong as the content: the item's own frame
-    return int(xs[rest].min()), int(ys[rest].min()), int(xs[rest].max()) + 1, int(ys[rest].max()) + 1
+    return ys, xs, band
 
 
 def _places(owner: np.ndarray, where: np.ndarray, n: int) -> np.ndarray:

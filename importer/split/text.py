@@ -77,8 +77,8 @@ def is_text(items: np.ndarray, parts: np.ndarray, options: SplitOptions) -> bool
     label = connected_components(csr_matrix((over_y >= 0.5 * lo) & (hi <= 2.5 * lo) & (gap_x <= 1.5 * hi)),
                                  directed=False)[1]
     lines = group_items(items[:, :4], items[:, 4], np.ones(len(items), np.int64), label)
-    text = [t for t in np.flatnonzero((lines[:, 5] >= 2) & (lines[:, 2] - lines[:, 0] >= 1.5 * (lines[:, 3] - lines[:, 1])))
-            if _text_line(lines[t], items[label == t], parts, options)]
+    wide = (lines[:, 5] >= 2) & (lines[:, 2] - lines[:, 0] >= 1.5 * (lines[:, 3] - lines[:, 1]))
+    text = [t for t in np.flatnonzero(wide) if _text_line(lines[t], items[label == t], parts, options)]
     if not text:
         return False
     text += list(_words_in_one_piece(lines, text))
