@@ -28,8 +28,13 @@ def lettered(box: np.ndarray, parts: np.ndarray) -> bool:
     more than a quarter of the box's height (an i's dot, an accent; less is kerning or
     blur), most gaps under a quarter of its height. An icon's pieces nest or cross (wheels
     under a bus, a tick under letters, a per mille sign)."""
-    height = box[3] - box[1]
-    gaps = part_gaps(parts, box)
+    return _side_by_side(part_gaps(parts, box), box[3] - box[1])
+
+
+def _side_by_side(gaps: np.ndarray, height: int) -> bool:
+    """Whether ``gaps`` between components (see ``part_gaps``) are a line of letters' of
+    ``height``: most under a quarter of it, at most a quarter of them reaching under or over
+    the one before by more than a quarter of it (letters do not nest)."""
     return bool(len(gaps) and (gaps < -0.25 * height).sum() <= 0.25 * len(gaps)
                 and np.median(gaps) <= 0.25 * height)
 
@@ -108,8 +113,7 @@ def _text_line(line: np.ndarray, pieces: np.ndarray, parts: np.ndarray, options:
     height = ly1 - ly0
     letters = parts_in(parts, (lx0 - height, ly0, lx1 + height, ly1))  # with its dots, dashes
     gaps = letters[1:, 0] - np.maximum.accumulate(letters[:-1, 2])
-    return bool(len(gaps) and gaps.max() <= 1.5 * height and np.median(gaps) <= 0.25 * height
-                and (gaps < -0.25 * height).sum() <= 0.25 * len(gaps)  # letters do not nest
+    return bool(_side_by_side(gaps, height) and gaps.max() <= 1.5 * height
                 and np.median(letters[:, 3] - letters[:, 1]) >= 0.25 * height
                 and not _regular(pieces, options.pitch_tolerance))
 
