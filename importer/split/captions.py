@@ -75,9 +75,10 @@ def caption_flags(items: np.ndarray, written: np.ndarray, parts: np.ndarray,
     are captions too; so are such labels on the text line of a word caption (a row's
     captions are set on one line), however few the words (blur runs letters together into
     one piece, which is no word-like group). Without word captions, labels alone (no taller
-    than ``caption_height`` × the typical item) caption a sheet when at least half its items
-    carry one, one each, all of one size. Captions are ``written``: in one ink (see ``one_ink``). Rows of
-    writing (see ``writing_rows``; ``parts`` are the components) are captions wherever they lie."""
+    than ``caption_height`` × the typical item, as far from their item as it is tall) caption
+    a sheet when at least half its items carry one, one each, all of one size (see
+    ``_one_each``). Captions are ``written``: in one ink (see ``one_ink``). Rows of writing
+    (see ``writing_rows``; ``parts`` are the components) are captions wherever they lie."""
     flags = np.zeros(len(items), bool)
     words = wordlike(items) & written
     for flip in (False, True):  # below the items, then above them (the sheet upside down)
@@ -95,7 +96,8 @@ def caption_flags(items: np.ndarray, written: np.ndarray, parts: np.ndarray,
             throughout = placed.sum() >= 0.5 * (~short).sum()
         if not throughout:  # too few word captions: labels alone ("7", "a)") may label the items throughout
             short = height <= options.caption_height * weighted_median(height, items[:, 4])
-            owner = _captions_below(boxes, short & one_line(items) & written, options, owners=~short)
+            owner = _captions_below(boxes, short & one_line(items) & written, options, owners=~short,
+                                    reach=1.0)
             throughout = (owner >= 0).sum() >= 0.5 * (~short).sum() and _one_each(boxes, short, owner)
         if throughout:  # the short labels too
             flags |= owner >= 0
@@ -153,27 +155,29 @@ def writing_rows(items: np.ndarray, words: np.ndarray, parts: np.ndarray, writte
 
 def _one_each(items: np.ndarray, short: np.ndarray, owner: np.ndarray) -> bool:
     """Whether labels alone (``owner``: the item each labels, see ``_captions_below``) label
-    their items as captions do: of one text size (the tallest, a parenthesis, at most 1.5×
-    the lowest, a lower-case letter), one per item, and nearer their items than half the
-    typical gap between items (small sprites in the next row of a sprite sheet are no labels)."""
+    their items as captions do: three or more (two may be chance), of one text size (the
+    tallest, a parenthesis, at most 1.5× the lowest, a lower-case letter), one per item, and
+    nearer their items than the items typically lie to each other (small sprites in the next
+    row of a sprite sheet, or of a grid, are no labels)."""
     labels = np.flatnonzero(owner >= 0)
-    if len(labels) < 2 or (~short).sum() < 2:
+    if len(labels) < 3 or (~short).sum() < 2:
         return False
     height = items[labels, 3] - items[labels, 1]
     gaps = items[labels, 1] - items[owner[labels], 3]
     return bool(height.max() <= 1.5 * height.min() and len(np.unique(owner[labels])) >= 0.8 * len(labels)
-                and np.median(gaps) <= 0.5 * np.median(nearest_gaps(items[~short, :4])))
+                and np.median(gaps) < np.median(nearest_gaps(items[~short, :4])))
 
 
 def _captions_below(items: np.ndarray, candidates: np.ndarray, options: SplitOptions,
-                    owners: np.ndarray | None = None) -> np.ndarray:
+                    owners: np.ndarray | None = None, reach: float = 0.5) -> np.ndarray:
     """Per item, the item just above it that it captions (see ``caption_flags``), else -1;
-    only ``candidates`` may caption, and only ``owners`` (default: all) be captioned. The gap
-    is read from the bottom of the item's row (items top-aligned in their cells, a label on
-    the cell's foot; an item of the row reaching the label's line, as one that took in its own
-    label, leaves no gap), the tallest of that row setting the scale; and a caption's own row
-    holds no item (no piece taller than a caption beside it that starts below the item it
-    labels: one reaching down from the row above has taken in its own caption)."""
+    only ``candidates`` may caption, and only ``owners`` (default: all) be captioned, within
+    ``reach`` × the item's height. The gap is read from the bottom of the item's row (items
+    top-aligned in their cells, a label on the cell's foot; an item of the row reaching the
+    label's line, as one that took in its own label, leaves no gap), the tallest of that row
+    setting the scale; and a caption's own row holds no item (no piece taller than a caption
+    beside it that starts below the item it labels: one reaching down from the row above has
+    taken in its own caption)."""
     x0, y0, x1, y1 = items[:, :4].T
     h = y1 - y0
     tall = np.maximum(h, weighted_median(h, items[:, 4]))
@@ -194,7 +198,7 @@ def _captions_below(items: np.ndarray, candidates: np.ndarray, options: SplitOpt
         space_below = next_below.min() if len(next_below) else np.inf
         beside = (np.minimum(y1, y1[c]) - np.maximum(y0, y0[c]) >= 0.5 * h[c]) & (y0 >= y1[a])
         alone = h[beside].max() <= options.caption_height * tall[a]  # a caption's row holds no item
-        if alone and gap <= 0.5 * max(tall[a], h[row].max()) and gap < space_below:
+        if alone and gap <= reach * max(tall[a], h[row].max()) and gap < space_below:
             owner[c] = a
     return owner
 

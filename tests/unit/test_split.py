@@ -343,9 +343,9 @@ def test_item_in_parts_under_a_larger_one_is_no_caption():
 
 def test_small_items_in_the_row_under_large_ones_are_no_labels():
     """A row of small items (o, c, e, s, x) under a row of large ones, one under each, as
-    far below them as the large ones lie apart: a sprite sheet's next row, not labels (a
-    label lies nearer its item than the items lie to each other)."""
-    sheet = _large_over_small("WMQBH", "ocesx", dx=20, gap=30)
+    far below them as the large ones typically lie apart (60 px): a sprite sheet's next row,
+    not labels (a label lies nearer its item than the items lie to each other)."""
+    sheet = _large_over_small("WMQBH", "ocesx", dx=20, gap=60)
     assert recall_precision(sheet.boxes, split(sheet.picture())) == (1.0, 1.0)
 
 

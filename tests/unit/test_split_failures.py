@@ -201,6 +201,23 @@ def test_short_figure_labels_are_no_items(where, pitch, labels):
     assert_items(Picture(rgb, None), truth)
 
 
+@pytest.mark.parametrize("where", ["below", "above"])
+def test_small_labels_set_far_from_their_icons_are_no_items(where):
+    """Numbers alone in small print, one to each icon, set farther from it than
+    half its height (but nearer it than the icons lie to each other, and nearer it than the
+    next row): the labels are captions, only the icons are items."""
+    rgb, truth = canvas(5 * 110 + 20, 2 * 150 + 20, WHITE), []
+    for k, path in enumerate(p for p in ICONS if not p.name.startswith("subplots")):
+        r, c = divmod(k, 5)
+        im, label = icon(path), text_ink(str(k + 1), LABEL_FONTS[k % 5], 10)
+        x0, y = 10 + c * 110, 10 + r * 150 + (70 if where == "above" else 10)
+        truth.append(paste(rgb, im, x0 + (110 - im.shape[1]) // 2, y))
+        gap = round(0.8 * im.shape[0])
+        label_y = y + im.shape[0] + gap if where == "below" else y - gap - label.shape[0]
+        paint(rgb, label, x0 + (110 - label.shape[1]) // 2, label_y, (30, 30, 30))
+    assert_items(Picture(rgb, None), truth)
+
+
 def test_labels_at_the_foot_of_cells_under_short_items_are_no_items():
     """Icons of two sizes top-aligned in their cells, each labelled ("Fig. 3") at the cell's
     foot, so a small icon's label lies far below it but just under its row: the labels are
