@@ -110,7 +110,10 @@ def _inside_bands(ink: np.ndarray, rgb: np.ndarray, background: np.ndarray,
     deep = max(2, min(ink.shape) // 8)
     if not _lined_corner(ink, deep):
         return None
-    found = _edge_bands(ink, deep, options.min_area)
+    found = _edge_bands(ink, ink, deep, options.min_area)
+    if found is None:  # grain may break a shadow near the ink tolerance into specks: ink a pixel apart as one
+        found = _edge_bands(ink, cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)), deep,
+                            options.min_area)
     if found is None:
         return None
     ys, xs, band = found
@@ -132,14 +135,17 @@ def _lined_corner(ink: np.ndarray, deep: int) -> bool:
     return any(thin[k] and thin[k - 1] for k in range(4))
 
 
-def _edge_bands(ink: np.ndarray, deep: int, min_area: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """The pixels (ys, xs) of ``ink``'s components of at least ``min_area`` pixels, and
-    which lie in bands (see ``_inside_bands``): components within ``deep`` of the sides they
-    line (half of each side's length or more), lining two sides that meet, the rest farther
-    in on each of those sides than the bands are thick; None when there are no such bands."""
+def _edge_bands(ink: np.ndarray, joined: np.ndarray, deep: int,
+                min_area: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The pixels (ys, xs) of ``ink``'s components of at least ``min_area`` pixels (as
+    ``joined``, a mask holding ``ink``, connects them), and which lie in bands (see
+    ``_inside_bands``): components within ``deep`` of the sides they line (half of each
+    side's length or more), lining two sides that meet, the rest farther in on each of
+    those sides than the bands are thick; None when there are no such bands."""
     h, w = ink.shape
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    labels[(stats[:, 4] < min_area)[labels]] = 0
+    n, labels = cv2.connectedComponents(joined, connectivity=8)
+    labels[ink == 0] = 0
+    labels[(np.bincount(labels.ravel(), minlength=n) < min_area)[labels]] = 0
     ys, xs = np.nonzero(labels)
     own = labels[ys, xs]
     depth = np.stack([ys, w - 1 - xs, h - 1 - ys, xs])  # from the top, right, bottom, left

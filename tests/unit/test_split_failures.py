@@ -338,6 +338,25 @@ def test_items_on_faint_cards_seen_by_their_shadow_get_their_own_box(sheet, card
     assert_items(Picture(jpeg(rgb, quality) if quality else rgb, None), truth)
 
 
+@pytest.mark.parametrize("margin", [3, 12])
+def test_items_on_faint_cards_whose_shadow_grain_breaks_up_get_their_own_box(margin):
+    """Icons each on a card too faint to be ink, on a grainy scan: the card's shadow lies
+    about as far from the paper as the ink tolerance, so grain breaks it into specks along
+    two sides. The specks still line the card: the crop is the icon, without them."""
+    paper, card, shadow = np.array([250, 250, 245]), np.array([246, 246, 241]), np.array([208, 208, 203])
+    rgb, truth = canvas(5 * 110 + 20, 2 * 110 + 20, paper), []
+    for k, path in enumerate(ICONS):
+        r, c = divmod(k, 5)
+        im = icon(path)
+        h, w = im.shape[:2]
+        x, y = 20 + c * 110, 20 + r * 110
+        rgb[y - margin + 3:y + h + margin + 3, x - margin + 3:x + w + margin + 3] = shadow
+        rgb[y - margin:y + h + margin, x - margin:x + w + margin] = card
+        truth.append(paste(rgb, im, x, y))
+    noisy = rgb + np.random.default_rng(1).normal(0, 6.0, rgb.shape)  # ink tolerance 45: the shadow is 42 off
+    assert_items(Picture(np.clip(noisy, 0, 255).astype(np.uint8), None), truth)
+
+
 def test_a_single_picture_on_a_paper_patch_is_trimmed_to_it():
     """One icon on a patch of paper on a white page: the crop is the icon."""
     rgb = canvas(200, 180, WHITE)
