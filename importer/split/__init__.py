@@ -58,6 +58,8 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     stats = stats[(stats[:, 4] >= 3) & ~debris]  # 1–2 px specks are noise, debris what is left of rules
     if not len(stats):
         return []
+    if len(stats) > options.max_pieces:  # grain: specks too small to be parts of items go first
+        stats = stats[stats[:, 4] >= options.min_area]
     if len(stats) > options.max_pieces:
         return [(0, 0, w, h)]
     boxes = np.column_stack([stats[:, 0], stats[:, 1], stats[:, 0] + stats[:, 2],

@@ -276,6 +276,21 @@ def test_a_noisy_scan_of_a_sheet_still_splits(grain):
     assert_items(Picture(np.clip(noisy, 0, 255).astype(np.uint8), None), truth)
 
 
+def test_a_scan_full_of_dust_specks_still_splits():
+    """Thousands of dust specks (2 × 2 px, too small to be any item's part) on a scanned
+    sheet of icons: more pieces than a sheet holds, but the specks go and the icons are
+    the items."""
+    rgb = canvas(1200, 900, (240, 236, 226))
+    truth = [paste(rgb, icon(path), 100 + 220 * (i % 5), 200 + 300 * (i // 5)) for i, path in enumerate(ICONS)]
+    rng = np.random.default_rng(2)
+    for row in range(4, 890, 13):  # one speck in each 13 px square, none touching another
+        for column in range(4, 1190, 13):
+            x, y = column + rng.integers(0, 8), row + rng.integers(0, 8)
+            if not any(tx - 3 <= x <= tx + tw + 3 and ty - 3 <= y <= ty + th + 3 for tx, ty, tw, th in truth):
+                rgb[y:y + 2, x:x + 2] = (90, 85, 80)
+    assert_items(Picture(rgb, None), truth)
+
+
 CARD_EDGES = [  # (card colour, corner radius, shadow, outline) on a white sheet
     ((228, 232, 240), 0, None, None), ((240, 235, 220), 0, None, None), ((210, 210, 210), 0, None, None),
     ((214, 214, 214), 18, None, None),  # rounded: the corners show the sheet
