@@ -61,9 +61,10 @@ def make_text(rng: Random, src: Sources) -> Sheet:
     pad = (rng.randint(8, 60), rng.randint(4, 30))
     back = it.gradient((label.width + 2 * pad[0], label.height + 2 * pad[1]), fill, other,
                        vertical=rng.random() < 0.7)
-    if kind == "banner":
+    if kind == "banner":  # filling the frame; a flat fill is plain margin, trimmed (EVAL.md)
         img = it.button(label, back, 0, None, pad)
-        return Sheet(img.size, None, [(0, 0, it.Item(img, "garbage", "banner"))])
+        flat = img.getpixel((0, 0))[:3] if other == fill else None
+        return Sheet(img.size, flat, [(0, 0, it.Item(img, "garbage", "banner"))])
     border = contrasting(page) if rng.random() < 0.3 else None
     img = it.button(label, back, rng.randint(0, min(label.height, 24)), border, pad)
     return single(rng, it.Item(img, "garbage", "button"), page, (0, 40))

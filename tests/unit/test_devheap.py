@@ -152,6 +152,21 @@ def test_text_images_and_photos_are_one_content_box():
             assert (x, y, w, h) == (xs.min(), ys.min(), np.ptp(xs) + 1, np.ptp(ys) + 1)
 
 
+def test_a_flat_banner_is_its_text_and_a_gradient_banner_its_frame():
+    """EVAL.md: a single picture's plain margins are trimmed. A banner in one flat colour has
+    plain margins round its text; a gradient banner has none, it fills its frame."""
+    banners = [s for s in sheets_of("text", 60) if s.placed and s.placed[0][2].name == "banner"]
+    flat = [s for s in banners if s.background is not None]
+    assert flat and len(flat) < len(banners)
+    for sheet in banners:
+        img, [((x, y, w, h), _)] = sheet.render()
+        arr = np.asarray(img)[..., :3].astype(int)
+        corners_differ = np.abs(arr[0, 0] - arr[-1, -1]).max() > 24
+        assert corners_differ == (sheet.background is None)
+        inside = x > 0 and y > 0 and x + w < img.width and y + h < img.height
+        assert inside == (sheet.background is not None)
+
+
 def test_text_images_are_garbage_and_include_buttons_and_banners():
     names = {s.placed[0][2].name for s in sheets_of("text", 16) if s.placed}
     assert names == {"text", "button", "banner"}
