@@ -50,8 +50,7 @@ def _patch_content(crop: np.ndarray, background: np.ndarray, tol: float, noise: 
     if sheet_contrast <= max(noise, 1) or not _shows_round(crop, patch, background, tol):
         return None  # the sheet's own colour, or a colour inside an item (its white face), not round it
     mask = ink_mask(crop, background, tol) & ink_mask(crop, patch, tol)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    labels[(stats[:, 4] < options.min_area)[labels]] = 0  # specks of scan noise
+    n, labels = _components(mask, mask, options.min_area)
     ys, xs = np.nonzero(labels)
     own, depth = labels[ys, xs], _depth(xs, ys, *mask.shape[::-1])
     deepest, shallowest = np.zeros(n, np.int64), np.full(n, np.iinfo(np.int64).max)
@@ -143,9 +142,7 @@ def _edge_bands(ink: np.ndarray, joined: np.ndarray, deep: int,
     side's length or more), lining two sides that meet, the rest farther in on each of
     those sides than the bands are thick; None when there are no such bands."""
     h, w = ink.shape
-    n, labels = cv2.connectedComponents(joined, connectivity=8)
-    labels[ink == 0] = 0
-    labels[(np.bincount(labels.ravel(), minlength=n) < min_area)[labels]] = 0
+    n, labels = _components(ink, joined, min_area)
     ys, xs = np.nonzero(labels)
     own = labels[ys, xs]
     depth = np.stack([ys, w - 1 - xs, h - 1 - ys, xs])  # from the top, right, bottom, left
@@ -168,6 +165,16 @@ def _edge_bands(ink: np.ndarray, joined: np.ndarray, deep: int,
     if (depth[:, ~band].min(axis=1) <= reach.max(axis=0)).any():
         return None  # the rest comes as near a side as its band: the item's own frame
     return ys, xs, band
+
+
+def _components(ink: np.ndarray, joined: np.ndarray, min_area: int) -> tuple[int, np.ndarray]:
+    """Label count and labels (0: none) of ``ink``'s 8-connected components as ``joined`` (a
+    mask holding ``ink``) connects them, specks of fewer than ``min_area`` ink pixels left out."""
+    n, labels = cv2.connectedComponents(joined, connectivity=8)
+    if joined is not ink:
+        labels[ink == 0] = 0
+    labels[(np.bincount(labels.ravel(), minlength=n) < min_area)[labels]] = 0
+    return n, labels
 
 
 def _places(owner: np.ndarray, where: np.ndarray, n: int) -> np.ndarray:

@@ -5,7 +5,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from importer.split.geometry import group_items
+from importer.split.geometry import box_gaps, group_items
 from importer.split.options import SplitOptions
 
 
@@ -101,7 +101,7 @@ def _words_in_one_piece(lines: np.ndarray, text: list) -> np.ndarray:
     one = np.flatnonzero(lines[:, 5] == 1)
     a, b = lines[one], lines[text]
     ha, hb = (a[:, 3] - a[:, 1])[:, None], (b[:, 3] - b[:, 1])[None]
-    gap = np.maximum(b[None, :, 1] - a[:, None, 3], a[:, None, 1] - b[None, :, 3])
+    gap = box_gaps(a[:, :4], b[:, :4])  # the rows between them, as one lies within the other's width
     within = (a[:, None, 0] >= b[None, :, 0]) & (a[:, None, 2] <= b[None, :, 2])
     return one[((ha <= 2.5 * hb) & (ha >= 0.5 * hb) & (gap <= np.minimum(ha, hb)) & within).any(axis=1)]
 
