@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 
-from importer.split.geometry import consecutive, group_items
+from importer.split.geometry import box_gaps, consecutive, group_items
 from importer.split.options import SplitOptions
 from importer.split.text import wordlike
 
 
 def join_cells(items: np.ndarray, options: SplitOptions) -> np.ndarray:
     """On a regular grid (rows and columns of items at a steady pitch), unite the items
-    that lie within one cell: the parts of one item whose inner gaps outgrew the merge gap.
-    Leftover text (caption pieces) may break the grid's pitch, so the grid is looked for
+    that lie within one cell: the parts of one item whose inner gaps outgrew the merge gap
+    (see ``_parts_in_cells``). Leftover text (caption pieces) may break the grid's pitch, so the grid is looked for
     among all items, then among the items that are not word-like."""
     for on_grid in (np.ones(len(items), bool), ~wordlike(items)):
         if on_grid.sum() < 4:
@@ -23,8 +25,20 @@ def join_cells(items: np.ndarray, options: SplitOptions) -> np.ndarray:
         col, row = _band_of(items[:, 0], items[:, 2], *cols[:2]), _band_of(items[:, 1], items[:, 3], *rows[:2])
         n_cols, n_cells = len(cols[0]), len(cols[0]) * len(rows[0])
         cell = np.where((col >= 0) & (row >= 0), row * n_cols + col, n_cells + np.arange(len(items)))
-        return group_items(items[:, :4], items[:, 4], items[:, 5], np.unique(cell, return_inverse=True)[1])
+        return group_items(items[:, :4], items[:, 4], items[:, 5], _parts_in_cells(items, cell))
     return items
+
+
+def _parts_in_cells(items: np.ndarray, cell: np.ndarray) -> np.ndarray:
+    """Group label per item: items of one cell unite when, chained, each step is shorter than
+    either item's gap to the nearest item of another cell (parts of an item lie nearer each
+    other than neighbouring items; two items stacked in a cell, as far apart as from their
+    neighbours, stay two)."""
+    gaps = box_gaps(items[:, :4], items[:, :4])
+    same = cell[:, None] == cell[None, :]
+    outside = np.where(same, np.inf, gaps).min(axis=1)
+    near = same & (gaps < np.minimum(outside[:, None], outside[None, :]))
+    return connected_components(csr_matrix(near), directed=False)[1]
 
 
 def _bands(lo: np.ndarray, hi: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray, float] | None:

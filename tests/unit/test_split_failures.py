@@ -533,6 +533,23 @@ def test_a_ruled_table_holds_one_item_a_cell():
     assert_items(Picture(rgb, None), truth)
 
 
+def test_two_items_stacked_in_one_cell_of_a_grid_stay_two():
+    """A grid of tall cells, each holding a small icon at its top and a larger one at its
+    foot, and in each row a tall glyph (∫) filling its cell: the stacked icons lie farther
+    from each other than from the next row's, so they are two items, not one item's parts."""
+    rgb, truth, icons = canvas(4 * 110 + 20, 3 * 170 + 20, WHITE), [], iter(ICONS * 2)
+    for r in range(3):
+        for c in range(4):
+            x0, y0 = 10 + c * 110, 10 + r * 170
+            if c == r:  # the glyph joins the row's top and foot into one band
+                truth.append(paint(rgb, text_ink("∫", "DejaVuSerif.ttf", 120), x0 + 30, y0 + 20, (0, 0, 0)))
+                continue
+            for size, y in ((36, y0), (48, y0 + 102)):
+                im = np.asarray(Image.fromarray(icon(next(icons))).resize((size, size), Image.LANCZOS))
+                truth.append(paste(rgb, im, x0 + (110 - size) // 2, y))
+    assert_items(Picture(rgb, None), truth)
+
+
 GLYPH_ROWS = ["%÷≡‰¼", "B=:;ij", "«»…¶§"]
 
 
