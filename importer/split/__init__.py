@@ -13,7 +13,9 @@ Assumptions, each a documented heuristic rather than a tuned constant:
 - parts of one item lie closer together than neighbouring items do, so the merge gap is
   half the typical distance between an item and its nearest neighbour (and at most half
   the typical item height), read once between components and once more between the
-  groups they form; a join on that second reading keeps the item about a typical size;
+  groups they form; a join on either reading keeps the item about a typical size (two
+  neighbours a little nearer each other than the rest are twice that), unless the pieces'
+  boxes touch;
 - a part far smaller than the rest of its item lies within half its own size of it (a
   dot by its stem); a small item farther off is a neighbour;
 - on a regular grid (rows and columns of items at a steady pitch, each narrower than the

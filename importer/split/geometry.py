@@ -29,6 +29,12 @@ def box_gaps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.maximum(dx, dy)
 
 
+def united_area(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Area of the box uniting boxes ``a`` and ``b`` (element-wise, broadcast)."""
+    return ((np.maximum(a[..., 2], b[..., 2]) - np.minimum(a[..., 0], b[..., 0]))
+            * (np.maximum(a[..., 3], b[..., 3]) - np.minimum(a[..., 1], b[..., 1])))
+
+
 def nearest_gaps(boxes: np.ndarray) -> np.ndarray:
     """Each box's gap to its nearest other box (inf for a lone box)."""
     gaps = box_gaps(boxes, boxes).astype(float)

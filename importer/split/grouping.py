@@ -5,7 +5,8 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from importer.split.geometry import areas, as_one, box_gaps, content_box, group_items, nearest_gaps, weighted_median
+from importer.split.geometry import (areas, as_one, box_gaps, content_box, group_items, nearest_gaps, united_area,
+                                     weighted_median)
 from importer.split.options import SplitOptions
 from importer.split.text import wordlike
 
@@ -15,10 +16,11 @@ def group_components(boxes: np.ndarray, areas: np.ndarray, reach: float, options
 
     The merge gap is ``merge_fraction`` × the typical gap between neighbours (never beyond
     ``reach``), read first between components, then once more between the groups they form,
-    as items made of several parts would otherwise set it to their own inner gaps.
+    as items made of several parts would otherwise set it to their own inner gaps. Either
+    time, a join keeps the item about a typical size (see ``group_parts``, ``join_groups``).
     """
     limit = min(options.merge_fraction * weighted_median(nearest_gaps(boxes), areas), reach)
-    groups = group_items(boxes, areas, np.ones_like(areas), group_parts(boxes, limit))
+    groups = group_items(boxes, areas, np.ones_like(areas), group_parts(boxes, areas, limit, options))
     if len(groups) > 1:
         wider = min(options.merge_fraction * weighted_median(nearest_gaps(groups[:, :4]), groups[:, 4]),
                     reach)
@@ -32,12 +34,9 @@ def join_groups(groups: np.ndarray, limit: float, options: SplitOptions) -> np.n
     """New label per group: groups nearer than ``limit`` join when they may be parts of one
     item (``may_be_parts``) and their united box stays within ``join_size`` × the typical
     group box (parts of one item, not two neighbouring items)."""
-    x0, y0, x1, y1 = groups[:, :4].T
     typical = weighted_median(areas(groups), groups[:, 4])
-    united = ((np.maximum(x1[:, None], x1[None, :]) - np.minimum(x0[:, None], x0[None, :]))
-              * (np.maximum(y1[:, None], y1[None, :]) - np.minimum(y0[:, None], y0[None, :])))
     gaps = box_gaps(groups[:, :4], groups[:, :4])
-    near = ((gaps < limit) & (united <= options.join_size * typical)
+    near = ((gaps < limit) & (united_area(groups[:, None, :4], groups[None, :, :4]) <= options.join_size * typical)
             & may_be_parts(groups[:, :4], groups[:, :4], gaps, options))
     return connected_components(csr_matrix(near), directed=False)[1]
 
@@ -55,10 +54,22 @@ def may_be_parts(a: np.ndarray, b: np.ndarray, gaps: np.ndarray, options: SplitO
     return comparable | (gaps <= options.part_gap * smaller_long)
 
 
-def group_parts(boxes: np.ndarray, limit: float) -> np.ndarray:
-    """Group label per component: components whose box gaps are below ``limit`` chain up."""
-    return connected_components(csr_matrix(box_gaps(boxes, boxes) < max(limit, 0.5)),
-                                directed=False)[1]
+def group_parts(boxes: np.ndarray, ink: np.ndarray, limit: float, options: SplitOptions) -> np.ndarray:
+    """Group label per component: components whose box gaps are below ``limit`` chain up,
+    a pair only when the box uniting them stays within ``join_size`` × the typical group
+    (that chaining at ``limit`` alone forms) or their boxes touch: parts of one item, not
+    two neighbouring items a little nearer each other than the rest."""
+    n, gaps = len(boxes), box_gaps(boxes, boxes)
+    i, j = np.nonzero(gaps < max(limit, 0.5))
+    loose = group_items(boxes, ink, np.ones_like(ink), _components(i, j, n))
+    typical = weighted_median(areas(loose), loose[:, 4])
+    keep = (gaps[i, j] <= 0) | (united_area(boxes[i], boxes[j]) <= options.join_size * typical)
+    return _components(i[keep], j[keep], n)
+
+
+def _components(i: np.ndarray, j: np.ndarray, n: int) -> np.ndarray:
+    """Connected-component label of each of ``n`` nodes linked by the pairs ``(i, j)``."""
+    return connected_components(csr_matrix((np.ones(len(i), bool), (i, j)), shape=(n, n)), directed=False)[1]
 
 
 def absorb_small(items: np.ndarray, reach: float, options: SplitOptions) -> np.ndarray:

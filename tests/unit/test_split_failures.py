@@ -550,6 +550,23 @@ def test_two_items_stacked_in_one_cell_of_a_grid_stay_two():
     assert_items(Picture(rgb, None), truth)
 
 
+def test_neighbours_set_nearer_each_other_than_the_rest_stay_two():
+    """A scattered sheet of icons where two pairs of large icons stand 8 px apart, far
+    nearer each other than the other icons lie: each pair together is twice an item's
+    size, so they are two neighbours, not the parts of one item."""
+    rng, icons = np.random.default_rng(7), iter([p for p in ICONS if not p.name.startswith("subplots")] * 2)
+    rgb, truth = canvas(5 * 130 + 40, 3 * 110 + 40, WHITE), []
+    for k in range(15):
+        r, c = divmod(k, 5)
+        x, y = 20 + c * 130 + int(rng.integers(0, 25)), 20 + r * 110 + int(rng.integers(0, 25))
+        if k in (3, 11):
+            truth.append(paste(rgb, icon(MPL / "images" / "matplotlib_large.png"), x, y))
+            truth.append(paste(rgb, icon(MPL / "images" / "move_large.png"), x + truth[-1][2] + 8, y + 2))
+        else:
+            truth.append(paste(rgb, icon(next(icons)), x, y))
+    assert_items(Picture(rgb, None), truth)
+
+
 GLYPH_ROWS = ["%÷≡‰¼", "B=:;ij", "«»…¶§"]
 
 
