@@ -75,9 +75,9 @@ def caption_flags(items: np.ndarray, written: np.ndarray, parts: np.ndarray,
     are captions too; so are such labels on the text line of a word caption (a row's
     captions are set on one line), however few the words (blur runs letters together into
     one piece, which is no word-like group). Without word captions, labels alone (no taller
-    than ``caption_height`` × the typical item, as far from their item as it is tall) caption
-    a sheet when at least half its items carry one, one each, all of one size (see
-    ``_one_each``). Captions are ``written``: in one ink (see ``one_ink``). Rows of writing
+    than ``caption_height`` × the typical item, as far from their item as it is tall; any
+    item that is no such label may own one, a short picture too) caption a sheet when at
+    least half its items carry one, one each, all of one size (see ``_one_each``). Captions are ``written``: in one ink (see ``one_ink``). Rows of writing
     (see ``writing_rows``; ``parts`` are the components) are captions wherever they lie."""
     flags = np.zeros(len(items), bool)
     words = wordlike(items) & written
@@ -96,8 +96,8 @@ def caption_flags(items: np.ndarray, written: np.ndarray, parts: np.ndarray,
             throughout = placed.sum() >= 0.5 * (~short).sum()
         if not throughout:  # too few word captions: labels alone ("7", "a)") may label the items throughout
             short = height <= options.caption_height * weighted_median(height, items[:, 4])
-            owner = _captions_below(boxes, short & one_line(items) & written, options, owners=~short,
-                                    reach=1.0)
+            labels = short & one_line(items) & written
+            owner = _captions_below(boxes, labels, options, owners=~labels, reach=1.0)
             throughout = (owner >= 0).sum() >= 0.5 * (~short).sum() and _one_each(boxes, short, owner)
         if throughout:  # the short labels too
             flags |= owner >= 0

@@ -235,6 +235,26 @@ def test_labels_at_the_foot_of_cells_under_short_items_are_no_items():
     assert_items(Picture(rgb, None), truth)
 
 
+def test_letters_alone_at_the_foot_of_cells_under_short_pictures_are_no_items():
+    """Thumbnails of a photo and, half as tall, of matplotlib's icon, top-aligned in their
+    cells, each lettered ("c)") alone at the cell's foot, far below a short thumbnail: a
+    short picture owns its label as a tall one does, so every letter is a caption."""
+    photo = np.asarray(Image.open(MPL / "sample_data" / "grace_hopper.jpg").convert("RGB"))
+    logo = Image.open(MPL / "images" / "matplotlib_large.png").convert("RGB")
+    rgb, truth = canvas(5 * 110 + 20, 2 * 100 + 20, WHITE), []
+    for k in range(10):
+        r, c = divmod(k, 5)
+        side = 24 if k % 2 else 48
+        tile = Image.fromarray(photo[40 * k:40 * k + 200, 30 * k:30 * k + 200]) if side == 48 else logo
+        im = np.asarray(tile.resize((side, side), Image.LANCZOS))
+        x0, y0 = 10 + c * 110, 10 + r * 100
+        rgb[y0:y0 + side, x0 + (110 - side) // 2:x0 + (110 + side) // 2] = im
+        truth.append((x0 + (110 - side) // 2, y0, side, side))
+        ink = text_ink(f"{'abcdefghkm'[k]})", LABEL_FONTS[k % 5], 13)
+        paint(rgb, ink, x0 + (110 - ink.shape[1]) // 2, y0 + 48 + 8, (30, 30, 30))
+    assert_items(Picture(rgb, None), truth)
+
+
 def test_a_photo_running_off_the_frame_is_one_picture():
     """A wallpaper-like picture: a photo bleeding off the right edge of a plain panel that
     covers most of the border. The picture is cut by its frame, so it is one picture."""
