@@ -21,8 +21,9 @@ def trim_patches(rgb: np.ndarray, mask: np.ndarray, sheet: Plain | None, items: 
     shadow, its outline) lies nearer the frame than any of the content does; an item's
     outline reaches as deep as what it holds. And the patch differs from the sheet by less
     than ``patch_contrast`` × its content differs from it: a light card round an icon, not a
-    coloured tile that is the icon's own. The content's box is the item, the patch's plain
-    margin trimmed as a single picture's is.
+    coloured tile that is the icon's own; or it is coloured as most such cards of the sheet
+    are (see ``_cards``). The content's box is the item, the patch's plain margin trimmed as
+    a single picture's is.
 
     A patch too faint to be ink may still show by its shadow or outline: thin bands of ink
     lining the item's box (``mask``), see ``_inside_bands``; the item is what lies inside them."""
@@ -30,20 +31,38 @@ def trim_patches(rgb: np.ndarray, mask: np.ndarray, sheet: Plain | None, items: 
         return items
     background, tol, noise = sheet
     items = items.copy()
-    for i in np.flatnonzero(np.minimum(items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]) >= 3 * options.min_size):
-        x0, y0, x1, y1 = items[i, :4]
-        crop = rgb[y0:y1, x0:x1]
-        content = (_patch_content(crop, background, tol, noise, options)
-                   or _inside_bands(mask[y0:y1, x0:x1], crop, background, options))
+    sized = np.flatnonzero(np.minimum(items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]) >= 3 * options.min_size)
+    boxes = {i: tuple(items[i, :4]) for i in sized}
+    on_patch = {i: _patch_content(rgb[y0:y1, x0:x1], background, tol, noise, options)
+                for i, (x0, y0, x1, y1) in boxes.items()}
+    cards = _cards({i: found for i, found in on_patch.items() if found is not None}, tol)
+    for i, (x0, y0, x1, y1) in boxes.items():
+        content = on_patch[i][0] if i in cards else _inside_bands(mask[y0:y1, x0:x1], rgb[y0:y1, x0:x1],
+                                                                    background, options)
         if content is not None:
             items[i, :4] = x0 + content[0], y0 + content[1], x0 + content[2], y0 + content[3]
     return items
 
 
+def _cards(on_patch: dict, tol: float) -> set:
+    """The items of ``on_patch`` (see ``trim_patches``) that lie on cards: those whose patch is
+    faint beside its content, and those whose patch has the colour (within ``tol``) of three
+    or more patches of the sheet, most of them faint beside their content: a sheet's cards
+    are of one kind, so a light icon on one (its patch as strong as it) is on a card too."""
+    cards = set()
+    for i, (_, colour, faint) in on_patch.items():
+        alike = [other for _, other_colour, other in on_patch.values()
+                 if channel_max(np.abs(other_colour - colour)) <= tol]
+        if faint or (len(alike) >= 3 and np.mean(alike) > 0.5):
+            cards.add(i)
+    return cards
+
+
 def _patch_content(crop: np.ndarray, background: np.ndarray, tol: float, noise: float,
-                   options: SplitOptions) -> tuple[int, int, int, int] | None:
-    """The box (x0, y0, x1, y1) of the content on the patch that ``crop`` is, or None when
-    it is no patch (see ``trim_patches``)."""
+                   options: SplitOptions) -> tuple[tuple[int, int, int, int], np.ndarray, bool] | None:
+    """The box (x0, y0, x1, y1) of the content on the patch that ``crop`` is, the patch's
+    colour and whether the patch is faint beside its content (``patch_contrast``); or None
+    when it is no patch (see ``trim_patches``)."""
     step = sample_step(*crop.shape[:2])
     patch = commonest_colour(crop[::step, ::step])
     sheet_contrast = np.abs(patch - background).max()
@@ -65,9 +84,8 @@ def _patch_content(crop: np.ndarray, background: np.ndarray, tol: float, noise: 
     if len(xs) < options.min_area:
         return None
     contrast = p90(channel_max(np.abs(crop[ys, xs].astype(np.float32) - patch)))
-    if sheet_contrast >= options.patch_contrast * contrast:
-        return None
-    return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+    box = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+    return box, patch, bool(sheet_contrast < options.patch_contrast * contrast)
 
 
 def _shows_round(crop: np.ndarray, colour: np.ndarray, sheet: np.ndarray, tol: float, sides: int = 2) -> bool:

@@ -392,6 +392,25 @@ def test_items_on_faint_cards_whose_shadow_grain_breaks_up_get_their_own_box(mar
     assert_items(Picture(np.clip(noisy, 0, 255).astype(np.uint8), None), truth)
 
 
+def test_light_icons_on_a_sheets_cards_get_their_own_box():
+    """Icons on tan rounded cards on a beige sheet, four of ten drawn in white: a white
+    icon differs from its card hardly more than the card from the sheet (as an app icon's
+    own tile would), but the card is coloured as the sheet's other cards, faint beside their
+    dark icons: a card too, trimmed to the icon."""
+    paper, card = (235, 225, 200), (180, 165, 130)
+    sheet, placed = Image.new("RGB", (5 * 100 + 20, 2 * 100 + 20), paper), []
+    draw = ImageDraw.Draw(sheet)
+    for k, path in enumerate(ICONS):
+        r, c = divmod(k, 5)
+        x0, y0 = 10 + c * 100 + 6, 10 + r * 100 + 6
+        draw.rounded_rectangle([x0, y0, x0 + 83, y0 + 83], 14, fill=card)
+        placed.append((icon(path), x0, y0, (250, 250, 250) if k % 5 in (1, 3) else (0, 0, 0)))
+    rgb = np.asarray(sheet).copy()
+    truth = [paint(rgb, im[..., 3], x0 + (84 - im.shape[1]) // 2, y0 + (84 - im.shape[0]) // 2, ink)
+             for im, x0, y0, ink in placed]
+    assert_items(Picture(rgb, None), truth)
+
+
 def test_a_single_picture_on_a_paper_patch_is_trimmed_to_it():
     """One icon on a patch of paper on a white page: the crop is the icon."""
     rgb = canvas(200, 180, WHITE)
