@@ -21,8 +21,8 @@ def trim_patches(rgb: np.ndarray, mask: np.ndarray, sheet: Plain | None, items: 
     shadow, its outline) lies nearer the frame than any of the content does; an item's
     outline reaches as deep as what it holds. And the patch differs from the sheet by less
     than ``patch_contrast`` × its content differs from it: a light card round an icon, not a
-    coloured tile that is the icon's own; or it is coloured as most such cards of the sheet
-    are (see ``_cards``). The content's box is the item, the patch's plain margin trimmed as
+    coloured tile that is the icon's own; or it is coloured as three or more such cards of
+    the sheet are (see ``_cards``). The content's box is the item, the patch's plain margin trimmed as
     a single picture's is.
 
     A patch too faint to be ink may still show by its shadow or outline: thin bands of ink
@@ -47,13 +47,13 @@ def trim_patches(rgb: np.ndarray, mask: np.ndarray, sheet: Plain | None, items: 
 def _cards(on_patch: dict, tol: float) -> set:
     """The items of ``on_patch`` (see ``trim_patches``) that lie on cards: those whose patch is
     faint beside its content, and those whose patch has the colour (within ``tol``) of three
-    or more patches of the sheet, most of them faint beside their content: a sheet's cards
-    are of one kind, so a light icon on one (its patch as strong as it) is on a card too."""
+    or more patches of the sheet that are (two may be chance): a sheet's cards are of one
+    kind, so a light icon on one (its patch as strong as it) is on a card too."""
     cards = set()
     for i, (_, colour, faint) in on_patch.items():
-        alike = [other for _, other_colour, other in on_patch.values()
+        alike = [other_faint for _, other_colour, other_faint in on_patch.values()
                  if channel_max(np.abs(other_colour - colour)) <= tol]
-        if faint or (len(alike) >= 3 and np.mean(alike) > 0.5):
+        if faint or sum(alike) >= 3:
             cards.add(i)
     return cards
 
