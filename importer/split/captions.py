@@ -77,8 +77,9 @@ def caption_flags(items: np.ndarray, written: np.ndarray, parts: np.ndarray,
     one piece, which is no word-like group). Without word captions, labels alone (no taller
     than ``caption_height`` × the typical item, as far from their item as it is tall; any
     item that is no such label may own one, a short picture too) caption a sheet when at
-    least half its items carry one, one each, all of one size (see ``_one_each``). Captions are ``written``: in one ink (see ``one_ink``). Rows of writing
-    (see ``writing_rows``; ``parts`` are the components) are captions wherever they lie."""
+    least half its items carry one, one each, all of one size (see ``_one_each``). Captions
+    are ``written``: in one ink (see ``one_ink``). Rows of writing (see ``writing_rows``;
+    ``parts`` are the components) are captions wherever they lie."""
     flags = np.zeros(len(items), bool)
     words = wordlike(items) & written
     for flip in (False, True):  # below the items, then above them (the sheet upside down)

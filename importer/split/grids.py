@@ -13,8 +13,8 @@ from importer.split.text import wordlike
 def join_cells(items: np.ndarray, options: SplitOptions) -> np.ndarray:
     """On a regular grid (rows and columns of items at a steady pitch), unite the items
     that lie within one cell: the parts of one item whose inner gaps outgrew the merge gap
-    (see ``_parts_in_cells``). Leftover text (caption pieces) may break the grid's pitch, so the grid is looked for
-    among all items, then among the items that are not word-like."""
+    (see ``_parts_in_cells``). Leftover text (caption pieces) may break the grid's pitch, so
+    the grid is looked for among all items, then among the items that are not word-like."""
     for on_grid in (np.ones(len(items), bool), ~wordlike(items)):
         if on_grid.sum() < 4:
             continue
