@@ -61,13 +61,13 @@ def group_parts(boxes: np.ndarray, ink: np.ndarray, limit: float, options: Split
     two neighbouring items a little nearer each other than the rest."""
     n, gaps = len(boxes), box_gaps(boxes, boxes)
     i, j = np.nonzero(gaps < max(limit, 0.5))
-    loose = group_items(boxes, ink, np.ones_like(ink), _components(i, j, n))
+    loose = group_items(boxes, ink, np.ones_like(ink), _chained(i, j, n))
     typical = weighted_median(areas(loose), loose[:, 4])
     keep = (gaps[i, j] <= 0) | (united_area(boxes[i], boxes[j]) <= options.join_size * typical)
-    return _components(i[keep], j[keep], n)
+    return _chained(i[keep], j[keep], n)
 
 
-def _components(i: np.ndarray, j: np.ndarray, n: int) -> np.ndarray:
+def _chained(i: np.ndarray, j: np.ndarray, n: int) -> np.ndarray:
     """Connected-component label of each of ``n`` nodes linked by the pairs ``(i, j)``."""
     return connected_components(csr_matrix((np.ones(len(i), bool), (i, j)), shape=(n, n)), directed=False)[1]
 

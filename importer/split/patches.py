@@ -22,8 +22,8 @@ def trim_patches(rgb: np.ndarray, mask: np.ndarray, sheet: Plain | None, items: 
     outline reaches as deep as what it holds. And the patch differs from the sheet by less
     than ``patch_contrast`` × its content differs from it: a light card round an icon, not a
     coloured tile that is the icon's own; or it is coloured as three or more such cards of
-    the sheet are (see ``_cards``). The content's box is the item, the patch's plain margin trimmed as
-    a single picture's is.
+    the sheet are (see ``_cards``). The content's box is the item, the patch's plain margin
+    trimmed as a single picture's is.
 
     A patch too faint to be ink may still show by its shadow or outline: thin bands of ink
     lining the item's box (``mask``), see ``_inside_bands``; the item is what lies inside them."""
@@ -49,13 +49,13 @@ def _cards(on_patch: dict, tol: float) -> set:
     faint beside its content, and those whose patch has the colour (within ``tol``) of three
     or more patches of the sheet that are (two may be chance): a sheet's cards are of one
     kind, so a light icon on one (its patch as strong as it) is on a card too."""
-    cards = set()
-    for i, (_, colour, faint) in on_patch.items():
-        alike = [other_faint for _, other_colour, other_faint in on_patch.values()
-                 if channel_max(np.abs(other_colour - colour)) <= tol]
-        if faint or sum(alike) >= 3:
-            cards.add(i)
-    return cards
+    if not on_patch:
+        return set()
+    keys = list(on_patch)
+    colours = np.array([on_patch[i][1] for i in keys])
+    faint = np.array([on_patch[i][2] for i in keys])
+    alike = channel_max(np.abs(colours[:, None] - colours[None])) <= tol
+    return {i for i, card in zip(keys, faint | ((alike & faint).sum(axis=1) >= 3)) if card}
 
 
 def _patch_content(crop: np.ndarray, background: np.ndarray, tol: float, noise: float,
