@@ -17,6 +17,7 @@ from importer.split import SplitOptions, split
 from importer.split.captions import one_ink
 from importer.split.grids import join_cells
 from importer.split.grouping import join_groups
+from importer.split.patches import _cards
 
 FONT = Path(matplotlib.get_data_path()) / "fonts/ttf/DejaVuSans.ttf"
 GLYPHS = "AiB%jKä=Q:?R&W!@gMx;#Z8ÿ"
@@ -383,3 +384,13 @@ def test_a_sheet_of_speckle_is_one_picture_in_bounded_memory():
     pieces = cv2.connectedComponentsWithStats(255 - rgb[..., 0], connectivity=8)[2][1:, 4]
     assert (pieces >= 3).sum() > SplitOptions().max_pieces
     assert split(Picture(rgb, None)) == [(0, 0, 800, 800)]
+
+
+def test_a_strong_patch_is_a_card_only_beside_three_faint_cards_of_its_colour():
+    """A patch as strong as its content is taken for a card when three patches of its colour
+    on the sheet are faint beside theirs (cards of one kind), not on two (chance)."""
+    tan, blue, box = np.array([180.0, 165, 130]), np.array([40.0, 90, 200]), (2, 2, 10, 10)
+    two = {0: (box, tan, True), 1: (box, tan + 5, True), 2: (box, tan, False), 3: (box, blue, False)}
+    assert _cards(two, tol=24) == {0, 1}
+    three = {**two, 4: (box, tan - 5, True)}
+    assert _cards(three, tol=24) == {0, 1, 2, 4}
