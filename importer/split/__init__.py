@@ -17,7 +17,8 @@ Assumptions, each a documented heuristic rather than a tuned constant:
   neighbours a little nearer each other than the rest are twice that), unless the pieces'
   boxes touch;
 - a part far smaller than the rest of its item lies within half its own size of it (a
-  dot by its stem); a small item farther off is a neighbour;
+  dot by its stem); a small item farther off is a neighbour, and so are two small items of
+  like size unless both together are still small (a colon's dots);
 - on a regular grid (rows and columns of items at a steady pitch, each narrower than the
   pitch) a cell holds one item, and an item wider than the pitch fills several cells;
 - a caption is a line of text (its words: several pieces in a wide box) just below an

@@ -77,9 +77,11 @@ def absorb_small(items: np.ndarray, reach: float, options: SplitOptions) -> np.n
 
     "In line": overlapping at least half the small group's width (above/below) or height
     (beside), nearer than ``reach`` and than the typical gap between items, and close
-    enough for its size (``may_be_parts``). Word-like groups take in no parts and only move
-    down onto a body no farther than their own height (accents like ä's dots), so captions,
-    which sit below their items, stay apart.
+    enough for its size: within ``part_gap`` × the smaller one's longer side (a dot by its
+    stem), or, when of like size (``may_be_parts``), still small together (a colon's dots,
+    an equals sign's bars); two small icons of like size farther apart are neighbours.
+    Word-like groups take in no parts and only move down onto a body no farther than their
+    own height (accents like ä's dots), so captions, which sit below their items, stay apart.
     """
     items = items.copy()
     words = wordlike(items)
@@ -99,7 +101,10 @@ def absorb_small(items: np.ndarray, reach: float, options: SplitOptions) -> np.n
         over_x = np.minimum(x1, o[:, 2]) - np.maximum(x0, o[:, 0]) >= 0.5 * (x1 - x0)
         over_y = np.minimum(y1, o[:, 3]) - np.maximum(y0, o[:, 1]) >= 0.5 * (y1 - y0)
         in_line = (over_x & (o[:, 1] >= y1) & (gaps <= y1 - y0)) if words[s] else (over_x | over_y)
-        parts = may_be_parts(items[s:s + 1, :4], o[:, :4], gaps[None, :], options)[0]
+        longer = np.minimum(np.maximum(o[:, 2] - o[:, 0], o[:, 3] - o[:, 1]), max(x1 - x0, y1 - y0))
+        parts = (gaps <= options.part_gap * longer) | (
+            may_be_parts(items[s:s + 1, :4], o[:, :4], gaps[None, :], options)[0]
+            & (united_area(items[s, :4], o[:, :4]) < small))
         fit = np.flatnonzero((gaps < reach) & parts & in_line & ~words[others])
         if not len(fit):
             alive[s] = True

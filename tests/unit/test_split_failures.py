@@ -606,6 +606,27 @@ def test_neighbours_set_nearer_each_other_than_the_rest_stay_two():
     assert_items(Picture(rgb, None), truth)
 
 
+def test_a_small_icon_under_one_of_like_size_is_no_part_of_it():
+    """A scattered sheet of large icons, and three pairs of small ones (48 px and, 22 px
+    under it, 36 px): each pair is of like size, far smaller than the sheet's icons, and
+    farther apart than half the smaller one's size, so two neighbours, not a glyph's parts."""
+    rng, icons = np.random.default_rng(3), iter([p for p in ICONS if not p.name.startswith("subplots")] * 4)
+    rgb, truth, taken = canvas(760, 560, WHITE), [], np.zeros((560, 760), bool)
+    for k in range(16):
+        w, h = (96, 96) if k % 4 else (48, 48 + 22 + 36)
+        for _ in range(200):
+            x, y = int(rng.integers(10, 750 - w)), int(rng.integers(10, 550 - h))
+            if not taken[max(0, y - 30):y + h + 30, max(0, x - 30):x + w + 30].any():
+                taken[y:y + h, x:x + w] = True
+                break
+        else:
+            continue
+        for side, dx, dy in [(96, 0, 0)] if k % 4 else [(48, 0, 0), (36, 6, 48 + 22)]:
+            im = np.asarray(Image.fromarray(icon(next(icons))).resize((side, side), Image.LANCZOS))
+            truth.append(paste(rgb, im, x + dx, y + dy))
+    assert_items(Picture(rgb, None), truth)
+
+
 GLYPH_ROWS = ["%÷≡‰¼", "B=:;ij", "«»…¶§"]
 
 
