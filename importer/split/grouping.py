@@ -41,17 +41,21 @@ def join_groups(groups: np.ndarray, limit: float, options: SplitOptions) -> np.n
     return connected_components(csr_matrix(near), directed=False)[1]
 
 
-def may_be_parts(a: np.ndarray, b: np.ndarray, gaps: np.ndarray, options: SplitOptions) -> np.ndarray:
-    """Whether boxes ``a[i]`` and ``b[j]``, ``gaps[i, j]`` apart, may be parts of one item: a
-    box far smaller than the other (below ``small_fraction`` of its area) lies within
-    ``part_gap`` × its own longer side of it (a dot by its stem; a small icon further off
-    is a neighbour); boxes of comparable size may lie at any gap."""
+def may_be_parts(a: np.ndarray, b: np.ndarray, gaps: np.ndarray, options: SplitOptions,
+                 small: float = np.inf) -> np.ndarray:
+    """Whether boxes ``a[i]`` and ``b[j]``, ``gaps[i, j]`` apart, may be parts of one item:
+    they lie within ``part_gap`` × the smaller one's longer side of each other (a dot by its
+    stem; a small icon further off is a neighbour), or they are of comparable size (neither
+    below ``small_fraction`` of the other's area) and their united box is below ``small``
+    (no bound by default; a colon's dots, where two small icons of like size farther apart
+    are neighbours)."""
     area_a, area_b = areas(a)[:, None], areas(b)[None, :]
     long_a = np.maximum(a[:, 2] - a[:, 0], a[:, 3] - a[:, 1])[:, None]
     long_b = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])[None, :]
     smaller_long = np.where(area_a <= area_b, long_a, long_b)
     comparable = np.minimum(area_a, area_b) >= options.small_fraction * np.maximum(area_a, area_b)
-    return comparable | (gaps <= options.part_gap * smaller_long)
+    together = united_area(a[:, None, :4], b[None, :, :4]) < small
+    return (comparable & together) | (gaps <= options.part_gap * smaller_long)
 
 
 def group_parts(boxes: np.ndarray, ink: np.ndarray, limit: float, options: SplitOptions) -> np.ndarray:
@@ -101,10 +105,7 @@ def absorb_small(items: np.ndarray, reach: float, options: SplitOptions) -> np.n
         over_x = np.minimum(x1, o[:, 2]) - np.maximum(x0, o[:, 0]) >= 0.5 * (x1 - x0)
         over_y = np.minimum(y1, o[:, 3]) - np.maximum(y0, o[:, 1]) >= 0.5 * (y1 - y0)
         in_line = (over_x & (o[:, 1] >= y1) & (gaps <= y1 - y0)) if words[s] else (over_x | over_y)
-        longer = np.minimum(np.maximum(o[:, 2] - o[:, 0], o[:, 3] - o[:, 1]), max(x1 - x0, y1 - y0))
-        parts = (gaps <= options.part_gap * longer) | (
-            may_be_parts(items[s:s + 1, :4], o[:, :4], gaps[None, :], options)[0]
-            & (united_area(items[s, :4], o[:, :4]) < small))
+        parts = may_be_parts(items[s:s + 1, :4], o[:, :4], gaps[None, :], options, small)[0]
         fit = np.flatnonzero((gaps < reach) & parts & in_line & ~words[others])
         if not len(fit):
             alive[s] = True
