@@ -35,9 +35,10 @@ def united_area(a: np.ndarray, b: np.ndarray) -> np.ndarray:
             * (np.maximum(a[..., 3], b[..., 3]) - np.minimum(a[..., 1], b[..., 1])))
 
 
-def nearest_gaps(boxes: np.ndarray) -> np.ndarray:
-    """Each box's gap to its nearest other box (inf for a lone box)."""
-    gaps = box_gaps(boxes, boxes).astype(float)
+def nearest_gaps(boxes: np.ndarray, gaps: np.ndarray | None = None) -> np.ndarray:
+    """Each box's gap to its nearest other box (inf for a lone box); ``gaps`` is
+    ``box_gaps(boxes, boxes)`` where the caller holds it already."""
+    gaps = (box_gaps(boxes, boxes) if gaps is None else gaps).astype(float)
     np.fill_diagonal(gaps, np.inf)
     return gaps.min(axis=1)
 

@@ -19,8 +19,9 @@ def group_components(boxes: np.ndarray, areas: np.ndarray, reach: float, options
     as items made of several parts would otherwise set it to their own inner gaps. Either
     time, a join keeps the item about a typical size (see ``group_parts``, ``join_groups``).
     """
-    limit = min(options.merge_fraction * weighted_median(nearest_gaps(boxes), areas), reach)
-    groups = group_items(boxes, areas, np.ones_like(areas), group_parts(boxes, areas, limit, options))
+    gaps = box_gaps(boxes, boxes)
+    limit = min(options.merge_fraction * weighted_median(nearest_gaps(boxes, gaps), areas), reach)
+    groups = group_items(boxes, areas, np.ones_like(areas), group_parts(boxes, gaps, areas, limit, options))
     if len(groups) > 1:
         wider = min(options.merge_fraction * weighted_median(nearest_gaps(groups[:, :4]), groups[:, 4]),
                     reach)
@@ -42,7 +43,7 @@ def join_groups(groups: np.ndarray, limit: float, options: SplitOptions) -> np.n
 
 
 def may_be_parts(a: np.ndarray, b: np.ndarray, gaps: np.ndarray, options: SplitOptions,
-                 small: float = np.inf) -> np.ndarray:
+                 small: float | None = None) -> np.ndarray:
     """Whether boxes ``a[i]`` and ``b[j]``, ``gaps[i, j]`` apart, may be parts of one item:
     they lie within ``part_gap`` × the smaller one's longer side of each other (a dot by its
     stem; a small icon further off is a neighbour), or they are of comparable size (neither
@@ -54,16 +55,19 @@ def may_be_parts(a: np.ndarray, b: np.ndarray, gaps: np.ndarray, options: SplitO
     long_b = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])[None, :]
     smaller_long = np.where(area_a <= area_b, long_a, long_b)
     comparable = np.minimum(area_a, area_b) >= options.small_fraction * np.maximum(area_a, area_b)
-    together = united_area(a[:, None, :4], b[None, :, :4]) < small
-    return (comparable & together) | (gaps <= options.part_gap * smaller_long)
+    if small is not None:
+        comparable &= united_area(a[:, None, :4], b[None, :, :4]) < small  # and still small together
+    return comparable | (gaps <= options.part_gap * smaller_long)
 
 
-def group_parts(boxes: np.ndarray, ink: np.ndarray, limit: float, options: SplitOptions) -> np.ndarray:
-    """Group label per component: components whose box gaps are below ``limit`` chain up,
-    a pair only when the box uniting them stays within ``join_size`` × the typical group
-    (that chaining at ``limit`` alone forms) or their boxes touch: parts of one item, not
-    two neighbouring items a little nearer each other than the rest."""
-    n, gaps = len(boxes), box_gaps(boxes, boxes)
+def group_parts(boxes: np.ndarray, gaps: np.ndarray, ink: np.ndarray, limit: float,
+                options: SplitOptions) -> np.ndarray:
+    """Group label per component: components whose box gaps (``gaps``, see ``box_gaps``)
+    are below ``limit`` chain up, a pair only when the box uniting them stays within
+    ``join_size`` × the typical group (that chaining at ``limit`` alone forms) or their
+    boxes touch: parts of one item, not two neighbouring items a little nearer each other
+    than the rest."""
+    n = len(boxes)
     i, j = np.nonzero(gaps < max(limit, 0.5))
     loose = group_items(boxes, ink, np.ones_like(ink), _chained(i, j, n))
     typical = weighted_median(areas(loose), loose[:, 4])
