@@ -18,8 +18,10 @@ def trim_patches(rgb: np.ndarray, mask: np.ndarray, sheet: Plain | None, items: 
     content is what differs from both the patch and the sheet by the sheet's ink tolerance,
     specks of noise left out. A patch is told from an item's own outline by the plain
     margin between them: what touches the box's frame (the patch's rounded edge, its
-    shadow, its outline) lies nearer the frame than any of the content does; an item's
-    outline reaches as deep as what it holds. And the patch differs from the sheet by less
+    shadow, its outline) lies nearer the frame than any of the content does (where it is
+    faint and lines the sides it lies by, nearer each of those sides: a shadow along two
+    sides leaves the content free to lie near the other two); an item's outline reaches as
+    deep as what it holds. And the patch differs from the sheet by less
     than ``patch_contrast`` × its content differs from it: a light card round an icon, not a
     coloured tile that is the icon's own; or it is coloured as three or more such cards of
     the sheet are (see ``_cards``). The content's box is the item, the patch's plain margin
@@ -71,19 +73,26 @@ def _patch_content(crop: np.ndarray, background: np.ndarray, tol: float, noise: 
     mask = ink_mask(crop, background, tol) & ink_mask(crop, patch, tol)
     n, labels = _components(mask, mask, options.min_area)
     ys, xs = np.nonzero(labels)
-    own, depth = labels[ys, xs], _depth(xs, ys, *mask.shape[::-1])
+    own, sides = labels[ys, xs], _sides(xs, ys, *mask.shape[::-1])
+    depth = sides.min(axis=0)
     deepest, shallowest = np.zeros(n, np.int64), np.full(n, np.iinfo(np.int64).max)
     np.maximum.at(deepest, own, depth)
     np.minimum.at(shallowest, own, depth)
-    band = deepest[shallowest == 0].max(initial=-1)  # how deep the ink on the frame reaches
-    inner = deepest > band  # slivers within that band (a shadow round a corner) are edge too
-    inner[0] = False
-    if not inner.any() or shallowest[inner].min() <= band:
-        return None  # no content, or ink on the frame reaches as deep: the item's own outline
-    ys, xs = ys[inner[own]], xs[inner[own]]
-    if len(xs) < options.min_area:
+    edge = (shallowest == 0)[own]
+    reach = depth[edge].max(initial=-1)  # how deep the ink on the frame reaches
+    inner = (deepest > reach) & (shallowest <= deepest)  # slivers within it (a shadow round a corner) are edge
+    inner[0] = False  # too, and specks left out have no pixels
+    content = inner[own]
+    if content.sum() < options.min_area:
         return None
-    contrast = p90(channel_max(np.abs(crop[ys, xs].astype(np.float32) - patch)))
+    ink = channel_max(np.abs(crop[ys, xs].astype(np.float32) - patch))
+    contrast = p90(ink[content])
+    band = np.full(4, reach)
+    if edge.any() and np.median(ink[edge]) < options.patch_contrast * contrast:
+        band = _side_bands(xs[edge], ys[edge], sides[:, edge], reach)
+    if (sides[:, content].min(axis=1) <= band).any():
+        return None  # the ink on the frame reaches as deep as the content: the item's own outline
+    ys, xs = ys[content], xs[content]
     box = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
     return box, patch, bool(sheet_contrast < options.patch_contrast * contrast)
 
@@ -107,9 +116,26 @@ def _shows_round(crop: np.ndarray, colour: np.ndarray, sheet: np.ndarray, tol: f
     return count >= sides
 
 
-def _depth(xs: np.ndarray, ys: np.ndarray, w: int, h: int) -> np.ndarray:
-    """Each pixel's distance from the frame of a ``w`` × ``h`` box."""
-    return np.minimum(np.minimum(xs, w - 1 - xs), np.minimum(ys, h - 1 - ys))
+def _side_bands(xs: np.ndarray, ys: np.ndarray, sides: np.ndarray, reach: int) -> np.ndarray:
+    """How deep the faint ink on a patch's frame (pixels at ``xs``, ``ys``, their distances
+    from each side ``sides``) reaches from each side (-1: none there), when it lines the
+    sides it lies along (at least half of each: a shadow, an outline), so that a shadow along
+    two sides leaves the content free to lie near the other two; else ``reach`` from all."""
+    near = sides.argmin(axis=0)
+    along = np.where(near < 2, ys, xs)  # the pixel's place along the side it lies by
+    height, width = sides[2, 0] + sides[3, 0] + 1, sides[0, 0] + sides[1, 0] + 1
+    band = np.full(4, -1)
+    for side in np.unique(near):
+        if len(np.unique(along[near == side])) < 0.5 * (height if side < 2 else width):
+            return np.full(4, reach)  # blobs on the frame (a picture's cut edge), no band
+        band[side] = sides[side, near == side].max()
+    return band
+
+
+def _sides(xs: np.ndarray, ys: np.ndarray, w: int, h: int) -> np.ndarray:
+    """Each pixel's distance from the left, right, top and bottom side of a ``w`` × ``h`` box
+    (4 rows)."""
+    return np.stack([xs, w - 1 - xs, ys, h - 1 - ys])
 
 
 def _inside_bands(ink: np.ndarray, rgb: np.ndarray, background: np.ndarray,

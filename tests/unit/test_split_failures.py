@@ -661,3 +661,23 @@ def test_small_print_in_a_row_of_items_makes_no_line_of_text(font, size):
         truth.append((x, 45, max(c.shape[1] for c in lines), y - 4 - 45))
         x += truth[-1][2] + 30
     assert_items(Picture(rgb, None), truth)
+
+
+@pytest.mark.parametrize("quality", [None, 80])
+def test_items_near_a_cards_free_side_get_their_own_box(quality):
+    """Icons on grey-green cards whose shadow (5 px) lines the right and bottom sides, each
+    icon set 3 px from its card's left side, nearer the frame than the shadow is deep: the
+    shadow lines only two sides, so the icon still lies inside the card's plain margin on
+    the other two; the crop is the icon, the card and its shadow trimmed."""
+    sheet, card, shadow = (236, 251, 232), (180, 194, 175), (150, 162, 146)
+    page, icons = Image.new("RGB", (5 * 120 + 20, 2 * 120 + 20), sheet), []
+    draw = ImageDraw.Draw(page)
+    for k, path in enumerate(ICONS):
+        r, c = divmod(k, 5)
+        x0, y0 = 14 + c * 120, 14 + r * 120
+        draw.rectangle([x0 + 5, y0 + 5, x0 + 104, y0 + 104], fill=shadow)
+        draw.rectangle([x0, y0, x0 + 99, y0 + 99], fill=card)
+        icons.append((icon(path), x0, y0))
+    rgb = np.asarray(page).copy()
+    truth = [paste(rgb, im, x0 + 3, y0 + (100 - im.shape[0]) // 2) for im, x0, y0 in icons]
+    assert_items(Picture(jpeg(rgb, quality) if quality else rgb, None), truth)
