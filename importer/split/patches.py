@@ -21,10 +21,11 @@ def trim_patches(rgb: np.ndarray, mask: np.ndarray, sheet: Plain | None, items: 
     shadow, its outline) lies nearer the frame than any of the content does (where it is
     faint and lines the sides it lies by, nearer each of those sides: a shadow along two
     sides leaves the content free to lie near the other two); an item's outline reaches as
-    deep as what it holds. And the patch differs from the sheet by less
-    than ``patch_contrast`` × its content differs from it: a light card round an icon, not a
-    coloured tile that is the icon's own; or it is coloured as three or more such cards of
-    the sheet are (see ``_cards``). The content's box is the item, the patch's plain margin
+    deep as what it holds. And the patch differs from the sheet by less than
+    ``patch_contrast`` × its content differs from it, and so does the ink on its frame from
+    the patch: a light card round an icon, its shadow or outline lighter than the icon, not a
+    coloured tile or a framed square that is the icon's own; or it is coloured as three or
+    more such cards of the sheet are (see ``_cards``). The content's box is the item, the patch's plain margin
     trimmed as a single picture's is.
 
     A patch too faint to be ink may still show by its shadow or outline: thin bands of ink
@@ -63,14 +64,27 @@ def _cards(on_patch: dict, tol: float) -> set:
 def _patch_content(crop: np.ndarray, background: np.ndarray, tol: float, noise: float,
                    options: SplitOptions) -> tuple[tuple[int, int, int, int], np.ndarray, bool] | None:
     """The box (x0, y0, x1, y1) of the content on the patch that ``crop`` is, the patch's
-    colour and whether the patch is faint beside its content (``patch_contrast``); or None
-    when it is no patch (see ``trim_patches``)."""
+    colour and whether the patch, and the ink on its frame, are faint beside its content
+    (``patch_contrast``); or None when it is no patch (see ``trim_patches``)."""
     step = sample_step(*crop.shape[:2])
     patch = commonest_colour(crop[::step, ::step])
     sheet_contrast = np.abs(patch - background).max()
     if sheet_contrast <= max(noise, 1) or not _shows_round(crop, patch, background, tol):
         return None  # the sheet's own colour, or a colour inside an item (its white face), not round it
-    mask = ink_mask(crop, background, tol) & ink_mask(crop, patch, tol)
+    found = _content(crop, patch, ink_mask(crop, background, tol) & ink_mask(crop, patch, tol), options)
+    if found is None:
+        return None
+    xs, ys, contrast, strong = found
+    box = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+    return box, patch, bool(sheet_contrast < options.patch_contrast * contrast and not strong)
+
+
+def _content(crop: np.ndarray, patch: np.ndarray, mask: np.ndarray, options: SplitOptions
+             ) -> tuple[np.ndarray, np.ndarray, float, bool] | None:
+    """The content on a patch of colour ``patch`` (see ``trim_patches``; ``mask``: what
+    differs from both it and the sheet): its pixels' xs and ys, its contrast with the patch
+    and whether the ink on the frame is as strong (the item's own frame); or None when no
+    content lies deeper than the ink on the frame (the item's own outline)."""
     n, labels = _components(mask, mask, options.min_area)
     ys, xs = np.nonzero(labels)
     own, sides = labels[ys, xs], _sides(xs, ys, *mask.shape[::-1])
@@ -87,14 +101,12 @@ def _patch_content(crop: np.ndarray, background: np.ndarray, tol: float, noise: 
         return None
     ink = channel_max(np.abs(crop[ys, xs].astype(np.float32) - patch))
     contrast = p90(ink[content])
-    band = np.full(4, reach)
-    if edge.any() and np.median(ink[edge]) < options.patch_contrast * contrast:
-        band = _side_bands(xs[edge], ys[edge], sides[:, edge], reach)
+    strong = bool(edge.any() and np.median(ink[edge]) >= options.patch_contrast * contrast)
+    faint = edge.any() and not strong
+    band = _side_bands(xs[edge], ys[edge], sides[:, edge], reach) if faint else np.full(4, reach)
     if (sides[:, content].min(axis=1) <= band).any():
-        return None  # the ink on the frame reaches as deep as the content: the item's own outline
-    ys, xs = ys[content], xs[content]
-    box = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
-    return box, patch, bool(sheet_contrast < options.patch_contrast * contrast)
+        return None
+    return xs[content], ys[content], contrast, strong
 
 
 def _shows_round(crop: np.ndarray, colour: np.ndarray, sheet: np.ndarray, tol: float, sides: int = 2) -> bool:

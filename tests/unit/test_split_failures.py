@@ -681,3 +681,21 @@ def test_items_near_a_cards_free_side_get_their_own_box(quality):
     rgb = np.asarray(page).copy()
     truth = [paste(rgb, im, x0 + 3, y0 + (100 - im.shape[0]) // 2) for im, x0, y0 in icons]
     assert_items(Picture(jpeg(rgb, quality) if quality else rgb, None), truth)
+
+
+def test_framed_icons_keep_their_own_frame():
+    """Icons each drawn in a white square with a dark frame of its own, on a light green
+    sheet: the white face differs from the sheet as a card would, but the frame round it is
+    as strong as the icon inside, so it is the item's own: the crop is the framed square."""
+    page, icons, truth = Image.new("RGB", (5 * 100 + 20, 2 * 100 + 20), (226, 240, 220)), [], []
+    draw = ImageDraw.Draw(page)
+    for k, path in enumerate(ICONS):
+        r, c = divmod(k, 5)
+        x0, y0 = 20 + c * 100, 20 + r * 100
+        draw.rectangle([x0, y0, x0 + 69, y0 + 69], fill=WHITE, outline=(30, 30, 30), width=3)
+        icons.append((icon(path), x0, y0))
+        truth.append((x0, y0, 70, 70))
+    rgb = np.asarray(page).copy()
+    for im, x0, y0 in icons:
+        paste(rgb, im, x0 + (70 - im.shape[1]) // 2, y0 + (70 - im.shape[0]) // 2)
+    assert_items(Picture(rgb, None), truth)
