@@ -13,10 +13,11 @@ def trim_patches(rgb: np.ndarray, mask: np.ndarray, sheet: Plain | None, items: 
     """Trim each item that lies on a patch (a card, a tile, a scrap of paper) to its content.
 
     The patch's colour is the box's commonest colour, which must differ from the sheet's by
-    more than the sheet's noise (else the box is framed by the sheet: a boxed icon's outline
-    is its own) and show round the content, on at least two sides of the box's frame. Its
-    content is what differs from both the patch and the sheet by the sheet's ink tolerance,
-    specks of noise left out. A patch is told from an item's own outline by the plain
+    more than the sheet's noise, or from the sheet just round the box by more than its noise
+    there (else the box is framed by the sheet: a boxed icon's outline is its own), and
+    show round the content, on at least two sides of the box's frame. Its content is what
+    differs from both the patch and the sheet by the sheet's ink tolerance, specks of noise
+    left out. A patch is told from an item's own outline by the plain
     margin between them: what touches the box's frame (the patch's rounded edge, its
     shadow, its outline) lies nearer the frame than any of the content does (where it is
     faint and lines the sides it lies by, nearer each of those sides: a shadow along two
@@ -36,8 +37,7 @@ def trim_patches(rgb: np.ndarray, mask: np.ndarray, sheet: Plain | None, items: 
     items = items.copy()
     sized = np.flatnonzero(np.minimum(items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]) >= 3 * options.min_size)
     boxes = {i: tuple(items[i, :4]) for i in sized}
-    on_patch = {i: _patch_content(rgb[y0:y1, x0:x1], background, tol, noise, options)
-                for i, (x0, y0, x1, y1) in boxes.items()}
+    on_patch = {i: _patch_content(rgb, box, sheet, options) for i, box in boxes.items()}
     cards = _cards({i: found for i, found in on_patch.items() if found is not None}, tol)
     for i, (x0, y0, x1, y1) in boxes.items():
         content = on_patch[i][0] if i in cards else _inside_bands(mask[y0:y1, x0:x1], rgb[y0:y1, x0:x1],
@@ -61,16 +61,22 @@ def _cards(on_patch: dict, tol: float) -> set:
     return {i for i, card in zip(keys, faint | ((alike & faint).sum(axis=1) >= 3)) if card}
 
 
-def _patch_content(crop: np.ndarray, background: np.ndarray, tol: float, noise: float,
-                   options: SplitOptions) -> tuple[tuple[int, int, int, int], np.ndarray, bool] | None:
-    """The box (x0, y0, x1, y1) of the content on the patch that ``crop`` is, the patch's
-    colour and whether the patch, and the ink on its frame, are faint beside its content
-    (``patch_contrast``); or None when it is no patch (see ``trim_patches``)."""
+def _patch_content(rgb: np.ndarray, box: tuple, sheet: Plain, options: SplitOptions
+                   ) -> tuple[tuple[int, int, int, int], np.ndarray, bool] | None:
+    """The box (x0, y0, x1, y1) of the content on the patch that the item at ``box`` of
+    ``rgb`` lies on, the patch's colour and whether the patch, and the ink on its frame, are
+    faint beside its content (``patch_contrast``); or None when it is no patch (see
+    ``trim_patches``)."""
+    background, tol, noise = sheet
+    x0, y0, x1, y1 = box
+    crop = rgb[y0:y1, x0:x1]
     step = sample_step(*crop.shape[:2])
     patch = commonest_colour(crop[::step, ::step])
     sheet_contrast = np.abs(patch - background).max()
-    if sheet_contrast <= max(noise, 1) or not _shows_round(crop, patch, background, tol):
-        return None  # the sheet's own colour, or a colour inside an item (its white face), not round it
+    if sheet_contrast <= max(noise, 1) and (sheet_contrast <= 1 or not _off_sheet(rgb, box, patch, tol)):
+        return None  # the sheet's own colour
+    if not _shows_round(crop, patch, background, tol):
+        return None  # a colour inside an item (its white face), not round it
     found = _content(crop, patch, ink_mask(crop, background, tol) & ink_mask(crop, patch, tol), options)
     if found is None:
         return None
@@ -107,6 +113,26 @@ def _content(crop: np.ndarray, patch: np.ndarray, mask: np.ndarray, options: Spl
     if (sides[:, content].min(axis=1) <= band).any():
         return None
     return xs[content], ys[content], contrast, strong
+
+
+def _off_sheet(rgb: np.ndarray, box: tuple, patch: np.ndarray, tol: float) -> bool:
+    """Whether ``patch`` differs from the sheet just round ``box`` (its commonest colour in
+    a frame an eighth of the box's shorter side wide) by more than that sheet's typical
+    noise there: on a clouded or shaded sheet, whose slow changes make its noise as a whole
+    exceed a light card's contrast, the card still stands out from the sheet beside it."""
+    x0, y0, x1, y1 = box
+    d = max(2, min(x1 - x0, y1 - y0) // 8)
+    h, w = rgb.shape[:2]
+    top, left = max(0, y0 - d), max(0, x0 - d)
+    outer = rgb[top:min(h, y1 + d), left:min(w, x1 + d)]
+    ring = np.ones(outer.shape[:2], bool)
+    ring[y0 - top:y1 - top, x0 - left:x1 - left] = False
+    if not ring.any():
+        return False
+    local = commonest_colour(outer[ring][None])
+    near = channel_max(np.abs(outer[ring].astype(np.float32) - local))
+    near = near[near <= tol]  # the sheet there, not the ink beside the box
+    return bool(len(near)) and bool(np.abs(patch - local).max() > max(np.median(near), 1))
 
 
 def _shows_round(crop: np.ndarray, colour: np.ndarray, sheet: np.ndarray, tol: float, sides: int = 2) -> bool:

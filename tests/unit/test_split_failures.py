@@ -699,3 +699,23 @@ def test_framed_icons_keep_their_own_frame():
     for im, x0, y0 in icons:
         paste(rgb, im, x0 + (70 - im.shape[1]) // 2, y0 + (70 - im.shape[0]) // 2)
     assert_items(Picture(rgb, None), truth)
+
+
+def test_items_on_light_cards_on_a_clouded_sheet_get_their_own_box():
+    """Icons on light rounded cards with a shadow, on white paper shaded by broad grey
+    clouds, saved as a JPEG: the clouds' slow changes make the sheet's noise as a whole
+    exceed the cards' contrast, but each card still stands out from the paper just round it
+    (by more than that paper's typical noise there): trimmed to the icon."""
+    page, icons = Image.new("RGB", (5 * 110 + 20, 2 * 110 + 20), WHITE), []
+    draw = ImageDraw.Draw(page)
+    for k, path in enumerate(ICONS):
+        r, c = divmod(k, 5)
+        x0, y0 = 14 + c * 110, 14 + r * 110
+        draw.rounded_rectangle([x0 + 3, y0 + 3, x0 + 92, y0 + 92], 10, fill=(215, 215, 215))
+        draw.rounded_rectangle([x0, y0, x0 + 89, y0 + 89], 10, fill=(244, 244, 244))
+        icons.append((icon(path), x0, y0))
+    rows, cols = np.mgrid[0:page.height, 0:page.width]
+    clouds = 14 * np.clip(np.sin(cols / 37.0) * np.cos(rows / 29.0), 0, 1)  # noise 14: the cards are 11 off
+    rgb = np.clip(np.asarray(page) - clouds[..., None], 0, 255).astype(np.uint8)
+    truth = [paste(rgb, im, x0 + (90 - im.shape[1]) // 2, y0 + (90 - im.shape[0]) // 2) for im, x0, y0 in icons]
+    assert_items(Picture(jpeg(rgb, 75), None), truth)
