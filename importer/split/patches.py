@@ -17,17 +17,17 @@ def trim_patches(rgb: np.ndarray, mask: np.ndarray, sheet: Plain | None, items: 
     there (else the box is framed by the sheet: a boxed icon's outline is its own), and
     show round the content, on at least two sides of the box's frame. Its content is what
     differs from both the patch and the sheet by the sheet's ink tolerance, specks of noise
-    left out. A patch is told from an item's own outline by the plain
-    margin between them: what touches the box's frame (the patch's rounded edge, its
-    shadow, its outline) lies nearer the frame than any of the content does (where it is
-    faint and lines the sides it lies by, nearer each of those sides: a shadow along two
-    sides leaves the content free to lie near the other two); an item's outline reaches as
-    deep as what it holds. And the patch differs from the sheet by less than
-    ``patch_contrast`` × its content differs from it, and so does the ink on its frame from
-    the patch: a light card round an icon, its shadow or outline lighter than the icon, not a
-    coloured tile or a framed square that is the icon's own; or it is coloured as three or
-    more such cards of the sheet are (see ``_cards``). The content's box is the item, the patch's plain margin
-    trimmed as a single picture's is.
+    left out. A patch is told from an item's own outline by the plain margin between them:
+    what touches the box's frame (the patch's rounded edge, its shadow, its outline) lies
+    nearer the frame than any of the content does (where it is faint and lines the sides it
+    lies by, nearer each of those sides: a shadow along two sides leaves the content free to
+    lie near the other two); an item's outline reaches as deep as what it holds. And the
+    patch differs from the sheet by less than ``patch_contrast`` × its content differs from
+    it, and so does the ink on its frame from the patch: a light card round an icon, its
+    shadow or outline lighter than the icon, not a coloured tile or a framed square that is
+    the icon's own; or it is coloured as three or more such cards of the sheet are (see
+    ``_cards``). The content's box is the item, the patch's plain margin trimmed as a single
+    picture's is.
 
     A patch too faint to be ink may still show by its shadow or outline: thin bands of ink
     lining the item's box (``mask``), see ``_inside_bands``; the item is what lies inside them."""
@@ -100,8 +100,8 @@ def _content(crop: np.ndarray, patch: np.ndarray, mask: np.ndarray, options: Spl
     np.minimum.at(shallowest, own, depth)
     edge = (shallowest == 0)[own]
     reach = depth[edge].max(initial=-1)  # how deep the ink on the frame reaches
-    inner = (deepest > reach) & (shallowest <= deepest)  # slivers within it (a shadow round a corner) are edge
-    inner[0] = False  # too, and specks left out have no pixels
+    inner = (deepest > reach) & (shallowest <= deepest)  # specks left out have no pixels; slivers
+    inner[0] = False  # within that reach (a shadow round a corner) are edge too
     content = inner[own]
     if content.sum() < options.min_area:
         return None
