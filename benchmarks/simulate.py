@@ -28,6 +28,7 @@ from tqdm import tqdm
 from export.curated import export
 from importer.pipeline import JobOptions, run_split
 from importer.push import push
+from benchmarks.boxes import MATCH_IOU, iou
 from benchmarks.simulation_options import SimulationOptions
 from ml_backend.model_store import version_number
 from stack.local import LocalStack
@@ -41,17 +42,10 @@ log = logging.getLogger(__name__)
 PRECISION_BAR, RECALL_BAR = 0.98, 0.95
 
 
-def iou(a, b) -> float:
-    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    union = a[2] * a[3] + b[2] * b[3] - ix * iy
-    return ix * iy / union if union else 0.0
-
-
 class Oracle:
     """True labels by (source, box), matched at IoU ≥ ``threshold``; unknown crops are garbage."""
 
-    def __init__(self, rows: list[dict], threshold: float = 0.8, default: str = "garbage"):
+    def __init__(self, rows: list[dict], threshold: float = MATCH_IOU, default: str = "garbage"):
         self.items = defaultdict(list)
         for row in rows:
             self.items[row["source"]].append((row["bbox"], row["label"]))

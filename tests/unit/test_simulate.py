@@ -1,7 +1,8 @@
 """The simulated annotator's offline parts: oracle matching, the report and the docs it writes."""
 import json
 
-from benchmarks.simulate import Oracle, Run, SimulationOptions, iou, plot, report, write_docs
+from benchmarks.boxes import iou
+from benchmarks.simulate import Oracle, Run, SimulationOptions, plot, report, write_docs
 from storage.files import write_jsonl
 
 

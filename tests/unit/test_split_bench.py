@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from benchmarks.devheap import build_heap
-from benchmarks.split_bench import main, one_crop_share
+from benchmarks.split_bench import main, missed_items, one_crop_share
 
 
 def test_one_crop_share_counts_single_pictures_only():
@@ -13,6 +13,25 @@ def test_one_crop_share_counts_single_pictures_only():
              "c.png": {"kind": "sheet", "layout": "grid", "items": []}}
     crops = [{"source": "a.png"}, {"source": "b.png"}, {"source": "b.png"}, {"source": "c.png"}]
     assert one_crop_share(truth, crops) == {"photo": 0.0, "text": 1.0, "all": 0.5}
+
+
+def test_missed_items_says_why_each_item_is_missed():
+    boxes = [[x, 0, 10, 10] for x in range(0, 160, 20)]  # eight items in a row, 10 px apart
+    truth = {"sheet.png": {"kind": "sheet", "layout": "grid", "items": [{"bbox": b} for b in boxes]},
+             "packed.png": {"kind": "sprites", "layout": "sprites",
+                            "items": [{"bbox": [x, 0, 10, 10]} for x in (0, 10, 20)]}}
+    crops = [[0, 0, 10, 10],  # matched
+             [18, -2, 14, 14],  # the second with a margin
+             [40, 0, 30, 10],  # the third and fourth together
+             [80, 0, 5, 10], [85, 0, 5, 10],  # the fifth in two parts
+             [100, 0, 4, 10],  # a part of the sixth; none on the seventh
+             [145, 5, 10, 10]]  # the eighth shifted
+    rows = [{"source": "sheet.png", "bbox": c} for c in crops] + [{"source": "packed.png", "bbox": [0, 0, 30, 10]}]
+    missed = missed_items(truth, rows)
+    assert missed["grid"] == {"with a margin": 1, "with other items": 2, "in parts": 1, "part only": 1,
+                              "no crop": 1, "shifted": 1}
+    assert missed["sprites"] == {"sheet as one crop": 3}
+    assert sum(missed["all"].values()) == 10
 
 
 def test_benchmark_reports_both_heaps_side_by_side(tmp_path):
@@ -26,7 +45,7 @@ def test_benchmark_reports_both_heaps_side_by_side(tmp_path):
         assert h["speed"]["ours_s"] > 0 and h["speed"]["classic_s"] > 0
         assert h["scores"]["ours"]["all"]["items"] == h["scores"]["classic"]["all"]["items"] > 0
         assert 0 < h["stages"]["files"] <= 5 and h["stages"]["split"] > 0
-    assert "| text |" in md and "Gap: validation minus development" in md
+    assert "| text |" in md and "Gap: validation minus development" in md and "Why items are missed" in md
     assert json.loads((tmp_path / "docs" / "split_benchmark_before.json").read_text())["heaps"]
     stress = tmp_path / "patches"
     build_heap(stress, 2, seed=1, offline=True, layout="patches")
@@ -36,3 +55,4 @@ def test_benchmark_reports_both_heaps_side_by_side(tmp_path):
     assert again["stress"]["patches"]["scores"]["ours"]["items"] > 0
     md = (tmp_path / "docs" / "split_benchmark.md").read_text()
     assert "Against the starting point" in md and f"| `{stress}` |" in md
+    assert "missed" in again["stress"]["patches"]
