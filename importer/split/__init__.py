@@ -5,7 +5,8 @@ border's dominant colour with a noise-adapted tolerance) → ruled lines removed
 is left of them at crossings → connected components → components grouped into items with
 a gap scale read off the image itself → small parts (dots, accents) joined to their items
 → parts sharing a grid cell united, items spanning several cells cut at their edges →
-captions dropped → single picture or collection decided → items on patches trimmed.
+captions dropped → single picture or collection decided → items on patches trimmed → a
+lossy format's fringes trimmed.
 
 Assumptions, each a documented heuristic rather than a tuned constant:
 - the sheet's background is plain and shows on most of its border (else the whole image is
@@ -23,6 +24,8 @@ Assumptions, each a documented heuristic rather than a tuned constant:
   pitch) a cell holds one item, and an item wider than the pitch fills several cells;
 - a caption is a line of text (its words: several pieces in a wide box) just below an
   item, lower than the item, and closer to it than to whatever lies below the caption;
+- a lossy format (JPEG) rings round sharp ink: specks fainter than ``fringe`` (a quarter)
+  × the ink's own contrast, a pixel or two out, are no part of the item;
 - and, wherever it lies, a row of writing is no item: words or letters side by side in one
   ink, spaced as writing is, with nothing but writing in their rows (a caption set far
   above its item, a caption of several lines); a picture that is all writing is one picture.
@@ -36,6 +39,7 @@ import numpy as np
 
 from imaging.decode import Picture
 from importer.split.captions import one_ink, without_captions
+from importer.split.fringes import LOSSY, without_fringes
 from importer.split.geometry import all_in, as_one, merge_overlaps, to_boxes, weighted_median
 from importer.split.grids import cut_cells, join_cells, join_ruled_cells
 from importer.split.grouping import absorb_small, group_components, single_or_collection
@@ -83,5 +87,7 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     keep = ((np.minimum(items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]) >= options.min_size)
             & (items[:, 4] >= options.min_area))
     items = trim_patches(picture.rgb, mask, sheet, items[keep], options)
+    if picture.format in LOSSY:
+        items = without_fringes(picture.rgb, sheet, items, options)
     order = np.lexsort((items[:, 0], items[:, 1]))
     return to_boxes(items[order])

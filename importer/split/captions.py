@@ -17,7 +17,7 @@ def one_ink(rgb: np.ndarray, mask: np.ndarray, items: np.ndarray, sheet: Plain |
             options: SplitOptions, known: dict | None = None, among: np.ndarray | None = None) -> np.ndarray:
     """Per item, whether its ink is one colour blended into the sheet's, as printed text is
     (nine ink pixels in ten near the line from the sheet's colour to the ink's own, the mean
-    of its farthest tenth, within the sheet's ink tolerance or a quarter of the ink's
+    of its farthest tenth, within the sheet's ink tolerance or ``fringe`` × the ink's
     contrast); a sprite or an icon in several colours is not. On a transparent sheet the
     blending is in the alpha: nine ink pixels in ten are within ``tolerance`` of the ink's
     median colour. ``known`` holds the answers by box, read and filled; only the items
@@ -49,7 +49,7 @@ def _one_ink(rgb: np.ndarray, mask: np.ndarray, box: tuple, sheet: Plain | None,
     far = ink[reach >= p90(reach)].mean(axis=0)  # the ink's own colour
     along = np.clip(ink @ (far / (far @ far)), 0, 1)
     off = p90(channel_max(np.abs(ink - along[:, None] * far)))
-    return bool(off <= max(tol, 0.25 * np.abs(far).max()))  # JPEG's colour fringes grow with contrast
+    return bool(off <= max(tol, options.fringe * np.abs(far).max()))  # JPEG's colour fringes grow with contrast
 
 
 def without_captions(items: np.ndarray, ink: Callable[..., np.ndarray], parts: np.ndarray,

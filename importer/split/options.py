@@ -45,6 +45,7 @@ class SplitOptions:
     frame_cut: float = 0.25       # ink along this share of the frame in one stretch: cut by the frame, one picture
     text_lines: int = 3           # a picture of at most this many lines of text is one picture
     patch_contrast: float = 0.5   # a patch differs from the sheet by less than this × its content from it
+    fringe: float = 0.25          # a lossy format's fringes round ink differ from the sheet by less than this × the ink
     max_pieces: int = 4096        # more ink pieces than this, specks below min_area left out: noise or
     #                               texture, one picture (gaps between pieces are read pairwise: 4,096²
     #                               take 134 MB a table; sheets hold ~2,000)
