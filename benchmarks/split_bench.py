@@ -32,7 +32,7 @@ from benchmarks.classic import classic_split
 from imaging.decode import BadImage, decode
 from importer.dedup import Deduper
 from importer.gather import gather
-from importer.pipeline import is_blank
+from importer.pipeline import JobOptions, is_blank
 from importer.split import split
 from importer.store import pixel_sha256, save_crop, save_source
 
@@ -133,7 +133,7 @@ def miss_kind(item, items: list, crops: list) -> str | None:
 def stage_costs(heap: Path, scratch: Path, most: int) -> dict[str, float]:
     """Seconds each stage of ours takes on one core over ``most`` files spread evenly over
     the heap, and the classic splitter on the same decoded pictures."""
-    cost, deduper = Counter(), Deduper()
+    cost, deduper, blank = Counter(), Deduper(), JobOptions().blank_contrast
     files = list(gather(heap))
     if most and len(files) > most:
         files = [files[i * len(files) // most] for i in range(most)]
@@ -148,8 +148,10 @@ def stage_costs(heap: Path, scratch: Path, most: int) -> dict[str, float]:
         t2 = time.perf_counter()
         classic_split(picture.rgb)
         t3 = time.perf_counter()
-        crops = [picture.rgb[y:y + h, x:x + w].copy() for x, y, w, h in boxes]
-        keep = [(pixel_sha256(c), c) for c in crops if not is_blank(c, 12)]
+        alpha = picture.alpha
+        crops = [(picture.rgb[y:y + h, x:x + w].copy(), None if alpha is None else alpha[y:y + h, x:x + w])
+                 for x, y, w, h in boxes]
+        keep = [(pixel_sha256(c), c) for c, a in crops if not is_blank(c, blank, a)]
         keep = [(sha, c) for sha, c in keep if deduper.check(sha, c) is None]
         t4 = time.perf_counter()
         for sha, c in keep:

@@ -59,17 +59,21 @@ class JobSummary:
     blanks: int = 0
 
 
-def is_blank(rgb: np.ndarray, contrast: int) -> bool:
-    """A crop is blank when its gray levels (the least channel) span less than ``contrast``.
-    Every 8th row, read first, shows most crops (ink on a sheet) are not, at an eighth of the cost."""
-    return _span(rgb[::8]) < contrast and _span(rgb) < contrast
+def is_blank(rgb: np.ndarray, contrast: int, alpha: np.ndarray | None = None) -> bool:
+    """A crop is blank when it is one flat colour: each channel's levels, and its opacity
+    (``alpha``, where the picture has one: a light sprite on a transparent sheet reads white
+    on white), span less than ``contrast``. A red sprite on black spans its red channel, though
+    its least channel is 0 throughout. Every 8th row, read first, shows most crops (ink on a
+    sheet) are not, at an eighth of the cost."""
+    planes = [rgb] if alpha is None else [rgb, alpha[..., None]]
+    return all(_span(p[::8]) < contrast and _span(p) < contrast for p in planes)
 
 
-def _span(rgb: np.ndarray) -> float:
-    """How far the least channel's levels spread: its maximum less its minimum."""
-    r, g, b = cv2.split(rgb)
-    low, high, _, _ = cv2.minMaxLoc(cv2.min(cv2.min(r, g), b))
-    return high - low
+def _span(pixels: np.ndarray) -> float:
+    """How far the levels of the most spread channel of ``pixels`` (H × W × C) reach."""
+    if not pixels.size:
+        return 0.0
+    return max(high - low for low, high, _, _ in map(cv2.minMaxLoc, cv2.split(np.ascontiguousarray(pixels))))
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,8 @@ def _split_file(args: tuple[Path, Path, JobOptions]) -> tuple[list[Crop], int, s
     deduper, crops = Deduper(options.dedup_distance), []
     for x, y, w, h in boxes:
         rgb = np.ascontiguousarray(picture.rgb[y:y + h, x:x + w])
-        if not is_blank(rgb, options.blank_contrast):
+        alpha = None if picture.alpha is None else picture.alpha[y:y + h, x:x + w]
+        if not is_blank(rgb, options.blank_contrast, alpha):
             crops.append(Crop((x, y, w, h), pixel_sha256(rgb), deduper.phash(rgb),
                               crop_png(rgb, (x, y, w, h), path, picture)))
     source = save_source(out, path, picture) if len(boxes) > 1 else None

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from importer.pipeline import JobOptions, run_split
 from importer.store import pixel_sha256
@@ -70,3 +71,26 @@ def test_a_whole_png_read_as_stored_is_its_own_crop_file(tmp_path):
         assert stored[name][:4] == b"\x89PNG" and stored[name] != (heap / name).read_bytes()
         rgb = cv2.cvtColor(cv2.imread(str(tmp_path / "out" / rows[name]["path"])), cv2.COLOR_BGR2RGB)
         assert pixel_sha256(rgb) == rows[name]["sha256"]
+
+
+def test_saturated_and_light_sprites_are_not_blank(tmp_path):
+    """A red ring on black (its least channel 0 throughout) and a near-white ring on a
+    transparent sheet (white on white once composited) are crops; a flat square, opaque on
+    black or on the transparent sheet, is blank."""
+    heap = tmp_path / "heap"
+    heap.mkdir()
+    rgba = np.zeros((60, 180, 4), np.uint8)
+    rgba[..., 3] = 255
+    rgba[10:40, 10:40] = (255, 0, 0, 255)  # RGBA red ring on black
+    rgba[20:30, 20:30] = (0, 0, 0, 255)
+    rgba[10:40, 70:100] = (0, 0, 255, 255)  # a flat blue square
+    Image.fromarray(rgba[..., :3]).save(heap / "red.png")
+    light = np.zeros((60, 120, 4), np.uint8)  # transparent
+    light[10:40, 10:40] = (250, 250, 246, 255)
+    light[20:30, 20:30] = 0
+    light[10:40, 70:100] = (248, 248, 248, 255)
+    Image.fromarray(light).save(heap / "light.png")
+    summary = run_split(heap, tmp_path / "out", JobOptions(workers=1))
+    assert (summary.crops, summary.blanks) == (2, 2)
+    assert sorted((row["source"], tuple(row["bbox"])) for row in _manifest(tmp_path / "out")) == [
+        ("light.png", (10, 10, 30, 30)), ("red.png", (10, 10, 30, 30))]
