@@ -30,6 +30,7 @@ _ALPHA_MODES = {"RGBA", "LA", "PA", "RGBa", "La"}
 # (format, mode, raw mode) whose samples decode as stored: 8-bit RGB or grey in a lossless format
 _AS_STORED = {("PNG", "RGB", "RGB"), ("PNG", "L", "L"), ("BMP", "RGB", "BGR"),
               ("TIFF", "RGB", "RGB"), ("TIFF", "L", "L")}
+_LOSSY = {"JPEG", "MPO"}  # formats always compressed with loss (WebP: see _webp_lossy)
 _LOSSLESS_TIFF = {"raw", "tiff_lzw", "tiff_adobe_deflate", "tiff_deflate", "packbits"}
 ImageLike = np.ndarray | str | os.PathLike  # a decoded RGB array or an image file
 _MARKUP = {b"<!doctype html": "HTML", b"<html": "HTML", b"<head": "HTML", b"<body": "HTML",
@@ -44,12 +45,14 @@ class BadImage(ValueError):
 class Picture:
     """``rgb``: H×W×3 uint8, alpha composited on white; ``alpha``: H×W uint8 or None if opaque;
     ``format``: the file's format as Pillow names it (PNG, JPEG, ...), None when not decoded from one;
-    ``as_stored``: ``rgb`` is the file's own samples, which any decoder reads alike (see ``decode``)."""
+    ``as_stored``: ``rgb`` is the file's own samples, which any decoder reads alike (see ``decode``);
+    ``lossy``: the file was compressed with loss (JPEG, lossy WebP), which rings round sharp edges."""
 
     rgb: np.ndarray
     alpha: np.ndarray | None
     format: str | None = None
     as_stored: bool = False
+    lossy: bool = False
 
 
 def sniff_text(head: bytes) -> str | None:
@@ -122,6 +125,7 @@ def decode(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS,
             raise BadImage(f"{label} image: {msg}") from None
         picture = _to_picture(im)
         picture.format, picture.as_stored = im.format, as_stored
+        picture.lossy = im.format in _LOSSY or (im.format == "WEBP" and _webp_lossy(_head(path)))
         return picture
 
 
@@ -166,6 +170,19 @@ def _webp_size(head: bytes) -> tuple[int, int] | None:
     if chunk == b"VP8 " and head[23:26] == b"\x9d\x01\x2a":
         return le(26, 28) & 0x3FFF, le(28, 30) & 0x3FFF
     return None
+
+
+def _webp_lossy(head: bytes) -> bool:
+    """Whether the WebP whose first bytes are ``head`` holds a lossy (VP8) image rather than a
+    lossless (VP8L) one; False when its image chunk lies past ``head`` (a large colour profile
+    or alpha chunk first, an animation)."""
+    pos = 12
+    while pos + 8 <= len(head):
+        chunk, size = head[pos:pos + 4], int.from_bytes(head[pos + 4:pos + 8], "little")
+        if chunk in (b"VP8 ", b"VP8L"):
+            return chunk == b"VP8 "
+        pos += 8 + size + size % 2  # chunks are padded to an even size
+    return False
 
 
 def _one_line(exc: BaseException) -> str:

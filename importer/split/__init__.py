@@ -24,7 +24,7 @@ Assumptions, each a documented heuristic rather than a tuned constant:
   pitch) a cell holds one item, and an item wider than the pitch fills several cells;
 - a caption is a line of text (its words: several pieces in a wide box) just below an
   item, lower than the item, and closer to it than to whatever lies below the caption;
-- a lossy format (JPEG) rings round sharp ink: specks fainter than ``fringe`` (a quarter)
+- a lossy format (JPEG, lossy WebP) rings round sharp ink: specks fainter than ``fringe`` (a quarter)
   × the ink's own contrast, a pixel or two out, are no part of the item;
 - and, wherever it lies, a row of writing is no item: words or letters side by side in one
   ink, spaced as writing is, with nothing but writing in their rows (a caption set far
@@ -39,7 +39,7 @@ import numpy as np
 
 from imaging.decode import Picture
 from importer.split.captions import one_ink, without_captions
-from importer.split.fringes import LOSSY, without_fringes
+from importer.split.fringes import without_fringes
 from importer.split.geometry import all_in, as_one, merge_overlaps, to_boxes, weighted_median
 from importer.split.grids import cut_cells, join_cells, join_ruled_cells
 from importer.split.grouping import absorb_small, group_components, single_or_collection
@@ -87,7 +87,7 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     keep = ((np.minimum(items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]) >= options.min_size)
             & (items[:, 4] >= options.min_area))
     items = trim_patches(picture.rgb, mask, sheet, items[keep], options)
-    if picture.format in LOSSY:
+    if picture.lossy:
         items = without_fringes(picture.rgb, sheet, items, options)
     order = np.lexsort((items[:, 0], items[:, 1]))
     return to_boxes(items[order])

@@ -7,8 +7,6 @@ import numpy as np
 from importer.split.options import Plain, SplitOptions
 from importer.split.pixels import channel_max, ink_mask, p90, sample_step
 
-LOSSY = {"JPEG", "MPO"}  # formats that ring round sharp ink
-
 
 def without_fringes(rgb: np.ndarray, sheet: Plain | None, items: np.ndarray, options: SplitOptions) -> np.ndarray:
     """Each item's box shrunk to its ink at least ``fringe`` × as far from the sheet's colour

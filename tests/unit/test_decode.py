@@ -142,3 +142,18 @@ def test_extension_is_ignored(tmp_path):
     path = tmp_path / "really_png.jpg"
     path.write_bytes(buf.getvalue())
     assert decode(path).rgb.shape == (10, 10, 3)
+
+
+def test_lossy_says_which_files_were_compressed_with_loss(tmp_path):
+    """JPEG and lossy WebP (a VP8 chunk, after an alpha chunk too) are lossy; PNG and
+    lossless WebP (VP8L) are not."""
+    rgba = np.zeros((40, 60, 4), np.uint8)
+    rgba[10:30, 10:50] = (200, 40, 40, 255)
+    im = Image.fromarray(rgba)
+    files = {"a.jpg": ("JPEG", {}), "b.png": ("PNG", {}), "c.webp": ("WEBP", {"quality": 80}),
+             "d.webp": ("WEBP", {"lossless": True}), "e.webp": ("WEBP", {"quality": 80, "alpha": True})}
+    for name, (fmt, args) in files.items():
+        alpha = args.pop("alpha", False)
+        (im if alpha else im.convert("RGB")).save(tmp_path / name, fmt, **args)
+    assert {name: decode(tmp_path / name).lossy for name in files} == {
+        "a.jpg": True, "b.png": False, "c.webp": True, "d.webp": False, "e.webp": True}
