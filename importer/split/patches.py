@@ -127,10 +127,11 @@ def _off_sheet(rgb: np.ndarray, box: tuple, patch: np.ndarray, tol: float) -> bo
     outer = rgb[top:min(h, y1 + d), left:min(w, x1 + d)]
     ring = np.ones(outer.shape[:2], bool)
     ring[y0 - top:y1 - top, x0 - left:x1 - left] = False
-    if not ring.any():
+    pixels = outer[ring]
+    if not len(pixels):
         return False
-    local = commonest_colour(outer[ring][None])
-    near = channel_max(np.abs(outer[ring].astype(np.float32) - local))
+    local = commonest_colour(pixels[None])
+    near = channel_max(np.abs(pixels.astype(np.float32) - local))
     near = near[near <= tol]  # the sheet there, not the ink beside the box
     return bool(len(near)) and bool(np.abs(patch - local).max() > max(np.median(near), 1))
 
