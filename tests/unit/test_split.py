@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from benchmarks.boxes import iou
 from imaging.decode import Picture
 from importer.split import SplitOptions, split
 from importer.split.captions import one_ink
@@ -174,13 +175,6 @@ def layout_single_photo():
     small = rng.integers(0, 255, (12, 16, 3), np.uint8)
     rgb = np.asarray(Image.fromarray(small).resize((320, 240), Image.BICUBIC))
     return Picture(rgb, None), [(0, 0, 320, 240)]
-
-
-def iou(a, b):
-    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
 
 
 def recall_precision(truth, crops, threshold=0.8):

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from benchmarks.boxes import iou
 from imaging.decode import Picture, decode
 from importer.split import split
 
@@ -57,13 +58,6 @@ def paste(rgb: np.ndarray, rgba: np.ndarray, x: int, y: int) -> tuple[int, int, 
     a = rgba[..., 3:] / 255.0
     rgb[y:y + h, x:x + w] = (rgb[y:y + h, x:x + w] * (1 - a) + rgba[..., :3] * a).round()
     return x, y, w, h
-
-
-def iou(a, b) -> float:
-    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
 
 
 def assert_items(picture: Picture, truth: list) -> None:
