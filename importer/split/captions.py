@@ -74,10 +74,8 @@ def caption_flags(items: np.ndarray, written: np.ndarray, parts: np.ndarray,
     that side that are no word (a number alone, "3") but no taller than the word captions
     are captions too; so are such labels on the text line of a word caption (a row's
     captions are set on one line), however few the words (blur runs letters together into
-    one piece, which is no word-like group). Without word captions, labels alone (no taller
-    than ``caption_height`` × the typical item, as far from their item as it is tall; any
-    item that is no such label may own one, a short picture too) caption a sheet when at
-    least half its items carry one, one each, all of one size (see ``_one_each``). Captions
+    one piece, which is no word-like group). Without word captions, labels alone may
+    caption a sheet throughout (see ``_labels_alone``). Captions
     are ``written``: in one ink (see ``one_ink``). Rows of writing (see ``writing_rows``;
     ``parts`` are the components) are captions wherever they lie."""
     flags = np.zeros(len(items), bool)
@@ -96,10 +94,7 @@ def caption_flags(items: np.ndarray, written: np.ndarray, parts: np.ndarray,
             flags |= (owner >= 0) & _in_line_with(boxes, placed)
             throughout = placed.sum() >= 0.5 * (~short).sum()
         if not throughout:  # too few word captions: labels alone ("7", "a)") may label the items throughout
-            short = height <= options.caption_height * weighted_median(height, items[:, 4])
-            labels = short & one_line(items) & written
-            owner = _captions_below(boxes, labels, options, owners=~labels, reach=1.0)
-            throughout = (owner >= 0).sum() >= 0.5 * (~short).sum() and _one_each(boxes, short, owner)
+            owner, throughout = _labels_alone(boxes, written, options)
         if throughout:  # the short labels too
             flags |= owner >= 0
     return _spread_along_lines(items, flags | writing_rows(items, words, parts, written))
@@ -154,19 +149,36 @@ def writing_rows(items: np.ndarray, words: np.ndarray, parts: np.ndarray, writte
     return flags
 
 
-def _one_each(items: np.ndarray, short: np.ndarray, owner: np.ndarray) -> bool:
+def _labels_alone(items: np.ndarray, written: np.ndarray, options: SplitOptions) -> tuple[np.ndarray, bool]:
+    """Labels alone ("7", "a)"): pieces in one ink (``written``) no taller than
+    ``caption_height`` × the typical item, each on one line, as far from their item as it
+    is tall. Labels are of one text size: once some have found their items, a piece taller
+    than 1.5× their median is an item, which may own one (a small icon in one ink, a short
+    picture too). Returns, per piece, the item it labels (see ``_captions_below``), and
+    whether labels caption the sheet throughout: at least half its items (pieces that are
+    no label) carry one, one each, all of one size (see ``_one_each``)."""
+    height = items[:, 3] - items[:, 1]
+    labels = written & (height <= options.caption_height * weighted_median(height, items[:, 4]))
+    owner = _captions_below(items, labels & one_line(items), options, owners=~labels, reach=1.0)
+    if (owner >= 0).any():
+        labels &= height <= 1.5 * np.median(height[owner >= 0])
+        owner = _captions_below(items, labels & one_line(items), options, owners=~labels, reach=1.0)
+    return owner, bool((owner >= 0).sum() >= 0.5 * (~labels).sum() and _one_each(items, labels, owner))
+
+
+def _one_each(items: np.ndarray, labels: np.ndarray, owner: np.ndarray) -> bool:
     """Whether labels alone (``owner``: the item each labels, see ``_captions_below``) label
-    their items as captions do: three or more (two may be chance), of one text size (the
-    tallest, a parenthesis, at most 1.5× the lowest, a lower-case letter), one per item, and
-    nearer their items than the items typically lie to each other (small sprites in the next
-    row of a sprite sheet, or of a grid, are no labels)."""
-    labels = np.flatnonzero(owner >= 0)
-    if len(labels) < 3 or (~short).sum() < 2:
+    their items (pieces that are no ``labels``) as captions do: three or more (two may be
+    chance), of one text size (the tallest, a parenthesis, at most 1.5× the lowest, a
+    lower-case letter), one per item, and nearer their items than the items typically lie
+    to each other (small sprites in the next row of a sprite sheet, or of a grid, are no labels)."""
+    found = np.flatnonzero(owner >= 0)
+    if len(found) < 3 or (~labels).sum() < 2:
         return False
-    height = items[labels, 3] - items[labels, 1]
-    gaps = items[labels, 1] - items[owner[labels], 3]
-    return bool(height.max() <= 1.5 * height.min() and len(np.unique(owner[labels])) >= 0.8 * len(labels)
-                and np.median(gaps) < np.median(nearest_gaps(items[~short, :4])))
+    height = items[found, 3] - items[found, 1]
+    gaps = items[found, 1] - items[owner[found], 3]
+    return bool(height.max() <= 1.5 * height.min() and len(np.unique(owner[found])) >= 0.8 * len(found)
+                and np.median(gaps) < np.median(nearest_gaps(items[~labels, :4])))
 
 
 def _captions_below(items: np.ndarray, candidates: np.ndarray, options: SplitOptions,

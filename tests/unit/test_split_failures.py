@@ -249,6 +249,29 @@ def test_letters_alone_at_the_foot_of_cells_under_short_pictures_are_no_items():
     assert_items(Picture(rgb, None), truth)
 
 
+def test_letters_alone_under_small_icons_in_one_ink_are_no_items():
+    """Thumbnails of a photo and, half as tall, black toolbar icons, top-aligned in their
+    cells, each lettered ("c)") alone at the cell's foot. A small icon in one ink is short
+    and printed as a label is, but it is taller than the labels, which are of one text size:
+    it owns its letter, so every letter is a caption."""
+    photo = np.asarray(Image.open(MPL / "sample_data" / "grace_hopper.jpg").convert("RGB"))
+    rgb, truth = canvas(5 * 110 + 20, 2 * 100 + 20, WHITE), []
+    for k in range(10):
+        r, c = divmod(k, 5)
+        x0, y0 = 10 + c * 110, 10 + r * 100
+        if k % 2:
+            rgba = icon(MPL / "images" / f"{['back', 'filesave', 'home', 'move', 'zoom_to_rect'][k // 2]}_large.png")
+            rgba = np.asarray(Image.fromarray(rgba).resize((24 * rgba.shape[1] // rgba.shape[0], 24), Image.LANCZOS))
+            truth.append(paste(rgb, rgba, x0 + (110 - rgba.shape[1]) // 2, y0))
+        else:
+            im = np.asarray(Image.fromarray(photo[40 * k:40 * k + 200, 30 * k:30 * k + 200]).resize((48, 48)))
+            rgb[y0:y0 + 48, x0 + 31:x0 + 79] = im
+            truth.append((x0 + 31, y0, 48, 48))
+        ink = text_ink(f"{'abcdefghkm'[k]})", LABEL_FONTS[k % 5], 13)
+        paint(rgb, ink, x0 + (110 - ink.shape[1]) // 2, y0 + 48 + 8, (30, 30, 30))
+    assert_items(Picture(rgb, None), truth)
+
+
 def test_a_photo_running_off_the_frame_is_one_picture():
     """A wallpaper-like picture: a photo bleeding off the right edge of a plain panel that
     covers most of the border. The picture is cut by its frame, so it is one picture."""
