@@ -170,14 +170,15 @@ def _one_each(items: np.ndarray, labels: np.ndarray, owner: np.ndarray) -> bool:
     """Whether labels alone (``owner``: the item each labels, see ``_captions_below``) label
     their items (pieces that are no ``labels``) as captions do: three or more (two may be
     chance), of one text size (the tallest, a parenthesis, at most 1.5× the lowest, a
-    lower-case letter), one per item, and nearer their items than the items typically lie
+    lower-case letter; one label in ten at either end left out, as a full stop that stayed
+    a speck of its own), one per item, and nearer their items than the items typically lie
     to each other (small sprites in the next row of a sprite sheet, or of a grid, are no labels)."""
     found = np.flatnonzero(owner >= 0)
     if len(found) < 3 or (~labels).sum() < 2:
         return False
-    height = items[found, 3] - items[found, 1]
+    height = np.sort(items[found, 3] - items[found, 1])[len(found) // 10:len(found) - len(found) // 10]
     gaps = items[found, 1] - items[owner[found], 3]
-    return bool(height.max() <= 1.5 * height.min() and len(np.unique(owner[found])) >= 0.8 * len(found)
+    return bool(height[-1] <= 1.5 * height[0] and len(np.unique(owner[found])) >= 0.8 * len(found)
                 and np.median(gaps) < np.median(nearest_gaps(items[~labels, :4])))
 
 
