@@ -4,9 +4,9 @@ Steps: foreground mask (alpha when the background is transparent, else distance 
 border's dominant colour with a noise-adapted tolerance) → ruled lines removed, with what
 is left of them at crossings → connected components → components grouped into items with
 a gap scale read off the image itself → small parts (dots, accents) joined to their items
-→ parts sharing a grid cell united, items spanning several cells cut at their edges →
-captions dropped → single picture or collection decided → items on patches trimmed → a
-lossy format's fringes trimmed.
+→ parts sharing a grid cell, or a cell of a packed sheet's shelves, united, items
+spanning several grid cells cut at their edges → captions dropped → single picture or
+collection decided → items on patches trimmed → a lossy format's fringes trimmed.
 
 Assumptions, each a documented heuristic rather than a tuned constant:
 - the sheet's background is plain and shows on most of its border (else the whole image is
@@ -22,6 +22,9 @@ Assumptions, each a documented heuristic rather than a tuned constant:
   like size unless both together are still small (a colon's dots);
 - on a regular grid (rows and columns of items at a steady pitch, each narrower than the
   pitch) a cell holds one item, and an item wider than the pitch fills several cells;
+- on a packed sheet (shelves of items, most of them one spacing apart, as a texture packer
+  sets sprites) the cells of a shelf (runs of columns no empty column crosses) hold one
+  item each, however far apart its parts;
 - a caption is a line of text (its words: several pieces in a wide box) just below an
   item, lower than the item, and closer to it than to whatever lies below the caption;
 - a lossy format (JPEG, lossy WebP) rings round sharp ink: specks fainter than ``fringe`` (a quarter)
@@ -45,6 +48,7 @@ from importer.split.grids import cut_cells, join_cells, join_ruled_cells
 from importer.split.grouping import absorb_small, group_components, single_or_collection
 from importer.split.mask import foreground, remove_rules
 from importer.split.options import Box, Plain, SplitOptions
+from importer.split.packing import join_shelves
 from importer.split.patches import trim_patches
 from importer.split.text import is_text
 
@@ -80,7 +84,7 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     if options.drop_captions:  # before small parts move (a caption is not a part) and after
         items = without_captions(items, ink, boxes, options)
     items = join_cells(absorb_small(items, options.part_fraction * typical_height, options), options)
-    items = cut_cells(items, mask, options)
+    items = cut_cells(join_shelves(items, options), mask, options)
     if options.drop_captions:
         items = without_captions(items, ink, boxes, options)
     items = single_or_collection(join_ruled_cells(items, rule_rows, rule_cols), options)

@@ -39,6 +39,7 @@ class SplitOptions:
     part_gap: float = 0.5         # a part below small_fraction × the other's box lies within this × its longer side
     join_size: float = 1.5        # a second-pass join keeps the united box within this × the typical item box
     pitch_tolerance: float = 0.1  # rows/columns keep one pitch when each step is within this share of it
+    packed_spacing: float = 0.25  # a packed sheet's items lie less than this × their typical side apart
     drop_captions: bool = True
     caption_height: float = 0.6   # a caption is at most this × its item's height
     single_cover: float = 0.6     # one group covering this share of the content box: a single picture

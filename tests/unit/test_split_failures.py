@@ -479,6 +479,31 @@ def sprite_cells(background, touching: set, cell=(40, 48)) -> tuple[Picture, lis
     return Picture(rgb, None), truth
 
 
+@pytest.mark.parametrize("spacing", [1, 2, 3])
+def test_sprites_in_two_parts_packed_in_shelves_are_one_crop_each(spacing):
+    """Sprites packed in shelves as a texture packer leaves them: left to right, top-aligned,
+    ``spacing`` px apart, the next shelf that far under the tallest. Each sprite is a letter
+    in pixel art (DejaVu Sans Bold, of varied sizes, hard-edged) over a gem, a square 10 px
+    under it: its parts lie farther apart than the sprites do, but within a shelf (rows that
+    no empty row crosses) a run of columns that no empty column crosses is one sprite. Each
+    shelf holds letters of all three sizes, so no empty row crosses it between letters and
+    gems (a shelf that one crosses, as a row of frames alike may, is cut there)."""
+    rgb, truth, (x, y, row) = canvas(200, 240, (255, 0, 255)), [], (0, 0, 0)
+    for k, letter in enumerate("HMNWUKXAVYTZEBDRPLFGOQSC"):
+        g = np.where(text_ink(letter, "DejaVuSans-Bold.ttf", (22, 30, 36)[k % 3]) > 127, 255, 0).astype(np.uint8)
+        ys, xs = np.nonzero(g)
+        g = g[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+        w, h = g.shape[1], g.shape[0] + 10 + 7
+        if x + w > rgb.shape[1]:
+            x, y, row = 0, y + row + spacing, 0
+        paint(rgb, g, x, y, (20, 90, 30))
+        gem = x + (k * 5) % (w - 7)
+        rgb[y + h - 7:y + h, gem:gem + 7] = (40, 40, 200)
+        truth.append((x, y, w, h))
+        x, row = x + w + spacing, max(row, h)
+    assert_items(Picture(rgb, None), truth)
+
+
 @pytest.mark.parametrize("background", [(255, 0, 255), (255, 255, 255), (0, 128, 128)])
 def test_touching_sprites_in_equal_cells_are_cut_at_the_cells_edges(background):
     """Here and there two sprites fill their cells and touch (one piece of ink): the grid,
