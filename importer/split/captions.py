@@ -7,7 +7,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from importer.split.geometry import as_one, nearest_gaps, weighted_median
+from importer.split.geometry import as_one, group_items, nearest_gaps, weighted_median
 from importer.split.options import Plain, SplitOptions
 from importer.split.pixels import channel_max, p90, sample_step
 from importer.split.text import lettered, one_line, wordlike
@@ -150,20 +150,41 @@ def writing_rows(items: np.ndarray, words: np.ndarray, parts: np.ndarray, writte
 
 
 def _labels_alone(items: np.ndarray, written: np.ndarray, options: SplitOptions) -> tuple[np.ndarray, bool]:
-    """Labels alone ("7", "a)"): pieces in one ink (``written``) no taller than
+    """Labels alone ("7", "a)", "fig 3"): pieces in one ink (``written``) no taller than
     ``caption_height`` × the typical item, each on one line, as far from their item as it
-    is tall. Labels are of one text size: once some have found their items, a piece taller
-    than 1.5× their median is an item, which may own one (a small icon in one ink, a short
-    picture too). Returns, per piece, the item it labels (see ``_captions_below``), and
-    whether labels caption the sheet throughout: at least half its items (pieces that are
-    no label) carry one, one each, all of one size (see ``_one_each``)."""
+    is tall. Such pieces side by side on a line, a word space apart, are one label ("fig"
+    and "3"), when each is at least half as tall as the tallest of them (an umlaut's two
+    dots are no label of a word). Labels are of one text size: once some have found their
+    items, a piece taller than 1.5× their median is an item, which may own one (a small
+    icon in one ink, a short picture too). Returns, per piece, the item its label labels
+    (see ``_captions_below``; an index among the labels joined, -1 for none), and whether
+    labels caption the sheet throughout: at least half its items (pieces that are no
+    label) carry one, one each, all of one size (see ``_one_each``)."""
     height = items[:, 3] - items[:, 1]
-    labels = written & (height <= options.caption_height * weighted_median(height, items[:, 4]))
+    short = written & (height <= options.caption_height * weighted_median(height, items[:, 4]))
+    word = _beside(items, short & (height >= 0.5 * height[short].max(initial=0)))
+    labels = np.bincount(word, short) > 0
+    items = group_items(items[:, :4], items[:, 4], items[:, 5], word)
+    height = items[:, 3] - items[:, 1]
     owner = _captions_below(items, labels & one_line(items), options, owners=~labels, reach=1.0)
     if (owner >= 0).any():
         labels &= height <= 1.5 * np.median(height[owner >= 0])
         owner = _captions_below(items, labels & one_line(items), options, owners=~labels, reach=1.0)
-    return owner, bool((owner >= 0).sum() >= 0.5 * (~labels).sum() and _one_each(items, labels, owner))
+    throughout = (owner >= 0).sum() >= 0.5 * (~labels).sum() and _one_each(items, labels, owner)
+    return owner[word], bool(throughout)
+
+
+def _beside(items: np.ndarray, flags: np.ndarray) -> np.ndarray:
+    """Group label per item: ``flags`` items side by side on one line (overlapping by half
+    the lower one's height, at most twice as tall as it), a word space apart (no more than
+    the taller one's height), are one group; each other item is a group of its own."""
+    x0, y0, x1, y1 = items[:, :4].T
+    h = y1 - y0
+    lo, hi = np.minimum(h[:, None], h[None]), np.maximum(h[:, None], h[None])
+    over_y = np.minimum(y1[:, None], y1[None]) - np.maximum(y0[:, None], y0[None])
+    gap_x = np.maximum(x0[None] - x1[:, None], x0[:, None] - x1[None])
+    near = flags[:, None] & flags[None] & (over_y >= 0.5 * lo) & (hi <= 2 * lo) & (gap_x <= hi)
+    return connected_components(csr_matrix(near), directed=False)[1]
 
 
 def _one_each(items: np.ndarray, labels: np.ndarray, owner: np.ndarray) -> bool:

@@ -173,16 +173,18 @@ def test_the_logo_is_one_picture():
 LABELS = ["Fig. 12", "No. 3", "7", "Fig. 4", "12", "No. 18", "3", "Fig. 9", "21", "No. 5"]
 LABELS_ALONE = ["1", "2", "3", "a)", "b)", "(c)", "7", "12", "8.", "10"]  # no word among them
 NUMBERED = [f"{n}." for n in range(1, 11)]  # a full stop may stay a speck of its own
+FIG = [f"fig {n}" for n in range(1, 11)]  # "fig" is no word-like group: narrower than 1.5x its height
 LABEL_FONTS = ["DejaVuSans.ttf", "DejaVuSerif.ttf", "STIXGeneral.ttf", "cmr10.ttf", "DejaVuSansMono.ttf"]
 
 
-@pytest.mark.parametrize("labels", [LABELS, LABELS_ALONE, NUMBERED], ids=["words", "alone", "numbered"])
+@pytest.mark.parametrize("labels", [LABELS, LABELS_ALONE, NUMBERED, FIG], ids=["words", "alone", "numbered", "fig"])
 @pytest.mark.parametrize("pitch", [120, 76], ids=["loose", "tight"])
 @pytest.mark.parametrize("where", ["below", "above"])
 def test_short_figure_labels_are_no_items(where, pitch, labels):
-    """Icons labelled "Fig. 12", "No. 3", a number or letter alone or a number with a full
+    """Icons labelled "Fig. 12", "No. 3", a number or letter alone, a number with a full
     stop ("5.", whose stop may stay a speck apart: one label in ten that is no text size
-    does not make the labels of several sizes), under or over each icon, in several fonts,
+    does not make the labels of several sizes) or a short word and a number ("fig 3", two
+    labels side by side that are one), under or over each icon, in several fonts,
     in loose rows or rows so tight that a label lies nearly as near the next row as its own
     icon: the labels are captions, only the icons are items. (The subplots icon, three bars
     apart, is left out: an item in stacked parts is another weakness.)"""
