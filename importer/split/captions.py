@@ -155,8 +155,8 @@ def _labels_alone(items: np.ndarray, written: np.ndarray, options: SplitOptions)
     is tall. Such pieces side by side on a line, a word space apart, are one label ("fig"
     and "3"), when each is at least half as tall as the tallest of them (an umlaut's two
     dots are no label of a word). Labels are of one text size: once some have found their
-    items, a piece taller than 1.5× their median is an item, which may own one (a small
-    icon in one ink, a short picture too). Returns, per piece, the item its label labels
+    items, a piece taller than 1.5× the tallest of those is an item, which may own one (a
+    small icon in one ink, a short picture too). Returns, per piece, the item its label labels
     (see ``_captions_below``; an index among the labels joined, -1 for none), and whether
     labels caption the sheet throughout: at least half its items (pieces that are no
     label) carry one, one each, all of one size (see ``_one_each``)."""
@@ -168,7 +168,7 @@ def _labels_alone(items: np.ndarray, written: np.ndarray, options: SplitOptions)
     height = items[:, 3] - items[:, 1]
     owner = _captions_below(items, labels & one_line(items), options, owners=~labels, reach=1.0)
     if (owner >= 0).any():
-        labels &= height <= 1.5 * np.median(height[owner >= 0])
+        labels &= height <= 1.5 * height[owner >= 0].max()
         owner = _captions_below(items, labels & one_line(items), options, owners=~labels, reach=1.0)
     throughout = (owner >= 0).sum() >= 0.5 * (~labels).sum() and _one_each(items, labels, owner)
     return owner[word], bool(throughout)
@@ -191,15 +191,18 @@ def _one_each(items: np.ndarray, labels: np.ndarray, owner: np.ndarray) -> bool:
     """Whether labels alone (``owner``: the item each labels, see ``_captions_below``) label
     their items (pieces that are no ``labels``) as captions do: three or more (two may be
     chance), of one text size (the tallest, a parenthesis, at most 1.5× the lowest, a
-    lower-case letter; one label in ten at either end left out, as a full stop that stayed
-    a speck of its own), one per item, and nearer their items than the items typically lie
-    to each other (small sprites in the next row of a sprite sheet, or of a grid, are no labels)."""
+    lower-case letter; lone letters reach from x-height to full height, twice that, which
+    five labels or more may span: fewer so unlike may be chance; one label in ten at either
+    end left out, as a full stop that stayed a speck of its own), one per item, and nearer
+    their items than the items typically lie to each other (small sprites in the next row
+    of a sprite sheet, or of a grid, are no labels)."""
     found = np.flatnonzero(owner >= 0)
     if len(found) < 3 or (~labels).sum() < 2:
         return False
     height = np.sort(items[found, 3] - items[found, 1])[len(found) // 10:len(found) - len(found) // 10]
+    one_size = height[-1] <= (2 if len(found) >= 5 else 1.5) * height[0]
     gaps = items[found, 1] - items[owner[found], 3]
-    return bool(height[-1] <= 1.5 * height[0] and len(np.unique(owner[found])) >= 0.8 * len(found)
+    return bool(one_size and len(np.unique(owner[found])) >= 0.8 * len(found)
                 and np.median(gaps) < np.median(nearest_gaps(items[~labels, :4])))
 
 
