@@ -74,10 +74,12 @@ def caption_flags(items: np.ndarray, written: np.ndarray, parts: np.ndarray,
     that side that are no word (a number alone, "3") but no taller than the word captions
     are captions too; so are such labels on the text line of a word caption (a row's
     captions are set on one line), however few the words (blur runs letters together into
-    one piece, which is no word-like group). Without word captions, labels alone may
-    caption a sheet throughout (see ``_labels_alone``). Captions
-    are ``written``: in one ink (see ``one_ink``). Rows of writing (see ``writing_rows``;
-    ``parts`` are the components) are captions wherever they lie."""
+    one piece, which is no word-like group). Such a label is text: a solid shape (ink over
+    nine tenths of its box) more than half as tall as the captions is none (a domino's
+    lower square beside a short icon's caption; a full stop is small). Without word
+    captions, labels alone may caption a sheet throughout (see ``_labels_alone``).
+    Captions are ``written``: in one ink (see ``one_ink``). Rows of writing (see
+    ``writing_rows``; ``parts`` are the components) are captions wherever they lie."""
     flags = np.zeros(len(items), bool)
     words = wordlike(items) & written
     for flip in (False, True):  # below the items, then above them (the sheet upside down)
@@ -89,10 +91,11 @@ def caption_flags(items: np.ndarray, written: np.ndarray, parts: np.ndarray,
         height = boxes[:, 3] - boxes[:, 1]
         throughout = False
         if placed.any():
-            short = height <= height[placed].max()
-            owner = _captions_below(boxes, short & written, options)
+            text = height[placed].max()
+            solid = (items[:, 4] >= 0.9 * (items[:, 2] - items[:, 0]) * height) & (height > 0.5 * text)
+            owner = _captions_below(boxes, (height <= text) & written & ~solid, options)
             flags |= (owner >= 0) & _in_line_with(boxes, placed)
-            throughout = placed.sum() >= 0.5 * (~short).sum()
+            throughout = placed.sum() >= 0.5 * (height > text).sum()
         if not throughout:  # too few word captions: labels alone ("7", "a)") may label the items throughout
             owner, throughout = _labels_alone(boxes, written, options)
         if throughout:  # the short labels too

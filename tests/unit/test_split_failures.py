@@ -279,6 +279,27 @@ def test_letters_alone_under_small_icons_in_one_ink_are_no_items():
     assert_items(Picture(rgb, None), truth)
 
 
+def test_a_solid_part_on_a_caption_line_is_no_label():
+    """Icons 60 and 20 px tall and dominoes (two solid squares, one over the other),
+    top-aligned and each captioned "No. 7" just under it, so a short icon's caption runs
+    beside a domino's lower square: a label on a caption's line is text, and a solid square
+    as tall as the text is none (a full stop is, but it is small). Each domino is one item."""
+    rgb, truth = canvas(5 * 110 + 20, 2 * 130 + 20, WHITE), []
+    for k in range(10):
+        r, c = divmod(k, 5)
+        x0, y0 = 10 + c * 110, 10 + r * 130
+        if c in (1, 3):
+            rgb[y0:y0 + 9, x0 + 50:x0 + 59] = rgb[y0 + 24:y0 + 33, x0 + 50:x0 + 59] = (20, 20, 20)
+            truth.append((x0 + 50, y0, 9, 33))
+        else:
+            rgba, side = icon(ICONS[k]), 20 if c == 2 else 60
+            rgba = np.asarray(Image.fromarray(rgba).resize((side * rgba.shape[1] // rgba.shape[0], side), Image.LANCZOS))
+            truth.append(paste(rgb, rgba, x0 + (110 - rgba.shape[1]) // 2, y0))
+        label = text_ink(f"No. {k + 1}", "DejaVuSans.ttf", 13)
+        paint(rgb, label, x0 + (110 - label.shape[1]) // 2, truth[-1][1] + truth[-1][3] + 6, (30, 30, 30))
+    assert_items(Picture(rgb, None), truth)
+
+
 def test_a_photo_running_off_the_frame_is_one_picture():
     """A wallpaper-like picture: a photo bleeding off the right edge of a plain panel that
     covers most of the border. The picture is cut by its frame, so it is one picture."""
