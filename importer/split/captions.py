@@ -10,7 +10,7 @@ from scipy.sparse.csgraph import connected_components
 from importer.split.geometry import as_one, group_items, nearest_gaps, weighted_median
 from importer.split.options import Plain, SplitOptions
 from importer.split.pixels import channel_max, p90, sample_step
-from importer.split.text import lettered, one_line, wordlike
+from importer.split.text import lettered, on_one_line, one_line, wordlike
 
 
 def one_ink(rgb: np.ndarray, mask: np.ndarray, items: np.ndarray, sheet: Plain | None,
@@ -165,7 +165,7 @@ def _labels_alone(items: np.ndarray, written: np.ndarray, options: SplitOptions)
     (pieces that are no label) carry one, one each, all of one size (see ``_one_each``)."""
     height = items[:, 3] - items[:, 1]
     short = written & (height <= options.caption_height * weighted_median(height, items[:, 4]))
-    word = _beside(items, short & (height >= 0.5 * height[short].max(initial=0)))
+    word = on_one_line(items, taller=2, space=1, among=short & (height >= 0.5 * height[short].max(initial=0)))
     labels = np.bincount(word, short) > 0
     items = group_items(items[:, :4], items[:, 4], items[:, 5], word)
     height = items[:, 3] - items[:, 1]
@@ -175,19 +175,6 @@ def _labels_alone(items: np.ndarray, written: np.ndarray, options: SplitOptions)
         owner = _captions_below(items, labels & one_line(items), options, owners=~labels, reach=1.0)
     throughout = (owner >= 0).sum() >= 0.5 * (~labels).sum() and _one_each(items, labels, owner)
     return owner[word], bool(throughout)
-
-
-def _beside(items: np.ndarray, flags: np.ndarray) -> np.ndarray:
-    """Group label per item: ``flags`` items side by side on one line (overlapping by half
-    the lower one's height, at most twice as tall as it), a word space apart (no more than
-    the taller one's height), are one group; each other item is a group of its own."""
-    x0, y0, x1, y1 = items[:, :4].T
-    h = y1 - y0
-    lo, hi = np.minimum(h[:, None], h[None]), np.maximum(h[:, None], h[None])
-    over_y = np.minimum(y1[:, None], y1[None]) - np.maximum(y0[:, None], y0[None])
-    gap_x = np.maximum(x0[None] - x1[:, None], x0[:, None] - x1[None])
-    near = flags[:, None] & flags[None] & (over_y >= 0.5 * lo) & (hi <= 2 * lo) & (gap_x <= hi)
-    return connected_components(csr_matrix(near), directed=False)[1]
 
 
 def _one_each(items: np.ndarray, labels: np.ndarray, owner: np.ndarray) -> bool:

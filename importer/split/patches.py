@@ -33,7 +33,7 @@ def trim_patches(rgb: np.ndarray, mask: np.ndarray, sheet: Plain | None, items: 
     lining the item's box (``mask``), see ``_inside_bands``; the item is what lies inside them."""
     if sheet is None or not len(items):
         return items
-    background, tol, noise = sheet
+    background, tol = sheet.colour, sheet.tol
     items = items.copy()
     sized = np.flatnonzero(np.minimum(items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]) >= 3 * options.min_size)
     boxes = {i: tuple(items[i, :4]) for i in sized}

@@ -54,6 +54,22 @@ def parts_in(parts: np.ndarray, box) -> np.ndarray:
     return inside[np.argsort(inside[:, 0])]
 
 
+def on_one_line(items: np.ndarray, taller: float, space: float, among: np.ndarray | None = None) -> np.ndarray:
+    """Group label per item: items side by side on one line chain up, each pair overlapping
+    by half the lower one's height, at most ``taller`` × as tall as it and at most ``space`` ×
+    the taller one's height apart; only the items ``among`` (default: all) chain, each other
+    item is a group of its own."""
+    x0, y0, x1, y1 = items[:, :4].T
+    h = y1 - y0
+    over_y = np.minimum(y1[:, None], y1[None]) - np.maximum(y0[:, None], y0[None])
+    lo, hi = np.minimum(h[:, None], h[None]), np.maximum(h[:, None], h[None])
+    gap_x = np.maximum(x0[None] - x1[:, None], x0[:, None] - x1[None])
+    near = (over_y >= 0.5 * lo) & (hi <= taller * lo) & (gap_x <= space * hi)
+    if among is not None:
+        near &= among[:, None] & among[None]
+    return connected_components(csr_matrix(near), directed=False)[1]
+
+
 def is_text(items: np.ndarray, parts: np.ndarray, options: SplitOptions) -> bool:
     """Whether the picture holds only a few lines of text (a banner, button, heading).
 
@@ -74,13 +90,7 @@ def is_text(items: np.ndarray, parts: np.ndarray, options: SplitOptions) -> bool
     stacked closer than a line's height."""
     if len(items) < 2:
         return False
-    x0, y0, x1, y1 = items[:, :4].T
-    h = y1 - y0
-    over_y = np.minimum(y1[:, None], y1[None]) - np.maximum(y0[:, None], y0[None])
-    lo, hi = np.minimum(h[:, None], h[None]), np.maximum(h[:, None], h[None])
-    gap_x = np.maximum(x0[None] - x1[:, None], x0[:, None] - x1[None])
-    label = connected_components(csr_matrix((over_y >= 0.5 * lo) & (hi <= 2.5 * lo) & (gap_x <= 1.5 * hi)),
-                                 directed=False)[1]
+    label = on_one_line(items, taller=2.5, space=1.5)
     lines = group_items(items[:, :4], items[:, 4], np.ones(len(items), np.int64), label)
     wide = (lines[:, 5] >= 2) & (lines[:, 2] - lines[:, 0] >= 1.5 * (lines[:, 3] - lines[:, 1]))
     text = [t for t in np.flatnonzero(wide) if _text_line(lines[t], items[label == t], parts, options)]
