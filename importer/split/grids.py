@@ -41,11 +41,14 @@ def _parts_in_cells(items: np.ndarray, cell: np.ndarray) -> np.ndarray:
     return connected_components(csr_matrix(near), directed=False)[1]
 
 
-def _bands(lo: np.ndarray, hi: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray, float] | None:
+def _bands(lo: np.ndarray, hi: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray, float, int] | None:
     """Starts and ends of the bands the intervals ``[lo, hi)`` form (overlapping intervals
     share a band, and so do neighbouring bands that fit in one pitch, see ``_within_pitch``),
-    and that pitch; or None unless there are at least three bands, each narrower than the
-    pitch that their starts, centres or ends keep (within ``tolerance`` × the pitch)."""
+    that pitch, and which of the bands' edges keep it best: 0 their starts, 1 their centres,
+    2 their ends (items hung from their cells' ceiling, centred, or set on their floor;
+    centres when the bands are alike in width, which shows no alignment). None unless there
+    are at least three bands, each narrower than the pitch that their starts, centres or
+    ends keep (within ``tolerance`` × the pitch)."""
     band, count, reach = np.empty(len(lo), np.int64), -1, -np.inf
     for i in np.argsort(lo, kind="stable"):
         if lo[i] >= reach:
@@ -59,11 +62,15 @@ def _bands(lo: np.ndarray, hi: np.ndarray, tolerance: float) -> tuple[np.ndarray
     starts, ends = _within_pitch(starts, ends)
     if len(starts) < 3:
         return None
-    for edge in (starts, (starts + ends) / 2, ends):
-        pitch = np.diff(edge)
-        step = np.median(pitch)
-        if np.abs(pitch - step).max() <= tolerance * step and (ends - starts).max() < step:
-            return starts, ends, step
+    edges = (starts, (starts + ends) / 2, ends)
+    steps = np.array([np.median(np.diff(edge)) for edge in edges])
+    spread = np.array([np.abs(np.diff(edge) - step).max() / step for edge, step in zip(edges, steps)])
+    spread[(ends - starts).max() >= steps] = np.inf  # a band as wide as the pitch: no grid's
+    kept = int(np.argmin(spread))
+    if np.ptp(ends - starts) <= tolerance * steps[kept] and spread[1] <= tolerance:
+        kept = 1  # bands alike in width keep the pitch alike at either edge: no alignment shows
+    if spread[kept] <= tolerance:
+        return starts, ends, steps[kept], kept
     return None
 
 
@@ -118,7 +125,8 @@ def cut_cells(items: np.ndarray, mask: np.ndarray, options: SplitOptions) -> np.
     its pitch, and the gutter its items leave free. When some item is wider than the pitch,
     the cells' edges are placed in that gutter, one pitch apart over the whole sheet, where
     the fewest ink pixels cross them (sprites only touch across an edge; a line through a
-    sprite crosses its body)."""
+    sprite crosses its body), or along the items' floor (ceiling) where the items stand on
+    (hang from) it: a tall sprite touching the one above crosses its cell's floor there."""
     w, h = items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]
     ordinary = (w <= 1.5 * np.median(w)) & (h <= 1.5 * np.median(h))
     if ordinary.sum() < 4 or ordinary.all():
@@ -145,13 +153,21 @@ def cut_cells(items: np.ndarray, mask: np.ndarray, options: SplitOptions) -> np.
     return np.array(out, np.int64).reshape(-1, items.shape[1])
 
 
-def _lattice(starts: np.ndarray, ends: np.ndarray, step: float) -> tuple[float, int, int]:
-    """A grid's pitch and its gutter, the space between its bands (``_bands``) that none of
-    them reaches: (pitch, first and last coordinate where the first cell edge may lie)."""
-    k = np.round((starts - starts[0]) / step)
+def _lattice(starts: np.ndarray, ends: np.ndarray, step: float, kept: int) -> tuple[float, int, int]:
+    """A grid's pitch and its gutter, the space between its bands (``_bands``, ``kept`` the
+    edge that keeps the pitch) that none of them reaches: (pitch, first and last coordinate
+    where the first cell edge may lie). Where items stand on their cells' floor (``kept``
+    2), a cell ends where the bands do; where they hang from its ceiling (0), a cell starts
+    where they do."""
+    edge = (starts, (starts + ends) / 2, ends)[kept]
+    k = np.round((edge - edge[0]) / step)
     lo = (ends - k * step).max()
-    hi = (starts - k * step).min() + step
-    return step, int(np.ceil(lo)), int(np.floor(max(lo, hi)))
+    hi = max(lo, (starts - k * step).min() + step)
+    if kept == 2:
+        hi = lo
+    elif kept == 0:
+        lo = hi
+    return step, int(np.ceil(lo)), int(np.floor(hi))
 
 
 def _edges(spans: np.ndarray, ink: np.ndarray, lattice: tuple[float, int, int]) -> np.ndarray:
