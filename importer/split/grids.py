@@ -122,7 +122,8 @@ def cut_cells(items: np.ndarray, mask: np.ndarray, options: SplitOptions) -> np.
     edge (their ink touching, one piece), as many as the cells it fills, and a group across
     an edge holds the items of two cells. The grid is read off the items of ordinary size
     (at most 1.5× the median width and height; a run of touching items is wider or taller):
-    its pitch, and the gutter its items leave free. When some item is wider than the pitch,
+    its pitch, and the gutter its items leave free; where they keep no pitch (a row of large
+    items only), off the floors most items stand on (``_aligned``). When some item is wider than the pitch,
     the cells' edges are placed in that gutter, one pitch apart over the whole sheet, where
     the fewest ink pixels cross them (sprites only touch across an edge; a line through a
     sprite crosses its body), or along the items' floor (ceiling) where the items stand on
@@ -131,13 +132,16 @@ def cut_cells(items: np.ndarray, mask: np.ndarray, options: SplitOptions) -> np.
     ordinary = (w <= 1.5 * np.median(w)) & (h <= 1.5 * np.median(h))
     if ordinary.sum() < 4 or ordinary.all():
         return items
-    cols = _bands(items[ordinary, 0], items[ordinary, 2], options.pitch_tolerance)
-    rows = _bands(items[ordinary, 1], items[ordinary, 3], options.pitch_tolerance)
+    lattices = []
+    for lo, hi in ((0, 2), (1, 3)):
+        bands = _bands(items[ordinary, lo], items[ordinary, hi], options.pitch_tolerance)
+        lattices.append(_lattice(*bands) if bands else _aligned(items[:, lo], items[:, hi], options.pitch_tolerance))
+    cols, rows = lattices
     if cols is None or rows is None:
         return items
     ink = mask > 0
-    xs = _edges(items[:, [0, 2]], ink, _lattice(*cols))
-    ys = _edges(items[:, [1, 3]], ink.T, _lattice(*rows))
+    xs = _edges(items[:, [0, 2]], ink, cols)
+    ys = _edges(items[:, [1, 3]], ink.T, rows)
     if not len(xs) and not len(ys):
         return items
     out = []
@@ -151,6 +155,22 @@ def cut_cells(items: np.ndarray, mask: np.ndarray, options: SplitOptions) -> np.
             for c, d in zip([x0, *inner_x], [*inner_x, x1]):
                 out += _piece(ink[a:b, c:d], c, a)
     return np.array(out, np.int64).reshape(-1, items.shape[1])
+
+
+def _aligned(lo: np.ndarray, hi: np.ndarray, tolerance: float) -> tuple[float, int, int] | None:
+    """A lattice (see ``_lattice``) whose cell edges are the floors most items stand on (or
+    the ceilings they hang from), ends ``hi`` (starts ``lo``) shared by two items or more,
+    at least three of them a steady pitch apart; None when there are none."""
+    for edge in (hi, lo):
+        lines, count = np.unique(edge, return_counts=True)
+        lines = lines[count >= 2]
+        if len(lines) < 3 or 2 * np.isin(edge, lines).sum() < len(edge):
+            continue
+        steps = np.diff(lines)
+        step = np.median(steps)
+        if np.abs(steps - step).max() <= tolerance * step:
+            return step, int(lines[0]), int(lines[0])
+    return None
 
 
 def _lattice(starts: np.ndarray, ends: np.ndarray, step: float, kept: int) -> tuple[float, int, int]:

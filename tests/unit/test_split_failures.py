@@ -546,6 +546,22 @@ def test_a_sprite_filling_its_cell_is_cut_from_its_neighbour_at_the_cells_floor(
     assert_items(picture, truth)
 
 
+def test_a_sprite_filling_its_cell_in_a_row_of_large_sprites_is_cut_at_the_cells_floor():
+    """Letter sprites (DejaVu Sans Bold) stand on the floor of equal cells; the third row
+    holds only large ones, so no band of ordinary sprites shows that row's floor and the
+    bands keep no pitch. A "T" there fills its cell's height and touches the letter on the
+    floor above. The sprites' bottoms do keep the pitch: the cut runs along that floor."""
+    (cw, ch), truth = (48, 64), []
+    rgb = canvas(8 * cw, 4 * ch, (0, 128, 128))
+    for k, letter in enumerate("HMNWUKXAVYZEBDRPLFGOQTSCJ2345678"):
+        r, c = divmod(k, 8)
+        g = text_ink(letter, "DejaVuSans-Bold.ttf", 60 if r == 2 else 36)
+        if letter == "T":
+            g = np.asarray(Image.fromarray(g).resize((g.shape[1], ch), Image.BILINEAR))
+        truth.append(paint(rgb, g, c * cw + (cw - g.shape[1]) // 2, r * ch + ch - g.shape[0], (20, 90, 30)))
+    assert_items(Picture(rgb, None), truth)
+
+
 @pytest.mark.xfail(reason="open: whole columns of touching pairs leave the grid without items of ordinary "
                    "size there, so no pitch is read; reading one across empty columns cost the validation "
                    "heap's captioned sheets 4 points of precision", strict=True)
