@@ -57,27 +57,36 @@ def _longest_circular_run(flags: np.ndarray) -> int:
 def remove_rules(mask: np.ndarray, options: SplitOptions) -> tuple[np.ndarray, np.ndarray]:
     """Erase, in place, thin straight lines spanning much of the image (ruled grids).
     Returns, per row and per column, whether it lies within a line's thickness of an erased
-    line: ink wholly inside such rows or columns is what is left of the lines (crossings)."""
-    thickness = max(2, round(options.rule_thickness * min(mask.shape)))
-    return (_erase_row_rules(mask, thickness, options.rule_length),
-            _erase_row_rules(mask.T, thickness, options.rule_length))
+    line: ink wholly inside such rows or columns is what is left of the lines (crossings).
+
+    A line is at most ``rule_thickness`` × the shorter side thick (2 px at least); in a
+    table, ruled both ways and at least three times one way, a pixel more (a 2 px rule
+    drawn off the pixel grid, a 3 px one): a stroke that thick with no lines across it may
+    be an item's (the bars of letters set close, in a line of text)."""
+    thin = max(2, round(options.rule_thickness * min(mask.shape)))
+    rows, cols = (_rule_bands(m, thin + 1, options.rule_length) for m in (mask, mask.T))
+    counts = sorted(len(bands) for bands in (rows, cols))
+    thickness = thin + 1 if counts[0] >= 1 and counts[1] >= 3 else thin
+    return _erase(mask, rows, thickness), _erase(mask.T, cols, thickness)
 
 
-def _erase_row_rules(mask: np.ndarray, thickness: int, share: float) -> np.ndarray:
-    """Erase bands of ≤ ``thickness`` rows that hold a run of ink ≥ ``share`` × width, and
-    flag the rows within ``thickness`` of them.
-
-    Only columns where the band has background just above and below are erased, so ink
-    that crosses a line survives.
-    """
-    near = np.zeros(mask.shape[0], bool)
+def _rule_bands(mask: np.ndarray, thickness: int, share: float) -> list[tuple[int, int]]:
+    """The bands (top, bottom) of at most ``thickness`` rows whose every row holds a run of
+    ink at least ``share`` × the width long."""
     length = int(share * mask.shape[1])
     rows = np.flatnonzero(mask.sum(axis=1, dtype=np.int64) >= 255 * length)  # mask is 0/255
     if not len(rows):
-        return near
+        return []
     rows = rows[_hold_runs(mask[rows], length)]  # rows holding one unbroken run of ``length`` pixels
-    for band in consecutive(rows):
-        top, bottom = band[0], band[-1] + 1
+    return [(band[0], band[-1] + 1) for band in consecutive(rows) if len(band) <= thickness]
+
+
+def _erase(mask: np.ndarray, bands: list[tuple[int, int]], thickness: int) -> np.ndarray:
+    """Erase the ``bands`` (see ``_rule_bands``) at most ``thickness`` rows thick, and flag
+    the rows within ``thickness`` of them. Only columns where the band has background just
+    above and below are erased, so ink that crosses a line survives."""
+    near = np.zeros(mask.shape[0], bool)
+    for top, bottom in bands:
         if bottom - top > thickness:
             continue
         above = mask[top - 1] if top > 0 else np.zeros_like(mask[0])

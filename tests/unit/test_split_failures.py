@@ -676,6 +676,25 @@ def test_a_ruled_table_holds_one_item_a_cell():
     assert_items(Picture(rgb, None), truth)
 
 
+@pytest.mark.parametrize("frame", [True, False])
+def test_a_small_table_ruled_three_pixels_thick_holds_one_item_a_cell(frame):
+    """matplotlib's icons in a small table (two rows of six cells, 60 px square, 10 px in
+    from the sheet's edge) ruled in 3 px lines, with or without a frame (then one line runs
+    between the rows): the lines are erased as rules, though thicker than a hundredth of the
+    table's height, and each icon is one crop, not the whole table."""
+    rgb, truth, icons = canvas(6 * 60 + 23, 2 * 60 + 23, (250, 240, 245)), [], iter(ICONS * 2)
+    for r in range(2):
+        for c in range(6):
+            im = np.asarray(Image.fromarray(icon(next(icons))).resize((36, 36), Image.LANCZOS))
+            truth.append(paste(rgb, im, 10 + c * 60 + 15, 10 + r * 60 + 15))
+    inner = slice(1, -1) if not frame else slice(None)
+    for at in np.arange(10, 10 + 6 * 60 + 1, 60)[inner]:
+        rgb[10:10 + 2 * 60 + 3, at:at + 3] = (120, 20, 30)
+    for at in np.arange(10, 10 + 2 * 60 + 1, 60)[inner]:
+        rgb[at:at + 3, 10:10 + 6 * 60 + 3] = (120, 20, 30)
+    assert_items(Picture(rgb, None), truth)
+
+
 def test_two_items_stacked_in_one_cell_of_a_grid_stay_two():
     """A grid of tall cells, each holding a small icon at its top and a larger one at its
     foot, and in each row a tall glyph (∫) filling its cell: the stacked icons lie farther
