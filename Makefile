@@ -38,11 +38,17 @@ data/dev2/oracle.jsonl:
 data/val/oracle.jsonl:
 	$(PY) -m benchmarks.devheap --set validation --out data/val
 
+## Stress heaps: dev's sources in a wider style, one layout each (a second development set).
+STRESS = patches text captioned sprites scattered grid ruled dark
+data/stress/%/oracle.jsonl:
+	$(PY) -m benchmarks.devheap --set stress --layout $* --out data/stress/$*
+
 ## Split benchmark on both heaps side by side (ours against the classic splitter, speed ratio in the
 ## same run), offline-replay and backend benchmarks (the backend one against a Label Studio it
 ## starts); figures in docs/.
-bench: venv data/dev2/oracle.jsonl data/val/oracle.jsonl
-	$(PY) -m benchmarks.split_bench --dev data/dev2 --validation data/val --out docs
+bench: venv data/dev2/oracle.jsonl data/val/oracle.jsonl $(STRESS:%=data/stress/%/oracle.jsonl)
+	$(PY) -m benchmarks.split_bench --dev data/dev2 --validation data/val --out docs --repeat 2 \
+		--stress $(STRESS:%=data/stress/%)
 	$(PY) -m importer split data/dev2 --out data/dev2-crops
 	$(PY) -m benchmarks.replay data/dev2-crops data/dev2/oracle.jsonl --out docs
 	$(PY) -m benchmarks.backend_bench --crops data/dev2-crops/crops --start-label-studio --out docs
