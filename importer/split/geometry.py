@@ -75,6 +75,22 @@ def merge_overlaps(items: np.ndarray) -> np.ndarray:
     return items
 
 
+def interval_runs(lo: np.ndarray, hi: np.ndarray, touching: bool = False
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Run label per interval ``[lo, hi)``, runs numbered in order along the axis
+    (overlapping intervals share a run, and so do touching ones when ``touching``), and
+    each run's start and end."""
+    label, count, reach = np.empty(len(lo), np.int64), -1, -np.inf
+    for i in np.argsort(lo, kind="stable"):
+        if lo[i] > reach or (lo[i] == reach and not touching):
+            count += 1
+        label[i], reach = count, max(reach, hi[i])
+    starts, ends = np.full(count + 1, np.inf), np.full(count + 1, -np.inf)
+    np.minimum.at(starts, label, lo)
+    np.maximum.at(ends, label, hi)
+    return label, starts, ends
+
+
 def consecutive(values) -> list[list[int]]:
     runs: list[list[int]] = []
     for v in values:

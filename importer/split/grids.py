@@ -5,7 +5,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from importer.split.geometry import box_gaps, consecutive, group_items
+from importer.split.geometry import box_gaps, consecutive, group_items, interval_runs
 from importer.split.options import SplitOptions
 from importer.split.text import wordlike
 
@@ -49,16 +49,9 @@ def _bands(lo: np.ndarray, hi: np.ndarray, tolerance: float) -> tuple[np.ndarray
     centres when the bands are alike in width, which shows no alignment). None unless there
     are at least three bands, each narrower than the pitch that their starts, centres or
     ends keep (within ``tolerance`` × the pitch)."""
-    band, count, reach = np.empty(len(lo), np.int64), -1, -np.inf
-    for i in np.argsort(lo, kind="stable"):
-        if lo[i] >= reach:
-            count += 1
-        band[i], reach = count, max(reach, hi[i])
-    if count < 2:
+    _, starts, ends = interval_runs(lo, hi)
+    if len(starts) < 3:
         return None
-    starts, ends = np.full(count + 1, np.inf), np.full(count + 1, -np.inf)
-    np.minimum.at(starts, band, lo)
-    np.maximum.at(ends, band, hi)
     starts, ends = _within_pitch(starts, ends)
     if len(starts) < 3:
         return None
@@ -123,11 +116,12 @@ def cut_cells(items: np.ndarray, mask: np.ndarray, options: SplitOptions) -> np.
     an edge holds the items of two cells. The grid is read off the items of ordinary size
     (at most 1.5× the median width and height; a run of touching items is wider or taller):
     its pitch, and the gutter its items leave free; where they keep no pitch (a row of large
-    items only), off the floors most items stand on (``_aligned``). When some item is wider than the pitch,
-    the cells' edges are placed in that gutter, one pitch apart over the whole sheet, where
-    the fewest ink pixels cross them (sprites only touch across an edge; a line through a
-    sprite crosses its body), or along the items' floor (ceiling) where the items stand on
-    (hang from) it: a tall sprite touching the one above crosses its cell's floor there."""
+    items only), off the floors most items stand on (``_aligned``). When some item is wider
+    than the pitch, the cells' edges are placed in that gutter, one pitch apart over the
+    whole sheet, where the fewest ink pixels cross them (sprites only touch across an edge;
+    a line through a sprite crosses its body), or along the items' floor (ceiling) where
+    they stand on (hang from) it: a tall sprite touching the one above crosses its cell's
+    floor there."""
     w, h = items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]
     ordinary = (w <= 1.5 * np.median(w)) & (h <= 1.5 * np.median(h))
     if ordinary.sum() < 4 or ordinary.all():

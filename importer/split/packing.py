@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from importer.split.geometry import group_items
+from importer.split.geometry import group_items, interval_runs
 from importer.split.options import SplitOptions
 
 
@@ -44,11 +44,5 @@ def _cells(items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _runs(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Run label per interval ``[lo, hi)`` (overlapping or touching intervals share a run)
     and the gaps between consecutive runs."""
-    label, gaps, reach, count = np.empty(len(lo), np.int64), [], -np.inf, -1
-    for i in np.argsort(lo, kind="stable"):
-        if lo[i] > reach:
-            if count >= 0:
-                gaps.append(lo[i] - reach)
-            count += 1
-        label[i], reach = count, max(reach, hi[i])
-    return label, np.array(gaps, np.int64)
+    label, starts, ends = interval_runs(lo, hi, touching=True)
+    return label, (starts[1:] - ends[:-1]).astype(np.int64)
