@@ -77,7 +77,9 @@ def caption_flags(items: np.ndarray, written: np.ndarray, parts: np.ndarray,
     one piece, which is no word-like group). Such a label is text: a solid shape (ink over
     nine tenths of its box) more than half as tall as the captions is none (a domino's
     lower square beside a short icon's caption; a full stop is small). Without word
-    captions, labels alone may caption a sheet throughout (see ``_labels_alone``).
+    captions, labels alone may caption a sheet throughout (see ``_labels_alone``); then
+    written pieces no taller than they, on the text line of one, are labels too (a tiny
+    icon's number at the head of its cell, farther above it than it is tall).
     Captions are ``written``: in one ink (see ``one_ink``). Rows of writing (see
     ``writing_rows``; ``parts`` are the components) are captions wherever they lie."""
     flags = np.zeros(len(items), bool)
@@ -98,6 +100,9 @@ def caption_flags(items: np.ndarray, written: np.ndarray, parts: np.ndarray,
             throughout = placed.sum() >= 0.5 * (height > text).sum()
         if not throughout:  # too few word captions: labels alone ("7", "a)") may label the items throughout
             owner, throughout = _labels_alone(boxes, written, options)
+            if throughout:  # a row's labels are set on one line: those too far from their items as well
+                labelled = owner >= 0
+                flags |= written & (height <= height[labelled].max()) & _in_line_with(boxes, labelled)
         if throughout:  # the short labels too
             flags |= owner >= 0
     return _spread_along_lines(items, flags | writing_rows(items, words, parts, written))

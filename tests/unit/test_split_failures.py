@@ -219,6 +219,24 @@ def test_small_labels_set_far_from_their_icons_are_no_items(where):
     assert_items(Picture(rgb, None), truth)
 
 
+@pytest.mark.parametrize("font", ["DejaVuSerif.ttf", "DejaVuSans.ttf"])
+def test_numbers_at_the_head_of_cells_over_tiny_icons_are_no_items(font):
+    """Icons centred in their cells, every third one large and the others tiny (10 px, as
+    tall as the numbers), each numbered at the head of its cell: a large icon's number lies
+    near it, a tiny icon's far above it, farther than it is tall. A row's numbers are set
+    on one text line, so each is a label, not only those its icon lies near."""
+    rgb, truth = canvas(5 * 85 + 20, 2 * 90 + 20, WHITE), []
+    for k, path in enumerate(p for p in ICONS if not p.name.startswith("subplots")):
+        r, c = divmod(k, 5)
+        x0, y0 = 10 + c * 85, 10 + r * 90
+        side = 10 if k % 3 else 40
+        im = np.asarray(Image.fromarray(icon(path)).resize((side, side), Image.LANCZOS))
+        label = text_ink(str(k + 1), font, 10)
+        paint(rgb, label, x0 + (85 - label.shape[1]) // 2, y0, (120, 20, 20))
+        truth.append(paste(rgb, im, x0 + (85 - side) // 2, y0 + label.shape[0] + (70 - side) // 2))
+    assert_items(Picture(rgb, None), truth)
+
+
 def test_labels_at_the_foot_of_cells_under_short_items_are_no_items():
     """Icons of two sizes top-aligned in their cells, each labelled ("Fig. 3") at the cell's
     foot, so a small icon's label lies far below it but just under its row: the labels are
