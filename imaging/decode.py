@@ -84,7 +84,11 @@ def open_checked(source: str | Path | BinaryIO, max_pixels: int = DEFAULT_MAX_PI
                  min_side: int = DEFAULT_MIN_SIDE) -> Image.Image:
     """Open a path or binary file lazily, after sniffing its content and checking the size its
     header claims; no pixel is decoded. The caller closes the image."""
-    head = _head(source)
+    return _open_checked(source, _head(source), max_pixels, min_side)
+
+
+def _open_checked(source: str | Path | BinaryIO, head: bytes, max_pixels: int, min_side: int) -> Image.Image:
+    """``open_checked`` with the file's first bytes, ``head``, read already."""
     if not head:
         raise BadImage("empty file")
     kind = sniff_text(head)
@@ -110,7 +114,8 @@ def open_checked(source: str | Path | BinaryIO, max_pixels: int = DEFAULT_MAX_PI
 def decode(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS,
            min_side: int = DEFAULT_MIN_SIDE) -> Picture:
     """Read ``path`` (first frame of animations, EXIF orientation applied) as a Picture."""
-    with open_checked(path, max_pixels, min_side) as im:
+    head = _head(path)
+    with _open_checked(path, head, max_pixels, min_side) as im:
         as_stored = _lossless_8bit(im)  # before loading, while the tiles name the raw mode
         try:
             with _pillow_limit(max_pixels):
@@ -125,7 +130,7 @@ def decode(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS,
             raise BadImage(f"{label} image: {msg}") from None
         picture = _to_picture(im)
         picture.format, picture.as_stored = im.format, as_stored
-        picture.lossy = im.format in _LOSSY or (im.format == "WEBP" and _webp_lossy(_head(path)))
+        picture.lossy = im.format in _LOSSY or (im.format == "WEBP" and _webp_lossy(head))
         return picture
 
 
