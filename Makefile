@@ -51,6 +51,8 @@ bench: venv data/dev2/oracle.jsonl data/val/oracle.jsonl $(STRESS:%=data/stress/
 		--stress $(STRESS:%=data/stress/%)
 	$(PY) -m importer split data/dev2 --out data/dev2-crops
 	$(PY) -m benchmarks.replay data/dev2-crops data/dev2/oracle.jsonl --out docs
+	$(PY) -m importer split data/val --out data/val-crops
+	$(PY) -m benchmarks.replay data/val-crops data/val/oracle.jsonl --budget 1000 --out docs --name replay_validation
 	$(PY) -m benchmarks.backend_bench --crops data/dev2-crops/crops --start-label-studio --out docs
 
 ## The simulated annotator on the dev heap (EVAL.md section 2; up to 15 % of the tasks labelled

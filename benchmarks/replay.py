@@ -1,6 +1,6 @@
 """Offline replay of the labelling loop: the backend's own classifier and scores, no servers.
 
-    python -m benchmarks.replay CROPS_DIR ORACLE.jsonl [--budget 800] [--out docs]
+    python -m benchmarks.replay CROPS_DIR ORACLE.jsonl [--budget 800] [--out docs] [--name replay]
 
 A fast stand-in (minutes) for ``importer simulate`` (an hour), to compare query orders and
 to see how far the features can go. It reads the crop manifest that ``importer split``
@@ -160,6 +160,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--random-share", type=float, default=0.2, help="random draws in the mixed order")
     ap.add_argument("--cache", type=Path, default=Path("data/cache/features"), help="feature cache")
     ap.add_argument("--out", type=Path, default=Path("docs"))
+    ap.add_argument("--name", default="replay", help="file name (without suffix) of the figures written to --out")
     a = ap.parse_args(argv)
     features, keep, merged = load(a.crops, a.oracle, a.cache)
     plans = {"uncertainty": ("uncertainty", 0.0), "random": ("random", 0.0),
@@ -170,9 +171,9 @@ def main(argv: list[str] | None = None) -> dict:
               "budget": a.budget, "options": {k: str(v) for k, v in vars(a).items()},
               "ceiling": ceiling(features, keep, merged=merged), "orders": orders}
     a.out.mkdir(parents=True, exist_ok=True)
-    (a.out / "replay.json").write_text(json.dumps(result, indent=1))
+    (a.out / f"{a.name}.json").write_text(json.dumps(result, indent=1))
     lines = report(result)
-    (a.out / "replay.md").write_text("\n".join(lines))
+    (a.out / f"{a.name}.md").write_text("\n".join(lines))
     print("\n".join(lines))
     return result
 
