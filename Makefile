@@ -50,7 +50,7 @@ bench: venv data/dev2/oracle.jsonl data/val/oracle.jsonl $(STRESS:%=data/stress/
 	$(PY) -m benchmarks.split_bench --dev data/dev2 --validation data/val --out docs --repeat 2 \
 		--stress $(STRESS:%=data/stress/%)
 	$(PY) -m importer split data/dev2 --out data/dev2-crops
-	$(PY) -m benchmarks.replay data/dev2-crops data/dev2/oracle.jsonl --out docs
+	$(PY) -m benchmarks.replay data/dev2-crops data/dev2/oracle.jsonl --out docs --name replay_dev2
 	$(PY) -m importer split data/val --out data/val-crops
 	$(PY) -m benchmarks.replay data/val-crops data/val/oracle.jsonl --budget 1000 --out docs --name replay_validation
 	$(PY) -m benchmarks.backend_bench --crops data/dev2-crops/crops --start-label-studio --out docs
