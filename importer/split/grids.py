@@ -55,9 +55,7 @@ def _bands(lo: np.ndarray, hi: np.ndarray, tolerance: float) -> tuple[np.ndarray
     starts, ends = _within_pitch(starts, ends)
     if len(starts) < 3:
         return None
-    edges = (starts, (starts + ends) / 2, ends)
-    steps = np.array([np.median(np.diff(edge)) for edge in edges])
-    spread = np.array([np.abs(np.diff(edge) - step).max() / step for edge, step in zip(edges, steps)])
+    steps, spread = np.array([_pitch(edge) for edge in (starts, (starts + ends) / 2, ends)]).T
     spread[(ends - starts).max() >= steps] = np.inf  # a band as wide as the pitch: no grid's
     kept = int(np.argmin(spread))
     if np.ptp(ends - starts) <= tolerance * steps[kept] and spread[1] <= tolerance:
@@ -160,11 +158,18 @@ def _aligned(lo: np.ndarray, hi: np.ndarray, tolerance: float) -> tuple[float, i
         lines = lines[count >= 2]
         if len(lines) < 3 or 2 * np.isin(edge, lines).sum() < len(edge):
             continue
-        steps = np.diff(lines)
-        step = np.median(steps)
-        if np.abs(steps - step).max() <= tolerance * step:
+        step, spread = _pitch(lines)
+        if spread <= tolerance:
             return step, int(lines[0]), int(lines[0])
     return None
+
+
+def _pitch(edge: np.ndarray) -> tuple[float, float]:
+    """The median step between consecutive (increasing) ``edge`` coordinates, and how far
+    the steps stray from it at most, as a share of it."""
+    steps = np.diff(edge)
+    step = np.median(steps)
+    return step, np.abs(steps - step).max() / step
 
 
 def _lattice(starts: np.ndarray, ends: np.ndarray, step: float, kept: int) -> tuple[float, int, int]:
