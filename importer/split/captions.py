@@ -214,20 +214,18 @@ def _captions_below(items: np.ndarray, candidates: np.ndarray, options: SplitOpt
     x0, y0, x1, y1 = items[:, :4].T
     h = y1 - y0
     tall = np.maximum(h, weighted_median(h, items[:, 4]))
-    overlap_x = np.minimum(x1[:, None], x1[None, :]) - np.maximum(x0[:, None], x0[None, :])
-    same_row = np.minimum(y1[:, None], y1[None, :]) - np.maximum(y0[:, None], y0[None, :]) > 0
-    gap_down = y0[None, :] - y1[:, None]  # [above, below]: rows from an item down to another
-    below = (overlap_x > 0) & (gap_down >= 0)
-    may_own = below & (True if owners is None else owners[:, None])
+    may_own = np.ones(len(items), bool) if owners is None else owners
     owner = np.full(len(items), -1)
     for c in np.flatnonzero(candidates):
-        above = np.flatnonzero(may_own[:, c] & (h[c] <= options.caption_height * tall))
+        across = np.minimum(x1, x1[c]) - np.maximum(x0, x0[c]) > 0
+        up, down = y0[c] - y1, y0 - y1[c]  # rows from each item down to c, from c down to each
+        above = np.flatnonzero(across & (up >= 0) & may_own & (h[c] <= options.caption_height * tall))
         if not len(above):
             continue
-        a = above[np.argmin(gap_down[above, c])]
-        row = np.flatnonzero(same_row[a] & (y0 < y0[c]))
+        a = above[np.argmin(up[above])]
+        row = np.flatnonzero((np.minimum(y1, y1[a]) - np.maximum(y0, y0[a]) > 0) & (y0 < y0[c]))
         gap = y0[c] - np.minimum(y1[row], y0[c]).max()
-        next_below = gap_down[c, below[c]]
+        next_below = down[across & (down >= 0)]
         space_below = next_below.min() if len(next_below) else np.inf
         beside = (np.minimum(y1, y1[c]) - np.maximum(y0, y0[c]) >= 0.5 * h[c]) & (y0 >= y1[a])
         alone = h[beside].max() <= options.caption_height * tall[a]  # a caption's row holds no item

@@ -59,15 +59,15 @@ def on_one_line(items: np.ndarray, taller: float, space: float, among: np.ndarra
     by half the lower one's height, at most ``taller`` × as tall as it and at most ``space`` ×
     the taller one's height apart; only the items ``among`` (default: all) chain, each other
     item is a group of its own."""
-    x0, y0, x1, y1 = items[:, :4].T
+    chain = np.arange(len(items)) if among is None else np.flatnonzero(among)
+    x0, y0, x1, y1 = items[chain, :4].T
     h = y1 - y0
     over_y = np.minimum(y1[:, None], y1[None]) - np.maximum(y0[:, None], y0[None])
     lo, hi = np.minimum(h[:, None], h[None]), np.maximum(h[:, None], h[None])
     gap_x = np.maximum(x0[None] - x1[:, None], x0[:, None] - x1[None])
-    near = (over_y >= 0.5 * lo) & (hi <= taller * lo) & (gap_x <= space * hi)
-    if among is not None:
-        near &= among[:, None] & among[None]
-    return connected_components(csr_matrix(near), directed=False)[1]
+    i, j = np.nonzero((over_y >= 0.5 * lo) & (hi <= taller * lo) & (gap_x <= space * hi))
+    near = csr_matrix((np.ones(len(i), bool), (chain[i], chain[j])), shape=(len(items), len(items)))
+    return connected_components(near, directed=False)[1]
 
 
 def is_text(items: np.ndarray, parts: np.ndarray, options: SplitOptions) -> bool:
