@@ -158,26 +158,40 @@ def writing_rows(items: np.ndarray, words: np.ndarray, parts: np.ndarray, writte
 
 
 def _labels_alone(items: np.ndarray, written: np.ndarray, options: SplitOptions) -> tuple[np.ndarray, bool]:
+    """Labels alone (see ``_labels_within``) no taller than ``caption_height`` × the items;
+    where those do not caption the sheet throughout, no taller than ``label_height`` × them
+    (tiny icons whose labels are nearly as tall: words under 16 px icons)."""
+    for limit in (options.caption_height, options.label_height):
+        owner, throughout = _labels_within(items, written, options, limit)
+        if throughout:
+            break
+    return owner, throughout
+
+
+def _labels_within(items: np.ndarray, written: np.ndarray, options: SplitOptions,
+                   limit: float) -> tuple[np.ndarray, bool]:
     """Labels alone ("7", "a)", "fig 3"): pieces in one ink (``written``) no taller than
-    ``caption_height`` × the typical item, each on one line, as far from their item as it
-    is tall. Such pieces side by side on a line, a word space apart, are one label ("fig"
-    and "3"), when each is at least half as tall as the tallest of them (an umlaut's two
-    dots are no label of a word). Labels are of one text size: once some have found their
-    items, a piece taller than 1.5× the tallest of those is an item, which may own one (a
-    small icon in one ink, a short picture too). Returns, per piece, the item its label
+    ``limit`` × the typical item and the item they label, each on one line, as far from
+    their item as it is tall. Such pieces side by side on a line, a word space apart, are
+    one label ("fig" and "3"), when each is at least half as tall as the tallest of them (an
+    umlaut's two dots are no label of a word). Labels are of one text size: once some have
+    found their items, a piece taller than 1.5× the tallest of those is an item, which may
+    own one (a small icon in one ink, a short picture too). Returns, per piece, the item its label
     labels (see ``_captions_below``: an index once side-by-side labels are joined, -1 for
     none), and whether labels caption the sheet throughout: at least half its items
     (pieces that are no label) carry one, one each, all of one size (see ``_one_each``)."""
     height = items[:, 3] - items[:, 1]
-    short = written & (height <= options.caption_height * weighted_median(height, items[:, 4]))
+    short = written & (height <= limit * weighted_median(height, items[:, 4]))
+    if short.sum() < 3:  # too few to caption anything throughout (see ``_one_each``)
+        return np.full(len(items), -1), False
     word = on_one_line(items, taller=2, space=1, among=short & (height >= 0.5 * height[short].max(initial=0)))
     labels = np.bincount(word, short) > 0
     items = group_items(items[:, :4], items[:, 4], items[:, 5], word)
     height = items[:, 3] - items[:, 1]
-    owner = _captions_below(items, labels & one_line(items), options, owners=~labels, reach=1.0)
+    owner = _captions_below(items, labels & one_line(items), options, ~labels, 1.0, limit)
     if (owner >= 0).any():
         labels &= height <= 1.5 * height[owner >= 0].max()
-        owner = _captions_below(items, labels & one_line(items), options, owners=~labels, reach=1.0)
+        owner = _captions_below(items, labels & one_line(items), options, ~labels, 1.0, limit)
     throughout = (owner >= 0).sum() >= 0.5 * (~labels).sum() and _one_each(items, labels, owner)
     return owner[word], bool(throughout)
 
@@ -202,15 +216,18 @@ def _one_each(items: np.ndarray, labels: np.ndarray, owner: np.ndarray) -> bool:
 
 
 def _captions_below(items: np.ndarray, candidates: np.ndarray, options: SplitOptions,
-                    owners: np.ndarray | None = None, reach: float = 0.5) -> np.ndarray:
+                    owners: np.ndarray | None = None, reach: float = 0.5,
+                    limit: float | None = None) -> np.ndarray:
     """Per item, the item just above it that it captions (see ``caption_flags``), else -1;
     only ``candidates`` may caption, and only ``owners`` (default: all) be captioned, within
-    ``reach`` × the item's height. The gap is read from the bottom of the item's row (items
-    top-aligned in their cells, a label on the cell's foot; an item of the row reaching the
-    label's line, as one that took in its own label, leaves no gap), the tallest of that row
-    setting the scale; and a caption's own row holds no item (no piece taller than a caption
-    beside it that starts below the item it labels: one reaching down from the row above has
-    taken in its own caption)."""
+    ``reach`` × the item's height, no taller than ``limit`` (default ``caption_height``) ×
+    it. The gap is read from the bottom of the item's row (items top-aligned in their cells,
+    a label on the cell's foot; an item of the row reaching the label's line, as one that
+    took in its own label, leaves no gap), the tallest of that row setting the scale; and a
+    caption's own row holds no item (no piece taller than a caption beside it that starts
+    below the item it labels: one reaching down from the row above has taken in its own
+    caption)."""
+    limit = options.caption_height if limit is None else limit
     x0, y0, x1, y1 = items[:, :4].T
     h = y1 - y0
     tall = np.maximum(h, weighted_median(h, items[:, 4]))
@@ -219,7 +236,7 @@ def _captions_below(items: np.ndarray, candidates: np.ndarray, options: SplitOpt
     for c in np.flatnonzero(candidates):
         across = np.minimum(x1, x1[c]) - np.maximum(x0, x0[c]) > 0
         up, down = y0[c] - y1, y0 - y1[c]  # rows from each item down to c, from c down to each
-        above = np.flatnonzero(across & (up >= 0) & may_own & (h[c] <= options.caption_height * tall))
+        above = np.flatnonzero(across & (up >= 0) & may_own & (h[c] <= limit * tall))
         if not len(above):
             continue
         a = above[np.argmin(up[above])]
@@ -228,7 +245,7 @@ def _captions_below(items: np.ndarray, candidates: np.ndarray, options: SplitOpt
         next_below = down[across & (down >= 0)]
         space_below = next_below.min() if len(next_below) else np.inf
         beside = (np.minimum(y1, y1[c]) - np.maximum(y0, y0[c]) >= 0.5 * h[c]) & (y0 >= y1[a])
-        alone = h[beside].max() <= options.caption_height * tall[a]  # a caption's row holds no item
+        alone = h[beside].max() <= limit * tall[a]  # a caption's row holds no item
         if alone and gap <= reach * max(tall[a], h[row].max()) and gap < space_below:
             owner[c] = a
     return owner

@@ -42,6 +42,7 @@ class SplitOptions:
     packed_spacing: float = 0.25  # a packed sheet's items lie less than this × their typical side apart
     drop_captions: bool = True
     caption_height: float = 0.6   # a caption is at most this × its item's height
+    label_height: float = 1.0     # labels alone may be this × their items where shorter ones caption too few
     single_cover: float = 0.6     # one group covering this share of the content box: a single picture
     frame_cut: float = 0.25       # ink along this share of the frame in one stretch: cut by the frame, one picture
     text_lines: int = 3           # a picture of at most this many lines of text is one picture

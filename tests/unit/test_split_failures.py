@@ -297,6 +297,27 @@ def test_letters_alone_under_small_icons_in_one_ink_are_no_items():
     assert_items(Picture(rgb, None), truth)
 
 
+@pytest.mark.parametrize("font", ["DejaVuSans.ttf", "DejaVuSerif-Bold.ttf", "STIXGeneral.ttf", "cmr10.ttf"])
+@pytest.mark.parametrize("size", [14, 16])
+def test_words_nearly_as_tall_as_the_tiny_thumbnails_they_label_are_no_items(font, size):
+    """Map thumbnails 18 px tall (matplotlib's sample relief in its terrain colours), each
+    named by a short word ("pl", "Sp", "u") under it, the words nearly as tall as the
+    thumbnails: labels alone as tall as their items, one each, of one size, are labels."""
+    relief = np.load(MPL / "sample_data" / "topobathy.npz")["topo"]
+    colours = matplotlib.colormaps["terrain"]((relief - relief.min()) / np.ptp(relief))
+    words = ["eg", "pl", "Sp", "u", "Ga", "sil", "D", "ba", "St", "Fr", "Bli", "tr"]
+    rgb, truth = canvas(6 * 44 + 20, 2 * 50 + 20, (245, 236, 214)), []
+    for k, word in enumerate(words):
+        r, c = divmod(k, 6)
+        x0, y0 = 10 + c * 44, 10 + r * 50
+        tile = (colours[5 * k:5 * k + 40, 6 * k:6 * k + 40, :3] * 255).astype(np.uint8)
+        rgb[y0:y0 + 18, x0 + 13:x0 + 31] = np.asarray(Image.fromarray(tile).resize((18, 18), Image.LANCZOS))
+        truth.append((x0 + 13, y0, 18, 18))
+        ink = text_ink(word, font, size)
+        paint(rgb, ink, x0 + (44 - ink.shape[1]) // 2, y0 + 22, (130, 20, 20))
+    assert_items(Picture(rgb, None), truth)
+
+
 def test_a_solid_part_on_a_caption_line_is_no_label():
     """Icons 60 and 20 px tall and dominoes (two solid squares, one over the other),
     top-aligned and each captioned "No. 7" just under it, so a short icon's caption runs
