@@ -5,7 +5,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from importer.split.geometry import box_gaps, group_items
+from importer.split.geometry import box_gaps, group_items, interval_runs
 from importer.split.options import SplitOptions
 
 
@@ -23,27 +23,34 @@ def one_line(items: np.ndarray) -> np.ndarray:
 
 
 def lettered(box: np.ndarray, parts: np.ndarray) -> bool:
-    """Whether the components (``parts``) in ``box`` stand side by side as letters do: in
-    left-to-right order, at most a quarter of them reaching under or over the one before by
-    more than a quarter of the box's height (an i's dot, an accent; less is kerning or
-    blur), most gaps under a quarter of its height. An icon's pieces nest or cross (wheels
-    under a bus, a tick under letters, a per mille sign)."""
-    return _side_by_side(part_gaps(parts, box), box[3] - box[1])
+    """Whether the components (``parts``) in ``box`` stand side by side as letters do, on
+    one line or on each of two or more lines of like height (a caption set in two lines,
+    each at least half as tall as the tallest): in left-to-right order, at most a quarter of
+    them reaching under or over the one before by more than a quarter of the line's height
+    (an i's dot, an accent; less is kerning or blur), most gaps under a quarter of its
+    height. An icon's pieces nest or cross (wheels under a bus, a tick under letters, a per
+    mille sign)."""
+    inside = parts_in(parts, box)
+    if _side_by_side(_gaps(inside), box[3] - box[1]):
+        return True
+    line, starts, ends = interval_runs(inside[:, 1], inside[:, 3])
+    tall = ends - starts
+    return bool(len(tall) >= 2 and tall.min() >= 0.5 * tall.max()
+                and all(_side_by_side(_gaps(inside[line == k]), tall[k]) for k in range(len(tall))))
 
 
 def _side_by_side(gaps: np.ndarray, height: int) -> bool:
-    """Whether ``gaps`` between components (see ``part_gaps``) are a line of letters' of
+    """Whether ``gaps`` between components (see ``_gaps``) are a line of letters' of
     ``height``: most under a quarter of it, at most a quarter of them reaching under or over
     the one before by more than a quarter of it (letters do not nest)."""
     return bool(len(gaps) and (gaps < -0.25 * height).sum() <= 0.25 * len(gaps)
                 and np.median(gaps) <= 0.25 * height)
 
 
-def part_gaps(parts: np.ndarray, box) -> np.ndarray:
-    """Gaps, left to right, between the components (``parts``) centred in ``box``: each one's
-    left edge less the farthest right edge before it (negative where it reaches under or over)."""
-    inside = parts_in(parts, box)
-    return inside[1:, 0] - np.maximum.accumulate(inside[:-1, 2])
+def _gaps(parts: np.ndarray) -> np.ndarray:
+    """Gaps between components sorted left to right (see ``parts_in``): each one's left edge
+    less the farthest right edge before it (negative where it reaches under or over)."""
+    return parts[1:, 0] - np.maximum.accumulate(parts[:-1, 2])
 
 
 def parts_in(parts: np.ndarray, box) -> np.ndarray:
@@ -122,7 +129,7 @@ def _text_line(line: np.ndarray, pieces: np.ndarray, parts: np.ndarray, options:
     lx0, ly0, lx1, ly1 = line[:4]
     height = ly1 - ly0
     letters = parts_in(parts, (lx0 - height, ly0, lx1 + height, ly1))  # with its dots, dashes
-    gaps = letters[1:, 0] - np.maximum.accumulate(letters[:-1, 2])
+    gaps = _gaps(letters)
     return bool(_side_by_side(gaps, height) and gaps.max() <= 1.5 * height
                 and np.median(letters[:, 3] - letters[:, 1]) >= 0.25 * height
                 and not _regular(pieces, options.pitch_tolerance))

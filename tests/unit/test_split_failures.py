@@ -646,6 +646,29 @@ def test_captions_of_several_lines_far_above_small_icons_are_no_items(font, size
     assert_items(*captioned_sheet(font, size, 14))
 
 
+TWO_LINE_CAPTIONS = [["greek instrumental", "notation symbol-12"], ["byzantine musical", "symbol ypsili"],
+                     ["musical symbol", "four-line staff"], ["byzantine musical", "symbol fthora diatonic"],
+                     ["byzantine musical", "symbol diastoli"], ["musical symbol pedal", "mark"]]
+
+
+@pytest.mark.parametrize("size,leading", [(9, 9), (9, 10), (10, 10)])
+def test_captions_of_two_close_lines_far_below_tiny_icons_are_no_items(size, leading):
+    """Tiny icons (12 px), each named in two lines of small grey type set close (each
+    caption's lines one block) far below it: a block whose every line runs letters side by
+    side is writing, as one line is."""
+    icons = [p for p in ICONS if not p.name.startswith("subplots")]
+    rgb, truth = canvas(3 * 130 + 20, 2 * 120 + 20, (240, 232, 210)), []
+    for k, lines in enumerate(TWO_LINE_CAPTIONS):
+        r, c = divmod(k, 3)
+        x0, y0 = 10 + c * 130, 10 + r * 120
+        im = np.asarray(Image.fromarray(icon(icons[k])).resize((12, 12), Image.LANCZOS))
+        truth.append(paste(rgb, im, x0 + 59, y0 + 10))
+        for n, line in enumerate(lines):
+            ink = text_ink(line, "DejaVuSans.ttf", size)
+            paint(rgb, ink, x0 + (130 - ink.shape[1]) // 2, y0 + 50 + n * leading, (120, 110, 100))
+    assert_items(Picture(rgb, None), truth)
+
+
 @pytest.mark.xfail(strict=True, reason="at 12 px the letters stay apart, not joined into words; reading "
                    "lines of letters as writing cost the validation heap's ruled sheets 4 points of recall")
 @pytest.mark.parametrize("font", LABEL_FONTS[:3])
