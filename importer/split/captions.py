@@ -79,7 +79,10 @@ def caption_flags(items: np.ndarray, written: np.ndarray, parts: np.ndarray,
     lower square beside a short icon's caption; a full stop is small). Without word
     captions, labels alone may caption a sheet throughout (see ``_labels_alone``); then
     written pieces no taller than they, on the text line of one, are labels too (a tiny
-    icon's number at the head of its cell, farther above it than it is tall).
+    icon's number at the head of its cell, farther above it than it is tall). On a sheet
+    captioned throughout, either way, written pieces no taller than its captions, three or
+    more on a line holding nothing else, are captions too (the first row's numbers set above
+    their items, where every other row's lie nearer the row above and caption it).
     Captions are ``written``: in one ink (see ``one_ink``). Rows of writing (see
     ``writing_rows``; ``parts`` are the components) are captions wherever they lie."""
     flags = np.zeros(len(items), bool)
@@ -100,21 +103,32 @@ def caption_flags(items: np.ndarray, written: np.ndarray, parts: np.ndarray,
             throughout = placed.sum() >= 0.5 * (height > text).sum()
         if not throughout:  # too few word captions: labels alone ("7", "a)") may label the items throughout
             owner, throughout = _labels_alone(boxes, written, options)
+            text = height[owner >= 0].max(initial=0)
             if throughout:  # a row's labels are set on one line: those too far from their items as well
-                labelled = owner >= 0
-                flags |= written & (height <= height[labelled].max()) & _in_line_with(boxes, labelled)
-        if throughout:  # the short labels too
-            flags |= owner >= 0
+                flags |= written & (height <= text) & _in_line_with(boxes, owner >= 0)
+        if throughout:  # the short labels too, and lines of nothing but labels
+            flags |= (owner >= 0) | _lines_of(boxes, written & (height <= text))
     return _spread_along_lines(items, flags | writing_rows(items, words, parts, written))
 
 
 def _in_line_with(items: np.ndarray, flags: np.ndarray) -> np.ndarray:
-    """Items on one text line with a flagged one: overlapping it by half the lower one's height."""
+    """Items on one text line with a flagged one (see ``_on_line``)."""
+    return _on_line(items, np.flatnonzero(flags)).any(axis=1)
+
+
+def _lines_of(items: np.ndarray, flags: np.ndarray) -> np.ndarray:
+    """Flagged items on a text line (see ``_on_line``) of three or more that holds only
+    flagged ones."""
+    line = _on_line(items, np.arange(len(items)))
+    return flags & (line.sum(axis=1) >= 3) & ~(line & ~flags[None]).any(axis=1)
+
+
+def _on_line(items: np.ndarray, src: np.ndarray) -> np.ndarray:
+    """Per item and item of ``src``, whether the two lie on one text line: overlapping by
+    half the lower one's height."""
     y0, y1 = items[:, 1], items[:, 3]
-    src = np.flatnonzero(flags)
     overlap = np.minimum(y1[:, None], y1[None, src]) - np.maximum(y0[:, None], y0[None, src])
-    lower = np.minimum((y1 - y0)[:, None], (y1 - y0)[None, src])
-    return (overlap >= 0.5 * lower).any(axis=1)
+    return overlap >= 0.5 * np.minimum((y1 - y0)[:, None], (y1 - y0)[None, src])
 
 
 def _ink_read(items: np.ndarray, options: SplitOptions) -> np.ndarray:

@@ -237,6 +237,25 @@ def test_numbers_at_the_head_of_cells_over_tiny_icons_are_no_items(font):
     assert_items(Picture(rgb, None), truth)
 
 
+@pytest.mark.parametrize("font,space,gap", [("DejaVuSans.ttf", 8, 4), ("DejaVuSans.ttf", 10, 6),
+                                            ("DejaVuSerif.ttf", 6, 3), ("cmr10.ttf", 12, 4)])
+def test_the_first_rows_numbers_set_above_its_icons_are_no_items(font, space, gap):
+    """Icons numbered above, their rows set closer than a number to its icon, so each row's
+    numbers lie nearer the row above and caption it, and the first row's numbers caption
+    nothing: a line of nothing but labels on a labelled sheet is labels too."""
+    icons = [p for p in ICONS if not p.name.startswith("subplots")]
+    pitch = 10 + space + 24 + gap
+    rgb, truth = canvas(6 * 50 + 20, 3 * pitch + 20, (255, 236, 240)), []
+    for k in range(18):
+        r, c = divmod(k, 6)
+        x0, y0 = 10 + c * 50, 10 + r * pitch
+        label = text_ink(str(k + 1), font, 12)
+        paint(rgb, label, x0 + (50 - label.shape[1]) // 2, y0, (40, 110, 60))
+        im = np.asarray(Image.fromarray(icon(icons[k % len(icons)])).resize((24, 24), Image.LANCZOS))
+        truth.append(paste(rgb, im, x0 + 13, y0 + 10 + space))
+    assert_items(Picture(rgb, None), truth)
+
+
 def test_labels_at_the_foot_of_cells_under_short_items_are_no_items():
     """Icons of two sizes top-aligned in their cells, each labelled ("Fig. 3") at the cell's
     foot, so a small icon's label lies far below it but just under its row: the labels are
