@@ -190,9 +190,9 @@ def _labels_within(items: np.ndarray, written: np.ndarray, options: SplitOptions
     one label ("fig" and "3"), when each is at least half as tall as the tallest of them (an
     umlaut's two dots are no label of a word). Labels are of one text size: once some have
     found their items, a piece taller than 1.5× the tallest of those is an item, which may
-    own one (a small icon in one ink, a short picture too). Returns, per piece, the item its label
-    labels (see ``_captions_below``: an index once side-by-side labels are joined, -1 for
-    none), and whether labels caption the sheet throughout: at least half its items
+    own one (a small icon in one ink, a short picture too). Returns, per piece, the item its
+    label labels (see ``_captions_below``: an index once side-by-side labels are joined, -1
+    for none), and whether labels caption the sheet throughout: at least half its items
     (pieces that are no label) carry one, one each, all of one size (see ``_one_each``)."""
     height = items[:, 3] - items[:, 1]
     short = written & (height <= limit * weighted_median(height, items[:, 4]))
