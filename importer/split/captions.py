@@ -156,10 +156,10 @@ def writing_rows(items: np.ndarray, words: np.ndarray, parts: np.ndarray, writte
     candidates = np.array([i for i in np.flatnonzero(words) if lettered(items[i, :4], parts)], np.int64)
     if len(candidates) < 2:
         return flags
-    c0, c1, ch = y0[candidates], y1[candidates], h[candidates]
-    overlap = np.minimum(c1[:, None], c1[None]) - np.maximum(c0[:, None], c0[None])
-    lo, hi = np.minimum(ch[:, None], ch[None]), np.maximum(ch[:, None], ch[None])
-    _, band = connected_components(csr_matrix((overlap >= 0.5 * lo) & (hi <= 1.5 * lo)), directed=False)
+    ch = h[candidates]
+    alike = np.maximum(ch[:, None], ch[None]) <= 1.5 * np.minimum(ch[:, None], ch[None])
+    on_line = _on_line(items[candidates], np.arange(len(candidates)))
+    _, band = connected_components(csr_matrix(on_line & alike), directed=False)
     for b in np.unique(band):
         members = candidates[band == b]
         if len(members) < 2:
