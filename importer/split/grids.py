@@ -112,7 +112,8 @@ def cut_cells(items: np.ndarray, mask: np.ndarray, options: SplitOptions) -> np.
     one item, so an item wider (or taller) than the grid's pitch is sprites packed edge to
     edge (their ink touching, one piece), as many as the cells it fills, and a group across
     an edge holds the items of two cells. The grid is read off the items of ordinary size
-    (at most 1.5× the median width and height; a run of touching items is wider or taller):
+    (at most 1.5× the median width and height; a run of touching items is wider or taller),
+    lying in two rows or more (and two columns or more: in one row they are a row, no grid):
     its pitch, and the gutter its items leave free; where they keep no pitch (a row of large
     items only), off the floors most items stand on (``_aligned``). When some item is wider
     than the pitch, the cells' edges are placed in that gutter, one pitch apart over the
@@ -126,6 +127,8 @@ def cut_cells(items: np.ndarray, mask: np.ndarray, options: SplitOptions) -> np.
         return items
     lattices = []
     for lo, hi in ((0, 2), (1, 3)):
+        if interval_runs(items[ordinary, 1 - lo], items[ordinary, 3 - lo])[1].size < 2:
+            return items
         bands = _bands(items[ordinary, lo], items[ordinary, hi], options.pitch_tolerance)
         lattices.append(_lattice(*bands) if bands else _aligned(items[:, lo], items[:, hi], options.pitch_tolerance))
     cols, rows = lattices

@@ -620,6 +620,27 @@ def test_a_sprite_filling_its_cell_in_a_row_of_large_sprites_is_cut_at_the_cells
     assert_items(Picture(rgb, None), truth)
 
 
+@pytest.mark.parametrize("background", [(0, 128, 128), (255, 255, 255)])
+def test_large_sprites_packed_under_a_shelf_of_equal_tiles_stay_whole(background):
+    """A packed sheet (shelves 1 px apart): the first shelf holds twelve equal tiles (a
+    character in DejaVu Sans Mono Bold on a red tile, 24 × 40 px), which keep a steady pitch
+    and are most of the sheet's items; the two shelves under it hold three of matplotlib's
+    icons each, stretched to 40 × 40 px: wider than that pitch, and their shelves as tall as
+    the tiles'. Items of ordinary size in one row are a row, not a grid: no cell edge is read
+    off them to cut the icons."""
+    rgb, truth = canvas(300, 125, background), []
+    for k, char in enumerate("0123456789AB"):
+        tile = np.empty((40, 24, 4), np.uint8)
+        tile[:] = (200, 30, 30, 255)
+        g = text_ink(char, "DejaVuSansMono-Bold.ttf", 24)
+        tile[6:6 + g.shape[0], (24 - g.shape[1]) // 2:(24 - g.shape[1]) // 2 + g.shape[1], :3][g > 127] = 255
+        truth.append(paste(rgb, tile, 25 * k, 0))
+    for k, path in enumerate(ICONS[:6]):
+        im = np.asarray(Image.fromarray(icon(path)).resize((40, 40), Image.NEAREST))
+        truth.append(paste(rgb, im, 41 * (k % 3), 41 * (1 + k // 3)))
+    assert_items(Picture(rgb, None), truth)
+
+
 @pytest.mark.xfail(reason="open: whole columns of touching pairs leave the grid without items of ordinary "
                    "size there, so no pitch is read; reading one across empty columns cost the validation "
                    "heap's captioned sheets 4 points of precision", strict=True)
