@@ -2,11 +2,12 @@
 
 Steps: foreground mask (alpha when the background is transparent, else distance to the
 border's dominant colour with a noise-adapted tolerance) → ruled lines removed, with what
-is left of them at crossings → connected components → components grouped into items with
-a gap scale read off the image itself → small parts (dots, accents) joined to their items
-→ parts sharing a grid cell, or a cell of a packed sheet's shelves, united, items
-spanning several grid cells cut at their edges → captions dropped → single picture or
-collection decided → items on patches trimmed → a lossy format's fringes trimmed.
+is left of them at crossings → connected components (on a sheet packed with no spacing,
+cut where two frames touch) → components grouped into items with a gap scale read off the
+image itself → small parts (dots, accents) joined to their items → parts sharing a grid
+cell, or a cell of a packed sheet's shelves, united, items spanning several grid cells cut
+at their edges → captions dropped → single picture or collection decided → items on
+patches trimmed → a lossy format's fringes trimmed.
 
 Assumptions, each a documented heuristic rather than a tuned constant:
 - the sheet's background is plain and shows on most of its border (else the whole image is
@@ -24,7 +25,9 @@ Assumptions, each a documented heuristic rather than a tuned constant:
   pitch) a cell holds one item, and an item wider than the pitch fills several cells;
 - on a packed sheet (shelves of items, most of them one spacing apart, as a texture packer
   sets sprites) the cells of a shelf (runs of columns no empty column crosses) hold one
-  item each, however far apart its parts;
+  item each, however far apart its parts; packed with no spacing, frames' boxes abut (their
+  pieces are not joined for touching), and two frames whose ink touches are cut apart along
+  a row or column that few ink pixels cross, where the frames start on a shelf's top;
 - a caption is a line of text (its words: several pieces in a wide box) just below an
   item, lower than the item, and closer to it than to whatever lies below the caption;
 - a lossy format (JPEG, lossy WebP) rings round sharp ink: specks fainter than ``fringe`` (a quarter)
@@ -48,7 +51,7 @@ from importer.split.grids import cut_cells, join_cells, join_ruled_cells
 from importer.split.grouping import absorb_small, group_components, single_or_collection
 from importer.split.mask import foreground, remove_rules
 from importer.split.options import Box, Plain, SplitOptions
-from importer.split.packing import join_shelves
+from importer.split.packing import join_shelves, unpack
 from importer.split.patches import trim_patches
 from importer.split.text import is_text
 
@@ -64,20 +67,23 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     mask, sheet = fg
     rule_rows, rule_cols = remove_rules(mask, options)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    stats = stats[1:]
+    ids, stats = np.arange(1, n), stats[1:]
     debris = all_in(rule_rows, stats[:, 1], stats[:, 3]) | all_in(rule_cols, stats[:, 0], stats[:, 2])
-    stats = stats[(stats[:, 4] >= 3) & ~debris]  # 1–2 px specks are noise, debris what is left of rules
+    keep = (stats[:, 4] >= 3) & ~debris  # 1–2 px specks are noise, debris what is left of rules
+    ids, stats = ids[keep], stats[keep]
     if not len(stats):
         return []
     if len(stats) > options.max_pieces:  # grain: specks too small to be parts of items go first
-        stats = stats[stats[:, 4] >= options.min_area]
+        keep = stats[:, 4] >= options.min_area
+        ids, stats = ids[keep], stats[keep]
     if len(stats) > options.max_pieces:
         return [(0, 0, w, h)]
     boxes = np.column_stack([stats[:, 0], stats[:, 1], stats[:, 0] + stats[:, 2],
                              stats[:, 1] + stats[:, 3]]).astype(np.int64)
-    areas = stats[:, 4].astype(np.int64)
+    boxes, areas, packed = unpack(labels, ids, boxes, stats[:, 4].astype(np.int64))
     typical_height = weighted_median(boxes[:, 3] - boxes[:, 1], areas)
-    items = merge_overlaps(group_components(boxes, areas, options.part_fraction * typical_height, options))
+    items = merge_overlaps(group_components(boxes, areas, options.part_fraction * typical_height, options,
+                                            packed))
     if is_text(items, boxes[areas >= options.min_area], options):  # specks of noise are no letters
         return to_boxes(as_one(items))
     ink = partial(one_ink, picture.rgb, mask, sheet=sheet, options=options, known={})  # both passes share answers

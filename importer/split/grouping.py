@@ -11,17 +11,22 @@ from importer.split.options import SplitOptions
 from importer.split.text import wordlike
 
 
-def group_components(boxes: np.ndarray, areas: np.ndarray, reach: float, options: SplitOptions) -> np.ndarray:
+def group_components(boxes: np.ndarray, areas: np.ndarray, reach: float, options: SplitOptions,
+                     packed: bool = False) -> np.ndarray:
     """Items (rows as ``group_items`` makes them): components chain up when nearer than the merge gap.
 
     The merge gap is ``merge_fraction`` × the typical gap between neighbours (never beyond
     ``reach``), read first between components, then once more between the groups they form,
     as items made of several parts would otherwise set it to their own inner gaps. Either
     time, a join keeps the item about a typical size (see ``group_parts``, ``join_groups``).
+    Pieces whose boxes touch chain up too, unless the sheet is ``packed`` with no spacing
+    (see ``packing.unpack``: each frame's box abuts the next), where only overlapping boxes
+    are parts.
     """
     gaps = box_gaps(boxes, boxes)
     limit = min(options.merge_fraction * weighted_median(nearest_gaps(boxes, gaps), areas), reach)
-    groups = group_items(boxes, areas, np.ones_like(areas), group_parts(boxes, gaps, areas, limit, options))
+    groups = group_items(boxes, areas, np.ones_like(areas),
+                         group_parts(boxes, gaps, areas, 0 if packed else max(limit, 0.5), options))
     if len(groups) > 1:
         wider = min(options.merge_fraction * weighted_median(nearest_gaps(groups[:, :4]), groups[:, 4]),
                     reach)
@@ -68,7 +73,7 @@ def group_parts(boxes: np.ndarray, gaps: np.ndarray, ink: np.ndarray, limit: flo
     boxes touch: parts of one item, not two neighbouring items a little nearer each other
     than the rest."""
     n = len(boxes)
-    i, j = np.nonzero(gaps < max(limit, 0.5))
+    i, j = np.nonzero(gaps < limit)
     loose = group_items(boxes, ink, np.ones_like(ink), _chained(i, j, n))
     typical = weighted_median(areas(loose), loose[:, 4])
     keep = (gaps[i, j] <= 0) | (united_area(boxes[i], boxes[j]) <= options.join_size * typical)

@@ -641,6 +641,26 @@ def test_large_sprites_packed_under_a_shelf_of_equal_tiles_stay_whole(background
     assert_items(Picture(rgb, None), truth)
 
 
+@pytest.mark.parametrize("background", [(255, 0, 255), (255, 255, 255), (0, 128, 128)])
+def test_shapes_packed_with_no_spacing_are_one_crop_each(background):
+    """A packer that leaves no spacing: four shelves, each an up and a down triangle twice
+    (DejaVu Sans, 40 px) and a dot (16 px), every shape cropped to its ink and set against
+    the one before it, each shelf right under the tallest of the one above. Every box abuts
+    its neighbours', and the triangles touch the ones above and below tip to base: each
+    column of them is one piece. Each shape is one crop: boxes that abut are no parts of one
+    item there, and a piece is cut where a pixel or two cross on a shelf's top (where the
+    dots, touching nothing, start)."""
+    rgb, truth, y = canvas(160, 140, background), [], 5
+    for _ in range(4):
+        x, row = 5, 0
+        for shape, size in (("\u25b2", 40), ("\u25bc", 40), ("\u25b2", 40), ("\u25bc", 40), ("\u25cf", 16)):
+            g = text_ink(shape, "DejaVuSans.ttf", size)
+            truth.append(paint(rgb, g, x, y, (20, 90, 30)))
+            x, row = x + g.shape[1], max(row, g.shape[0])
+        y += row
+    assert_items(Picture(rgb[:y + 5, :x + 5].copy(), None), truth)
+
+
 @pytest.mark.xfail(reason="open: whole columns of touching pairs leave the grid without items of ordinary "
                    "size there, so no pitch is read; reading one across empty columns cost the validation "
                    "heap's captioned sheets 4 points of precision", strict=True)
