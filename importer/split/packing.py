@@ -64,7 +64,9 @@ def unpack(labels: np.ndarray, ids: np.ndarray, boxes: np.ndarray, ink: np.ndarr
     from; else the pieces are returned uncut."""
     gaps = box_gaps(boxes, boxes)
     np.fill_diagonal(gaps, 1)
-    if 2 * ink[((gaps <= 0) & _alike(ink, ink)).any(axis=1)].sum() <= ink.sum():
+    i, j = np.nonzero(gaps <= 0)
+    close = np.unique(i[_alike(ink[i], ink[j])])
+    if 2 * ink[close].sum() <= ink.sum():
         return boxes, ink, False
     tops = set(boxes[:, 1].tolist())
     parts = [_cut(labels[y0:y1, x0:x1] == ids[k], x0, y0, tops) for k, (x0, y0, x1, y1) in enumerate(boxes)]
@@ -84,13 +86,14 @@ def _abutting(boxes: np.ndarray, ink: np.ndarray, origin: np.ndarray) -> bool:
     sources = np.zeros((len(frames), origin.max() + 1), np.int64)
     sources[frame, origin] = 1
     apart = (sources @ sources.T) == 0
-    abuts = (box_gaps(frames[:, :4], frames[:, :4]) == 0) & apart & _alike(frames[:, 4], frames[:, 4])
-    return 2 * frames[abuts.any(axis=1), 4].sum() > frames[:, 4].sum()
+    i, j = np.nonzero((box_gaps(frames[:, :4], frames[:, :4]) == 0) & apart)
+    abuts = np.unique(i[_alike(frames[i, 4], frames[j, 4])])
+    return 2 * frames[abuts, 4].sum() > frames[:, 4].sum()
 
 
 def _alike(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Whether ink ``a[i]`` and ``b[j]`` are alike in size: within 4× of each other."""
-    return np.minimum(a[:, None], b[None, :]) >= 0.25 * np.maximum(a[:, None], b[None, :])
+    """Whether ink ``a`` and ``b`` (element-wise) are alike in size: within 4× of each other."""
+    return np.minimum(a, b) >= 0.25 * np.maximum(a, b)
 
 
 def _cut(piece: np.ndarray, x: int, y: int, tops: set) -> list[tuple[np.ndarray, int]]:
