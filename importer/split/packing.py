@@ -126,7 +126,8 @@ def _crop(labels: np.ndarray, k: int, stat: np.ndarray) -> np.ndarray:
 def _cuts(piece: np.ndarray) -> list[tuple[int, int, int]]:
     """(crossing, axis, index) of each row (axis 0) or column (1) boundary of ``piece`` that
     few ink pixels cross: some, at most a quarter as many as the narrower side's extent
-    along it (columns holding ink, for a row), each side holding a tenth of the ink or more."""
+    along it (columns holding ink, for a row), each side holding a twentieth of the ink or
+    more (a frame may be a tenth the size of the one it touches)."""
     out = []
     for axis in (0, 1):
         p = piece if axis == 0 else piece.T
@@ -140,6 +141,6 @@ def _cuts(piece: np.ndarray) -> list[tuple[int, int, int]]:
         above = np.cumsum(np.bincount(first, minlength=len(p)))[:-1]  # columns with ink in rows <= r
         below = used.sum() - np.cumsum(np.bincount(last, minlength=len(p)))[:-1]  # ... in rows > r
         ok = ((crossing > 0) & (crossing <= 0.25 * np.minimum(above, below))
-              & (ink[:-1] >= 0.1 * ink[-1]) & (ink[:-1] <= 0.9 * ink[-1]))
+              & (ink[:-1] >= 0.05 * ink[-1]) & (ink[:-1] <= 0.95 * ink[-1]))
         out += [(int(crossing[r]), axis, int(r) + 1) for r in np.flatnonzero(ok)]
     return out
