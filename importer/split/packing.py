@@ -83,11 +83,10 @@ def _abutting(boxes: np.ndarray, ink: np.ndarray, origin: np.ndarray) -> bool:
     pieces were cut from pieces ``origin``."""
     frame = connected_components(csr_matrix(box_gaps(boxes, boxes) < 0), directed=False)[1]
     frames = group_items(boxes, ink, np.ones_like(ink), frame)
-    sources = np.zeros((len(frames), origin.max() + 1), np.int64)
-    sources[frame, origin] = 1
-    apart = (sources @ sources.T) == 0
-    i, j = np.nonzero((box_gaps(frames[:, :4], frames[:, :4]) == 0) & apart)
-    abuts = np.unique(i[_alike(frames[i, 4], frames[j, 4])])
+    sources = csr_matrix((np.ones(len(frame)), (frame, origin)))
+    i, j = np.nonzero(box_gaps(frames[:, :4], frames[:, :4]) == 0)
+    apart = np.asarray(sources[i].multiply(sources[j]).sum(axis=1)).ravel() == 0
+    abuts = np.unique(i[apart & _alike(frames[i, 4], frames[j, 4])])
     return 2 * frames[abuts, 4].sum() > frames[:, 4].sum()
 
 
@@ -102,7 +101,7 @@ def _cut(piece: np.ndarray, x: int, y: int, tops: set) -> list[tuple[np.ndarray,
     a row only where both sides start on some piece's top (``tops``: a shelf's top), a
     column only where both sides start on the same row (frames of a shelf hang from its
     top). The fewest crossings first; what a cut leaves is cut again, piece by piece."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(piece.view(np.uint8), connectivity=8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(np.ascontiguousarray(piece, np.uint8), connectivity=8)
     if n > 2:
         return [part for k in range(1, n) for part in _cut(_crop(labels, k, stats[k]), x + stats[k, 0],
                                                            y + stats[k, 1], tops)]
