@@ -7,6 +7,7 @@ from scipy.sparse.csgraph import connected_components
 
 from importer.split.geometry import box_gaps, consecutive, group_items, interval_runs
 from importer.split.options import SplitOptions
+from importer.split.pixels import crossings
 from importer.split.text import wordlike
 
 
@@ -201,8 +202,7 @@ def _edges(spans: np.ndarray, ink: np.ndarray, lattice: tuple[float, int, int]) 
     wide = np.flatnonzero(spans[:, 1] - spans[:, 0] > step)
     if not len(wide):
         return np.array([], np.int64)
-    both = ink[:, :-1] & (ink[:, 1:] | np.roll(ink[:, 1:], 1, 0) | np.roll(ink[:, 1:], -1, 0))
-    crossing = both.sum(axis=0)  # crossing[c - 1]: ink pixels joined across the edge at column c
+    crossing = crossings(ink.T)  # crossing[c - 1]: ink pixels joined across the edge at column c
     n = ink.shape[1]
     best, edges = None, np.array([], np.int64)
     for phase in range(lo, hi + 1):

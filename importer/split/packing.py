@@ -8,6 +8,7 @@ from scipy.sparse.csgraph import connected_components
 
 from importer.split.geometry import box_gaps, group_items, interval_runs
 from importer.split.options import SplitOptions
+from importer.split.pixels import crossings
 
 
 def join_shelves(items: np.ndarray, options: SplitOptions) -> np.ndarray:
@@ -130,10 +131,7 @@ def _cuts(piece: np.ndarray) -> list[tuple[int, int, int]]:
     out = []
     for axis in (0, 1):
         p = piece if axis == 0 else piece.T
-        reach = p[:-1].copy()  # ink in the row above, or diagonally above (8-connected)
-        reach[:, 1:] |= p[:-1, :-1]
-        reach[:, :-1] |= p[:-1, 1:]
-        crossing = (p[1:] & reach).sum(axis=1)
+        crossing = crossings(p[::-1])[::-1]  # ink pixels of row r + 1 joined to row r
         ink = np.cumsum(p.sum(axis=1))
         used = p.any(axis=0)
         first, last = np.argmax(p[:, used], axis=0), len(p) - 1 - np.argmax(p[::-1, used], axis=0)

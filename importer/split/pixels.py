@@ -1,4 +1,5 @@
-"""Pixel statistics: ink against a colour, a box's commonest colour, sampled percentiles."""
+"""Pixel statistics: ink against a colour, ink joined across rows, a box's commonest colour, sampled
+percentiles."""
 from __future__ import annotations
 
 import cv2
@@ -11,6 +12,15 @@ def ink_mask(rgb: np.ndarray, background: np.ndarray, tol: float) -> np.ndarray:
     """uint8 mask of the pixels farther than ``tol`` from ``background`` in some channel."""
     colour, reach = background.round(), np.floor(tol)
     return cv2.bitwise_not(cv2.inRange(rgb, colour - reach, colour + reach))
+
+
+def crossings(ink: np.ndarray) -> np.ndarray:
+    """Per boundary between rows ``r`` and ``r + 1`` of the boolean ``ink``, how many ink
+    pixels of row ``r`` join ink in row ``r + 1`` (below or diagonally below: 8-connected)."""
+    below = ink[1:].copy()
+    below[:, 1:] |= ink[1:, :-1]
+    below[:, :-1] |= ink[1:, 1:]
+    return (ink[:-1] & below).sum(axis=1)
 
 
 def sample_step(h: int, w: int) -> int:
