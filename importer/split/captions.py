@@ -10,7 +10,7 @@ from scipy.sparse.csgraph import connected_components
 from importer.split.geometry import as_one, group_items, nearest_gaps, weighted_median
 from importer.split.options import Plain, SplitOptions
 from importer.split.pixels import channel_max, p90, sample_step
-from importer.split.text import lettered, on_one_line, one_line, wordlike
+from importer.split.text import lettered, on_line, on_one_line, one_line, wordlike
 
 
 def one_ink(rgb: np.ndarray, mask: np.ndarray, items: np.ndarray, sheet: Plain | None,
@@ -112,23 +112,15 @@ def caption_flags(items: np.ndarray, written: np.ndarray, parts: np.ndarray,
 
 
 def _in_line_with(items: np.ndarray, flags: np.ndarray) -> np.ndarray:
-    """Items on one text line with a flagged one (see ``_on_line``)."""
-    return _on_line(items, np.flatnonzero(flags)).any(axis=1)
+    """Items on one text line with a flagged one (see ``on_line``)."""
+    return on_line(items, np.flatnonzero(flags)).any(axis=1)
 
 
 def _lines_of(items: np.ndarray, flags: np.ndarray) -> np.ndarray:
-    """Flagged items on a text line (see ``_on_line``) of three or more that holds only
+    """Flagged items on a text line (see ``on_line``) of three or more that holds only
     flagged ones."""
-    line = _on_line(items, np.arange(len(items)))
+    line = on_line(items, np.arange(len(items)))
     return flags & (line.sum(axis=1) >= 3) & ~(line & ~flags[None]).any(axis=1)
-
-
-def _on_line(items: np.ndarray, src: np.ndarray) -> np.ndarray:
-    """Per item and item of ``src``, whether the two lie on one text line: overlapping by
-    half the lower one's height."""
-    y0, y1 = items[:, 1], items[:, 3]
-    overlap = np.minimum(y1[:, None], y1[None, src]) - np.maximum(y0[:, None], y0[None, src])
-    return overlap >= 0.5 * np.minimum((y1 - y0)[:, None], (y1 - y0)[None, src])
 
 
 def _ink_read(items: np.ndarray, options: SplitOptions) -> np.ndarray:
@@ -158,8 +150,8 @@ def writing_rows(items: np.ndarray, words: np.ndarray, parts: np.ndarray, writte
         return flags
     ch = h[candidates]
     alike = np.maximum(ch[:, None], ch[None]) <= 1.5 * np.minimum(ch[:, None], ch[None])
-    on_line = _on_line(items[candidates], np.arange(len(candidates)))
-    _, band = connected_components(csr_matrix(on_line & alike), directed=False)
+    same_line = on_line(items[candidates], np.arange(len(candidates)))
+    _, band = connected_components(csr_matrix(same_line & alike), directed=False)
     for b in np.unique(band):
         members = candidates[band == b]
         if len(members) < 2:

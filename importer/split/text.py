@@ -61,18 +61,26 @@ def parts_in(parts: np.ndarray, box) -> np.ndarray:
     return inside[np.argsort(inside[:, 0])]
 
 
+def on_line(items: np.ndarray, src: np.ndarray) -> np.ndarray:
+    """Per item and item of ``src``, whether the two lie on one text line: overlapping by
+    half the lower one's height."""
+    y0, y1 = items[:, 1], items[:, 3]
+    overlap = np.minimum(y1[:, None], y1[None, src]) - np.maximum(y0[:, None], y0[None, src])
+    return overlap >= 0.5 * np.minimum((y1 - y0)[:, None], (y1 - y0)[None, src])
+
+
 def on_one_line(items: np.ndarray, taller: float, space: float, among: np.ndarray | None = None) -> np.ndarray:
-    """Group label per item: items side by side on one line chain up, each pair overlapping
-    by half the lower one's height, at most ``taller`` × as tall as it and at most ``space`` ×
-    the taller one's height apart; only the items ``among`` (default: all) chain, each other
-    item is a group of its own."""
+    """Group label per item: items side by side on one line chain up, each pair on one text
+    line (see ``on_line``), at most ``taller`` × as tall as the lower one and at most
+    ``space`` × the taller one's height apart; only the items ``among`` (default: all) chain,
+    each other item is a group of its own."""
     chain = np.arange(len(items)) if among is None else np.flatnonzero(among)
     x0, y0, x1, y1 = items[chain, :4].T
     h = y1 - y0
-    over_y = np.minimum(y1[:, None], y1[None]) - np.maximum(y0[:, None], y0[None])
     lo, hi = np.minimum(h[:, None], h[None]), np.maximum(h[:, None], h[None])
     gap_x = np.maximum(x0[None] - x1[:, None], x0[:, None] - x1[None])
-    i, j = np.nonzero((over_y >= 0.5 * lo) & (hi <= taller * lo) & (gap_x <= space * hi))
+    same_line = on_line(items[chain], np.arange(len(chain)))
+    i, j = np.nonzero(same_line & (hi <= taller * lo) & (gap_x <= space * hi))
     near = csr_matrix((np.ones(len(i), bool), (chain[i], chain[j])), shape=(len(items), len(items)))
     return connected_components(near, directed=False)[1]
 
