@@ -21,6 +21,10 @@ Assumptions, each a documented heuristic rather than a tuned constant:
 - a part far smaller than the rest of its item lies within half its own size of it (a
   dot by its stem); a small item farther off is a neighbour, and so are two small items of
   like size unless both together are still small (a colon's dots);
+- a small part (a dot, an accent, a bar) is drawn in an ink of its item, and so are parts
+  lying farther apart than half the smaller one's size; only a multicolour icon's detached
+  parts, lying nearer, differ in colour (a small icon in another colour by a larger one is
+  a neighbour);
 - on a regular grid (rows and columns of items at a steady pitch, each narrower than the
   pitch) a cell holds one item, and an item wider than the pitch fills several cells;
 - on a packed sheet (shelves of items, most of them one spacing apart, as a texture packer
@@ -53,6 +57,7 @@ from importer.split.mask import foreground, remove_rules
 from importer.split.options import Box, Plain, SplitOptions
 from importer.split.packing import join_shelves, unpack
 from importer.split.patches import trim_patches
+from importer.split.pixels import Inks
 from importer.split.text import is_text
 
 __all__ = ["Box", "Plain", "SplitOptions", "split"]
@@ -82,14 +87,15 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
                              stats[:, 1] + stats[:, 3]]).astype(np.int64)
     boxes, areas, packed = unpack(labels, ids, boxes, stats[:, 4].astype(np.int64))
     typical_height = weighted_median(boxes[:, 3] - boxes[:, 1], areas)
+    inks = Inks(picture.rgb, mask, sheet, options.tolerance)
     items = merge_overlaps(group_components(boxes, areas, options.part_fraction * typical_height, options,
-                                            packed))
+                                            packed, inks.holds))
     if is_text(items, boxes[areas >= options.min_area], options):  # specks of noise are no letters
         return to_boxes(as_one(items))
     ink = partial(one_ink, picture.rgb, mask, sheet=sheet, options=options, known={})  # both passes share answers
     if options.drop_captions:  # before small parts move (a caption is not a part) and after
         items = without_captions(items, ink, boxes, options)
-    items = join_cells(absorb_small(items, options.part_fraction * typical_height, options), options)
+    items = join_cells(absorb_small(items, options.part_fraction * typical_height, options, inks.holds), options)
     items = cut_cells(join_shelves(items, options), mask, options)
     if options.drop_captions:
         items = without_captions(items, ink, boxes, options)

@@ -1,11 +1,11 @@
 """Pixel statistics: ink against a colour, ink joined across rows, a box's commonest colour, sampled
-percentiles."""
+percentiles, the inks of boxes compared."""
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
-from importer.split.options import INK_SAMPLE
+from importer.split.options import INK_SAMPLE, Plain
 
 
 def ink_mask(rgb: np.ndarray, background: np.ndarray, tol: float) -> np.ndarray:
@@ -52,3 +52,43 @@ def p90(values: np.ndarray) -> float:
     lo, hi = int(k), min(int(k) + 1, len(values) - 1)
     part = np.partition(values, (lo, hi))
     return float(part[lo] + (k - lo) * (part[hi] - part[lo]))
+
+
+class Inks:
+    """The ink of boxes of one picture (its pixels under ``mask``, sampled as ``sample_step``
+    says), read once a box, and compared between boxes within the ``sheet``'s ink tolerance
+    in every channel (``tolerance`` on a transparent sheet)."""
+
+    def __init__(self, rgb: np.ndarray, mask: np.ndarray, sheet: Plain | None, tolerance: float):
+        self.rgb, self.mask = rgb, mask
+        self.sheet, self.tol = (sheet.colour, sheet.tol) if sheet else (None, tolerance)
+        self._read: dict[tuple, tuple[np.ndarray, int, np.ndarray | None]] = {}
+
+    def holds(self, part: np.ndarray, body: np.ndarray) -> bool:
+        """Whether the ink in box ``body`` holds the colour of the ink in box ``part`` (see
+        ``_colour``) on at least a tenth as many pixels as ``part`` has ink."""
+        ink, weight, colour = self._ink(part)
+        if colour is None:
+            return True
+        other, other_weight, _ = self._ink(body)
+        near = channel_max(np.abs(other - colour)) <= self.tol
+        return bool(np.count_nonzero(near) * other_weight >= 0.1 * len(ink) * weight)
+
+    def _colour(self, ink: np.ndarray) -> np.ndarray:
+        """The median colour of the ink's pixels at least half as far from the sheet as the
+        farthest: a glyph's core, its edges blended into the sheet left out."""
+        if self.sheet is not None:
+            contrast = channel_max(np.abs(ink - self.sheet))
+            ink = ink[contrast >= 0.5 * contrast.max()]
+        return np.median(ink, axis=0)
+
+    def _ink(self, box: np.ndarray) -> tuple[np.ndarray, int, np.ndarray | None]:
+        """The box's sampled ink pixels, how many pixels each stands for, and their colour."""
+        key = tuple(int(v) for v in box[:4])
+        if key not in self._read:
+            x0, y0, x1, y1 = key
+            step = sample_step(y1 - y0, x1 - x0)
+            region = (slice(y0, y1, step), slice(x0, x1, step))
+            ink = self.rgb[region][self.mask[region] > 0].astype(np.float32)
+            self._read[key] = ink, step * step, self._colour(ink) if len(ink) else None
+        return self._read[key]

@@ -981,3 +981,19 @@ def test_small_symbols_in_a_jpeg_get_their_own_box_without_its_fringes():
     Image.fromarray(rgb).save(buf, "JPEG", quality=70)
     buf.seek(0)
     assert_items(decode(buf), placed)
+
+
+def test_a_small_icon_in_another_ink_beside_a_large_one_is_no_part_of_it():
+    """Symbolic icons in one ink, some with a small icon in another ink 12 px beside them,
+    nearer than half the small one's size, as a dot lies by its stem: a dot is drawn in its
+    item's ink, so each small icon stays its own item."""
+    navy, orange = (30, 50, 120), (230, 120, 20)
+    coverage = [icon(p)[..., 3] for p in ICONS if not p.name.startswith(("subplots", "matplotlib"))]
+    rgb, truth = canvas(760, 160, WHITE), []
+    for k in range(5):
+        large = cv2.resize(coverage[k], (96, 96), interpolation=cv2.INTER_AREA)
+        truth.append(paint(rgb, large, 20 + k * 145, 30, navy))
+        if k % 2 == 0:
+            small = cv2.resize(coverage[-1 - k], (30, 30), interpolation=cv2.INTER_AREA)
+            truth.append(paint(rgb, small, 20 + k * 145 + 96 + 12, 30 + 33, orange))
+    assert_items(Picture(rgb, None), truth)
