@@ -18,7 +18,9 @@ from importer.split import SplitOptions, split
 from importer.split.captions import one_ink
 from importer.split.grids import join_cells
 from importer.split.grouping import join_groups
+from importer.split.options import Plain
 from importer.split.patches import _cards
+from importer.split.pixels import Inks, ink_mask
 
 FONT = Path(matplotlib.get_data_path()) / "fonts/ttf/DejaVuSans.ttf"
 GLYPHS = "AiB%jKä=Q:?R&W!@gMx;#Z8ÿ"
@@ -292,6 +294,26 @@ def test_groups_join_as_parts_only_when_close_for_their_size():
                       np.int64)
     label = join_groups(groups, limit=20, options=SplitOptions())
     assert label[0] != label[1] and label[2] == label[3]
+
+
+def test_a_body_holds_the_ink_of_a_part_drawn_in_its_colour():
+    """``Inks.holds``: the dot of an i in the stem's ink (its edge blended into the paper)
+    is held by the stem; the same dot in another ink is not, nor is the stem by it."""
+    i = _glyph("i", 28)
+    rgb = np.full((i.shape[0] + 20, 2 * i.shape[1] + 40, 3), 255, np.uint8)
+    for x, ink in ((10, (30, 50, 120)), (i.shape[1] + 30, (230, 120, 20))):
+        a = i[..., None].astype(np.float32) / 255
+        region = rgb[10:10 + i.shape[0], x:x + i.shape[1]]
+        region[:] = (region * (1 - a) + np.asarray(ink, np.float32) * a).round().astype(np.uint8)
+    sheet = Plain(np.array([255.0, 255.0, 255.0]), 24.0, 1.0)
+    mask = ink_mask(rgb, sheet.colour, sheet.tol)
+    rows = np.flatnonzero(i.any(axis=1))
+    gap = rows[np.flatnonzero(np.diff(rows) > 1)[0]] + 1  # the first empty row: under the dot
+    w = i.shape[1]
+    stem = np.array([10, 10 + gap, 10 + w, 10 + i.shape[0]])
+    dot, other_dot = np.array([10, 10, 10 + w, 10 + gap]), np.array([w + 30, 10, 2 * w + 30, 10 + gap])
+    inks = Inks(rgb, mask, sheet, 24)
+    assert inks.holds(dot, stem) and not inks.holds(other_dot, stem) and not inks.holds(stem, other_dot)
 
 
 def test_grid_is_found_past_a_word_across_its_columns():
