@@ -22,7 +22,7 @@ Assumptions, each a documented heuristic rather than a tuned constant:
   dot by its stem); a small item farther off is a neighbour, and so are two small items of
   like size unless both together are still small (a colon's dots);
 - a small part (a dot, an accent, a bar) is drawn in an ink of its item, and so are parts
-  lying farther apart than half the smaller one's size; only a multicolour icon's detached
+  lying farther apart than half the smaller one's width; only a multicolour icon's detached
   parts, lying nearer, differ in colour (a small icon in another colour by a larger one is
   a neighbour);
 - on a regular grid (rows and columns of items at a steady pitch, each narrower than the

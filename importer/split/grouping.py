@@ -30,8 +30,8 @@ def group_components(boxes: np.ndarray, areas: np.ndarray, reach: float, options
     time, a join keeps the item about a typical size (see ``group_parts``, ``join_groups``).
     Pieces whose boxes touch chain up too, unless the sheet is ``packed`` with no spacing
     (see ``packing.unpack``: each frame's box abuts the next), where only overlapping boxes
-    are parts. Pieces farther apart than ``near_parts`` allows join only where they share an
-    ink (``holds_ink`` either way, see ``ink_shared``).
+    are parts. Pieces farther apart than half the smaller one's width join only where they
+    share an ink (``holds_ink`` either way, see ``ink_shared``).
     """
     gaps = box_gaps(boxes, boxes)
     limit = min(options.merge_fraction * weighted_median(nearest_gaps(boxes, gaps), areas), reach)
@@ -74,24 +74,27 @@ def may_be_parts(a: np.ndarray, b: np.ndarray, gaps: np.ndarray, options: SplitO
     return comparable | near_parts(a[:, None, :4], b[None, :, :4], gaps, options)
 
 
-def near_parts(a: np.ndarray, b: np.ndarray, gaps: np.ndarray, options: SplitOptions) -> np.ndarray:
+def near_parts(a: np.ndarray, b: np.ndarray, gaps: np.ndarray, options: SplitOptions,
+               shorter: bool = False) -> np.ndarray:
     """Whether boxes ``a`` and ``b`` (broadcast against each other), ``gaps`` apart, lie within
-    ``part_gap`` × the smaller one's longer side of each other: a dot by its stem; a small
-    icon farther off is a neighbour."""
+    ``part_gap`` × the smaller one's longer side (``shorter``: its shorter side) of each
+    other: a dot by its stem; a small icon farther off is a neighbour."""
     area_a = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
     area_b = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
-    long_a = np.maximum(a[..., 2] - a[..., 0], a[..., 3] - a[..., 1])
-    long_b = np.maximum(b[..., 2] - b[..., 0], b[..., 3] - b[..., 1])
-    return gaps <= options.part_gap * np.where(area_a <= area_b, long_a, long_b)
+    side = np.minimum if shorter else np.maximum
+    side_a = side(a[..., 2] - a[..., 0], a[..., 3] - a[..., 1])
+    side_b = side(b[..., 2] - b[..., 0], b[..., 3] - b[..., 1])
+    return gaps <= options.part_gap * np.where(area_a <= area_b, side_a, side_b)
 
 
 def ink_shared(a: np.ndarray, b: np.ndarray, gaps: np.ndarray, options: SplitOptions,
                holds_ink: HoldsInk) -> np.ndarray:
     """Per pair of boxes ``a[k]``, ``b[k]``, ``gaps[k]`` apart: whether they may be parts of
-    one item by their inks. A multicolour icon's detached parts lie near for their size
-    (``near_parts``), whatever their colours; parts farther apart share an ink (one holds
-    the other's), as two neighbouring items in other colours do not."""
-    shared = near_parts(a, b, gaps, options)
+    one item by their inks. A multicolour icon's detached parts lie within half the smaller
+    one's width of each other (``near_parts`` by its shorter side), whatever their colours;
+    parts farther apart share an ink (one holds the other's), as two neighbouring items in
+    other colours do not."""
+    shared = near_parts(a, b, gaps, options, shorter=True)
     for k in np.flatnonzero(~shared):
         shared[k] = holds_ink(a[k], b[k]) or holds_ink(b[k], a[k])
     return shared
