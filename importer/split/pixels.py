@@ -30,13 +30,18 @@ def sample_step(h: int, w: int) -> int:
 
 
 def commonest_colour(rgb: np.ndarray) -> np.ndarray:
-    """The median colour of the commonest colour bin (5 bits a channel) of ``rgb``'s pixels
-    (``np.median``'s: the mean of the middle two of an even count, by one partial sort)."""
+    """The median colour (``median_colour``) of the commonest colour bin (5 bits a channel)
+    of ``rgb``'s pixels."""
     flat = rgb.reshape(-1, 3)
     keys = (flat[:, 0] >> 3).astype(np.int32) << 10 | (flat[:, 1] >> 3).astype(np.int32) << 5 | flat[:, 2] >> 3
-    commonest = flat[keys == np.bincount(keys).argmax()]
-    middle = (len(commonest) - 1) // 2, len(commonest) // 2
-    part = np.partition(commonest, middle, axis=0)
+    return median_colour(flat[keys == np.bincount(keys).argmax()])
+
+
+def median_colour(pixels: np.ndarray) -> np.ndarray:
+    """The per-channel median of ``pixels`` (n × 3), as ``np.median`` gives it (the mean of
+    the middle two of an even count), by one partial sort."""
+    middle = (len(pixels) - 1) // 2, len(pixels) // 2
+    part = np.partition(pixels, middle, axis=0)
     return (part[middle[0]] + part[middle[1]].astype(np.float64)) / 2
 
 
@@ -80,11 +85,11 @@ class Inks:
         if self.sheet is not None:
             contrast = channel_max(np.abs(ink - self.sheet))
             ink = ink[contrast >= 0.5 * contrast.max()]
-        return np.median(ink, axis=0)
+        return median_colour(ink)
 
     def _ink(self, box: np.ndarray) -> tuple[np.ndarray, int, np.ndarray | None]:
         """The box's sampled ink pixels, how many pixels each stands for, and their colour."""
-        key = tuple(int(v) for v in box[:4])
+        key = tuple(box[:4].tolist())
         if key not in self._read:
             x0, y0, x1, y1 = key
             step = sample_step(y1 - y0, x1 - x0)
