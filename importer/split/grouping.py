@@ -55,9 +55,9 @@ def join_groups(groups: np.ndarray, limit: float, options: SplitOptions,
     gaps = box_gaps(groups[:, :4], groups[:, :4])
     near = ((gaps < limit) & (united_area(groups[:, None, :4], groups[None, :, :4]) <= options.join_size * typical)
             & may_be_parts(groups[:, :4], groups[:, :4], gaps, options))
-    i, j = np.nonzero(near)
-    near[i, j] = ink_shared(groups[i, :4], groups[j, :4], gaps[i, j], options, holds_ink)
-    return connected_components(csr_matrix(near), directed=False)[1]
+    i, j = np.nonzero(np.triu(near, 1))  # each pair once: the links are undirected
+    keep = ink_shared(groups[i, :4], groups[j, :4], gaps[i, j], options, holds_ink)
+    return _chained(i[keep], j[keep], len(groups))
 
 
 def may_be_parts(a: np.ndarray, b: np.ndarray, gaps: np.ndarray, options: SplitOptions,
@@ -109,7 +109,7 @@ def group_parts(boxes: np.ndarray, gaps: np.ndarray, ink: np.ndarray, limit: flo
     than the rest; and only when they share an ink or lie near for their size
     (``ink_shared``)."""
     n = len(boxes)
-    i, j = np.nonzero(gaps < limit)
+    i, j = np.nonzero(np.triu(gaps < limit, 1))  # each pair once: the links are undirected
     loose = group_items(boxes, ink, np.ones_like(ink), _chained(i, j, n))
     typical = weighted_median(areas(loose), loose[:, 4])
     keep = (gaps[i, j] <= 0) | (united_area(boxes[i], boxes[j]) <= options.join_size * typical)
