@@ -140,7 +140,15 @@ def _text_line(line: np.ndarray, pieces: np.ndarray, parts: np.ndarray, options:
     gaps = _gaps(letters)
     return bool(_side_by_side(gaps, height) and gaps.max() <= 1.5 * height
                 and np.median(letters[:, 3] - letters[:, 1]) >= 0.25 * height
-                and not _regular(pieces, options.pitch_tolerance))
+                and not _regular(pieces, options.pitch_tolerance) and not _alike(letters))
+
+
+def _alike(letters: np.ndarray) -> bool:
+    """Whether nine in ten ``letters`` are of one width and height (within a tenth of the
+    median): a row of like patches or tiles, where letters differ in width."""
+    size = letters[:, 2:4] - letters[:, :2]
+    near = np.abs(size - np.median(size, axis=0)) <= 0.1 * np.median(size, axis=0)
+    return bool(len(letters) >= 3 and near.all(axis=1).mean() >= 0.9)
 
 
 def _regular(pieces: np.ndarray, tolerance: float) -> bool:

@@ -997,3 +997,22 @@ def test_a_small_icon_in_another_ink_beside_a_large_one_is_no_part_of_it():
             small = cv2.resize(coverage[-1 - k], (30, 30), interpolation=cv2.INTER_AREA)
             truth.append(paint(rgb, small, 20 + k * 145 + 96 + 12, 30 + 33, orange))
     assert_items(Picture(rgb, None), truth)
+
+
+def test_two_rows_of_round_patches_are_no_lines_of_text():
+    """Icons on round grey patches of one size (within a few pixels), two rows of them
+    5-10 px apart with no steady pitch: the patches are as near each other as letters and
+    as tall as their row, but of one width and height, as letters are not; so each icon is
+    its own item, not the sheet one line of text."""
+    rng, coverage = np.random.default_rng(5), [icon(p)[..., 3] for p in ICONS]
+    rgb, truth, x = canvas(20 + 9 * 56, 20 + 2 * 56, (232, 232, 232)), [], 10
+    for k in range(16):
+        x, y = (10, 66) if k == 9 else (x, 10 + (k // 9) * 56 + int(rng.integers(0, 4)))
+        side = int(rng.integers(44, 49))
+        disc = np.zeros((side, side), np.uint8)
+        cv2.circle(disc, (side // 2, side // 2), side // 2 - 1, 255, -1, cv2.LINE_AA)
+        paint(rgb, disc, x, y, (180, 180, 180))
+        small = cv2.resize(coverage[k % len(coverage)], (22, 22), interpolation=cv2.INTER_AREA)
+        truth.append(paint(rgb, small, x + (side - 22) // 2, y + (side - 22) // 2, (20, 90, 40)))
+        x += side + int(rng.integers(5, 11))
+    assert_items(Picture(rgb, None), truth)
