@@ -96,8 +96,9 @@ def is_text(items: np.ndarray, parts: np.ndarray, options: SplitOptions) -> bool
     most of them (letters of a word) are below a quarter of it, and at most a quarter reach
     under or over the one before by more than a quarter of its height (letters do not nest;
     a ring round a digit does); its letters are mostly at least a quarter of its height
-    (small print in a row of items is no line of its own), and its pieces keep no regular
-    pitch (that is a row of items on a grid, as sprites in equal cells). Specks of noise are
+    (small print in a row of items is no line of its own), its pieces keep no regular
+    pitch (that is a row of items on a grid, as sprites in equal cells) and its letters are
+    not nine in ten of one width and height (a row of like patches or tiles). Specks of noise are
     no letters: the caller passes the components that count. A word whose letters touch is
     one piece, a line of its own: over or under a line of text it is text too (see
     ``_words_in_one_piece``). The picture is text when at most ``text_lines`` such lines
