@@ -9,7 +9,7 @@ from scipy.sparse.csgraph import connected_components
 
 from importer.split.geometry import as_one, group_items, nearest_gaps, weighted_median
 from importer.split.options import Plain, SplitOptions
-from importer.split.pixels import channel_max, p90, sample_step
+from importer.split.pixels import channel_max, p90, sampled_ink
 from importer.split.text import lettered, on_line, on_one_line, one_line, wordlike
 
 
@@ -35,10 +35,7 @@ def one_ink(rgb: np.ndarray, mask: np.ndarray, items: np.ndarray, sheet: Plain |
 
 def _one_ink(rgb: np.ndarray, mask: np.ndarray, box: tuple, sheet: Plain | None, options: SplitOptions) -> bool:
     """``one_ink`` for one box."""
-    x0, y0, x1, y1 = box
-    step = sample_step(y1 - y0, x1 - x0)  # a photo's ink, sampled
-    region = (slice(y0, y1, step), slice(x0, x1, step))
-    ink = rgb[region][mask[region] > 0].astype(np.float32)
+    ink, _ = sampled_ink(rgb, mask, box)  # a photo's ink, sampled
     if len(ink) < 2:
         return True
     if sheet is None:

@@ -50,7 +50,7 @@ def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
 
 
 def areas(boxes: np.ndarray) -> np.ndarray:
-    return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    return (boxes[..., 2] - boxes[..., 0]) * (boxes[..., 3] - boxes[..., 1])
 
 
 def group_items(boxes: np.ndarray, areas: np.ndarray, parts: np.ndarray,

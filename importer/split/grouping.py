@@ -79,12 +79,10 @@ def near_parts(a: np.ndarray, b: np.ndarray, gaps: np.ndarray, options: SplitOpt
     """Whether boxes ``a`` and ``b`` (broadcast against each other), ``gaps`` apart, lie within
     ``part_gap`` × the smaller one's longer side (``shorter``: its shorter side) of each
     other: a dot by its stem; a small icon farther off is a neighbour."""
-    area_a = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
-    area_b = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
     side = np.minimum if shorter else np.maximum
     side_a = side(a[..., 2] - a[..., 0], a[..., 3] - a[..., 1])
     side_b = side(b[..., 2] - b[..., 0], b[..., 3] - b[..., 1])
-    return gaps <= options.part_gap * np.where(area_a <= area_b, side_a, side_b)
+    return gaps <= options.part_gap * np.where(areas(a) <= areas(b), side_a, side_b)
 
 
 def ink_shared(a: np.ndarray, b: np.ndarray, gaps: np.ndarray, options: SplitOptions,

@@ -29,6 +29,15 @@ def sample_step(h: int, w: int) -> int:
     return max(1, int(np.sqrt(h * w / INK_SAMPLE)))
 
 
+def sampled_ink(rgb: np.ndarray, mask: np.ndarray, box) -> tuple[np.ndarray, int]:
+    """The ink pixels (float32, under ``mask``) of ``box`` (x0, y0, x1, y1), read every
+    ``sample_step`` rows and columns, and that step."""
+    x0, y0, x1, y1 = box
+    step = sample_step(y1 - y0, x1 - x0)
+    region = (slice(y0, y1, step), slice(x0, x1, step))
+    return rgb[region][mask[region] > 0].astype(np.float32), step
+
+
 def commonest_colour(rgb: np.ndarray) -> np.ndarray:
     """The median colour (``median_colour``) of the commonest colour bin (5 bits a channel)
     of ``rgb``'s pixels."""
@@ -91,9 +100,6 @@ class Inks:
         """The box's sampled ink pixels, how many pixels each stands for, and their colour."""
         key = tuple(box[:4].tolist())
         if key not in self._read:
-            x0, y0, x1, y1 = key
-            step = sample_step(y1 - y0, x1 - x0)
-            region = (slice(y0, y1, step), slice(x0, x1, step))
-            ink = self.rgb[region][self.mask[region] > 0].astype(np.float32)
+            ink, step = sampled_ink(self.rgb, self.mask, key)
             self._read[key] = ink, step * step, self._colour(ink) if len(ink) else None
         return self._read[key]

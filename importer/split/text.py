@@ -148,7 +148,8 @@ def _alike(letters: np.ndarray) -> bool:
     """Whether nine in ten ``letters`` are of one width and height (within a tenth of the
     median): a row of like patches or tiles, where letters differ in width."""
     size = letters[:, 2:4] - letters[:, :2]
-    near = np.abs(size - np.median(size, axis=0)) <= 0.1 * np.median(size, axis=0)
+    typical = np.median(size, axis=0)
+    near = np.abs(size - typical) <= 0.1 * typical
     return bool(len(letters) >= 3 and near.all(axis=1).mean() >= 0.9)
 
 
