@@ -34,6 +34,10 @@ Assumptions, each a documented heuristic rather than a tuned constant:
   a row or column that few ink pixels cross, where the frames start on a shelf's top;
 - a caption is a line of text (its words: several pieces in a wide box) just below an
   item, lower than the item, and closer to it than to whatever lies below the caption;
+- a noisy sheet's grain (paper texture, scan noise, a card's grain just within the ink
+  tolerance) reaches a little past the tolerance in specks, an item's ink well past it: a
+  crop whose ink lies within the tolerance and ``grain`` (one and a half) × the sheet's
+  noise is grain, no item; on a clean sheet faint ink is a pale item;
 - a lossy format (JPEG, lossy WebP) rings round sharp ink: specks fainter than ``fringe`` (a quarter)
   × the ink's own contrast, a pixel or two out, are no part of the item;
 - and, wherever it lies, a row of writing is no item: words or letters side by side in one
@@ -53,7 +57,7 @@ from importer.split.fringes import without_fringes
 from importer.split.geometry import all_in, as_one, merge_overlaps, to_boxes, weighted_median
 from importer.split.grids import cut_cells, join_cells, join_ruled_cells
 from importer.split.grouping import absorb_small, group_components, single_or_collection
-from importer.split.mask import foreground, remove_rules
+from importer.split.mask import foreground, grain, remove_rules
 from importer.split.options import Box, Plain, SplitOptions
 from importer.split.packing import join_shelves, unpack
 from importer.split.patches import trim_patches
@@ -101,7 +105,7 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
         items = without_captions(items, ink, boxes, options)
     items = single_or_collection(join_ruled_cells(items, rule_rows, rule_cols), options)
     keep = ((np.minimum(items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]) >= options.min_size)
-            & (items[:, 4] >= options.min_area))
+            & (items[:, 4] >= options.min_area) & ~grain(picture.rgb, mask, sheet, items[:, :4], options))
     items = trim_patches(picture.rgb, mask, sheet, items[keep], options)
     if picture.lossy:
         items = without_fringes(picture.rgb, sheet, items, options)

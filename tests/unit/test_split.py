@@ -18,6 +18,7 @@ from importer.split import SplitOptions, split
 from importer.split.captions import one_ink
 from importer.split.grids import join_cells
 from importer.split.grouping import join_groups
+from importer.split.mask import grain
 from importer.split.options import Plain
 from importer.split.patches import _cards
 from importer.split.pixels import Inks, ink_mask
@@ -314,6 +315,20 @@ def test_a_body_holds_the_ink_of_a_part_drawn_in_its_colour():
     dot, other_dot = np.array([10, 10, 10 + w, 10 + gap]), np.array([w + 30, 10, 2 * w + 30, 10 + gap])
     inks = Inks(rgb, mask, sheet, 24)
     assert inks.holds(dot, stem) and not inks.holds(other_dot, stem) and not inks.holds(stem, other_dot)
+
+
+def test_faint_ink_is_grain_only_on_a_noisy_sheet():
+    """``grain``: a speck 30 levels off a sheet whose noise (8) set no more than the least
+    tolerance (24) is grain, an icon's ink 150 off is not; on a clean sheet the same faint
+    speck is a pale item."""
+    rgb = np.full((40, 80, 3), 200, np.uint8)
+    rgb[10:14, 10:14] = 170
+    rgb[10:30, 40:60] = 50
+    mask = ink_mask(rgb, np.array([200.0, 200.0, 200.0]), 24.0)
+    boxes = np.array([[10, 10, 14, 14], [40, 10, 60, 30]])
+    noisy, clean = Plain(np.array([200.0] * 3), 24.0, 8.0), Plain(np.array([200.0] * 3), 24.0, 0.0)
+    assert grain(rgb, mask, noisy, boxes, SplitOptions()).tolist() == [True, False]
+    assert grain(rgb, mask, clean, boxes, SplitOptions()).tolist() == [False, False]
 
 
 def test_grid_is_found_past_a_word_across_its_columns():

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from benchmarks.boxes import iou
+from benchmarks.boxes import iou, overlap
 from imaging.decode import Picture, decode
 from importer.split import split
 
@@ -964,6 +964,28 @@ def test_items_on_light_cards_on_a_clouded_sheet_get_their_own_box():
     rgb = np.clip(np.asarray(page) - clouds[..., None], 0, 255).astype(np.uint8)
     truth = [paste(rgb, im, x0 + (90 - im.shape[1]) // 2, y0 + (90 - im.shape[0]) // 2) for im, x0, y0 in icons]
     assert_items(Picture(jpeg(rgb, 75), None), truth)
+
+
+@pytest.mark.parametrize("delta,grain", [(20, 4.0), (22, 5.0), (24, 5.0), (26, 6.0)])
+@pytest.mark.parametrize("seed", range(4))
+def test_the_grain_of_cards_near_the_ink_tolerance_makes_no_crops(delta, grain, seed):
+    """Icons on rounded cards 20-26 levels darker than the paper, scanned with grain: the
+    cards lie just within the ink tolerance the grain sets, so the grain's tail on them
+    crosses it in specks, up to dozens a sheet, each a crop on no item. An item's ink
+    stands well clear of the sheet; specks no farther off than the tolerance and one and a
+    half times the noise are the sheet's grain: every crop holds an icon."""
+    paper = np.array([236, 230, 214])
+    page = Image.new("RGB", (5 * 110 + 20, 2 * 110 + 20), tuple(paper))
+    draw = ImageDraw.Draw(page)
+    for k in range(10):
+        x0, y0 = 14 + (k % 5) * 110, 14 + (k // 5) * 110
+        draw.rounded_rectangle([x0, y0, x0 + 95, y0 + 95], 10, fill=tuple(paper - delta))
+    rgb = np.array(page)
+    truth = [paste(rgb, icon(path), 24 + (k % 5) * 110, 24 + (k // 5) * 110) for k, path in enumerate(ICONS[:10])]
+    noisy = rgb + np.random.default_rng(seed).normal(0, grain, (*rgb.shape[:2], 1))
+    crops = split(Picture(np.clip(noisy, 0, 255).astype(np.uint8), None))
+    off = [c for c in crops if not any(overlap(t, c) for t in truth)]
+    assert not off, (len(off), off[:8])
 
 
 def test_small_symbols_in_a_jpeg_get_their_own_box_without_its_fringes():
