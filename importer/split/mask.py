@@ -55,9 +55,10 @@ def grain(rgb: np.ndarray, mask: np.ndarray, sheet: Plain | None, boxes: np.ndar
     sheet (no noise) nothing is: faint ink there is a pale item."""
     if sheet is None or not sheet.noise or not len(boxes):
         return np.zeros(len(boxes), bool)
-    far = np.array([channel_max(np.abs(rgb[y0:y1, x0:x1].astype(np.float32) - sheet.colour))[
-        mask[y0:y1, x0:x1] > 0].max(initial=0) for x0, y0, x1, y1 in boxes])
-    return far <= sheet.tol + options.grain * sheet.noise
+    clear = cv2.bitwise_and(ink_mask(rgb, sheet.colour, sheet.tol + options.grain * sheet.noise), mask)
+    total = cv2.integral(clear)  # per box, in four reads: how much ink stands clear of the grain
+    x0, y0, x1, y1 = boxes.T
+    return total[y1, x1] - total[y0, x1] - total[y1, x0] + total[y0, x0] == 0
 
 
 def _longest_circular_run(flags: np.ndarray) -> int:
