@@ -43,12 +43,16 @@ STRESS = patches text captioned sprites scattered grid ruled dark
 data/stress/%/oracle.jsonl:
 	$(PY) -m benchmarks.devheap --set stress --layout $* --out data/stress/$*
 
+## A heap of the stress sources lit unevenly, on mottled paper (every layout; a third development set).
+data/shaded/oracle.jsonl:
+	$(PY) -m benchmarks.devheap --set shaded --out data/shaded
+
 ## Split benchmark on both heaps side by side (ours against the classic splitter, speed ratio in the
 ## same run), offline-replay and backend benchmarks (the backend one against a Label Studio it
 ## starts); figures in docs/.
-bench: venv data/dev2/oracle.jsonl data/val/oracle.jsonl $(STRESS:%=data/stress/%/oracle.jsonl)
+bench: venv data/dev2/oracle.jsonl data/val/oracle.jsonl $(STRESS:%=data/stress/%/oracle.jsonl) data/shaded/oracle.jsonl
 	$(PY) -m benchmarks.split_bench --dev data/dev2 --validation data/val --out docs --repeat 2 \
-		--stress $(STRESS:%=data/stress/%)
+		--stress $(STRESS:%=data/stress/%) data/shaded
 	$(PY) -m importer split data/dev2 --out data/dev2-crops
 	$(PY) -m benchmarks.replay data/dev2-crops data/dev2/oracle.jsonl --out docs --name replay_dev2
 	$(PY) -m importer split data/val --out data/val-crops

@@ -1,4 +1,4 @@
-"""python -m benchmarks.devheap --out DIR [--set dev|validation|stress] [--layout L]
+"""python -m benchmarks.devheap --out DIR [--set dev|validation|stress|shaded] [--layout L]
 [--sheets N] [--seed S] [--small] [--offline]"""
 import argparse
 import json
@@ -15,7 +15,8 @@ def main() -> None:
     ap.add_argument("--set", choices=sorted(SETS), default="dev",
                     help="source set: dev (to develop on), validation (disjoint sources, kept for "
                          "checking that rules generalise) or stress (dev's sources, more text fonts, a wider "
-                         "style: a second development heap, best built one layout at a time); default dev")
+                         "style: a second development heap, best built one layout at a time) or shaded (the "
+                         "stress sources lit unevenly on mottled paper); default dev")
     ap.add_argument("--layout", choices=LAYOUTS + sorted(SINGLES),
                     help="only files of this layout (a stress heap of one failure class)")
     ap.add_argument("--sheets", type=int,

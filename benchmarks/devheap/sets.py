@@ -24,6 +24,7 @@ class Style:
     noise: tuple[float, float]  # std of scan noise (grey levels)
     paper: tuple[float, float]  # amplitude of the paper texture (grey levels)
     degraded: float  # share of opaque sheets that get noise and texture
+    shading: tuple[float, float] = (0.0, 0.0)  # depth of uneven lighting (a scan's falloff, grey levels)
 
 
 @dataclass(frozen=True)
@@ -153,4 +154,13 @@ STRESS = replace(
     style=replace(DEV.style, patch_delta=(4, 60), patch_radius=(0, 24), noise=(0.5, 7.0), paper=(1.0, 12.0)),
 )
 
-SETS = {s.name: s for s in (DEV, VALIDATION, STRESS)}
+# The stress sources on unevenly lit, strongly textured paper: every opaque sheet is scanned
+# or photographed with its light falling off across it (a linear gradient or a vignette,
+# up to a third of the sheet's brightness) and mottled up to twice as strongly as the stress
+# heaps' paper. Neither the dev nor the validation style has such sheets.
+SHADED = replace(
+    STRESS, name="shaded",
+    style=replace(STRESS.style, paper=(1.0, 25.0), shading=(20.0, 80.0), degraded=1.0),
+)
+
+SETS = {s.name: s for s in (DEV, VALIDATION, STRESS, SHADED)}

@@ -12,6 +12,11 @@ patches trimmed → a lossy format's fringes trimmed.
 Assumptions, each a documented heuristic rather than a tuned constant:
 - the sheet's background is plain and shows on most of its border (else the whole image is
   one picture, e.g. a photo filling the frame);
+- or it is plain but lit unevenly (a scan's or a photograph's falloff, mottled paper): it
+  varies slowly, in brightness only, and joins the frame in small steps; taken off
+  (``shading.flatten``), it must leave a plain frame that no ink clear of its grain
+  crosses (a texture's does) and at least two items (a wallpaper with a logo is one
+  picture);
 - parts of one item lie closer together than neighbouring items do, so the merge gap is
   half the typical distance between an item and its nearest neighbour (and at most half
   the typical item height), read once between components and once more between the
@@ -46,22 +51,25 @@ Assumptions, each a documented heuristic rather than a tuned constant:
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 import cv2
 import numpy as np
 
+from imaging.border import frame
 from imaging.decode import Picture
 from importer.split.captions import one_ink, without_captions
 from importer.split.fringes import without_fringes
 from importer.split.geometry import all_in, as_one, merge_overlaps, to_boxes, weighted_median
 from importer.split.grids import cut_cells, join_cells, join_ruled_cells
 from importer.split.grouping import absorb_small, group_components, single_or_collection
-from importer.split.mask import foreground, grain, remove_rules
+from importer.split.mask import clear_ink, foreground, grain, remove_rules
 from importer.split.options import Box, Plain, SplitOptions
 from importer.split.packing import join_shelves, unpack
 from importer.split.patches import trim_patches
 from importer.split.pixels import Inks
+from importer.split.shading import flatten
 from importer.split.text import is_text
 
 __all__ = ["Box", "Plain", "SplitOptions", "split"]
@@ -72,8 +80,29 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     h, w = picture.rgb.shape[:2]
     fg = foreground(picture, options)
     if fg is None:
-        return [(0, 0, w, h)]
-    mask, sheet = fg
+        return _unevenly_lit(picture, options) or [(0, 0, w, h)]
+    return _items(picture, *fg, options)
+
+
+def _unevenly_lit(picture: Picture, options: SplitOptions) -> list[Box]:
+    """The items of a sheet lit unevenly or on mottled paper, read once its background's
+    slow variation is taken off (``flatten``); [] when ``picture`` is no such sheet: no
+    background reaches its frame smoothly, ink clear of the sheet's grain touches the frame
+    (a texture, a photo), or fewer than two items show (a wallpaper with a logo)."""
+    flat = flatten(picture.rgb, options)
+    if flat is None:
+        return []
+    picture = replace(picture, rgb=flat)
+    fg = foreground(picture, options)
+    if fg is None or frame(clear_ink(flat, *fg, options)).any():
+        return []
+    items = _items(picture, *fg, options)
+    return items if len(items) >= 2 else []
+
+
+def _items(picture: Picture, mask: np.ndarray, sheet: Plain | None, options: SplitOptions) -> list[Box]:
+    """The items' boxes on ``picture``'s sheet, read off its foreground ``mask``."""
+    h, w = picture.rgb.shape[:2]
     rule_rows, rule_cols = remove_rules(mask, options)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     ids, stats = np.arange(1, n), stats[1:]

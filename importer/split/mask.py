@@ -38,7 +38,7 @@ def plain_colour(rgb: np.ndarray, options: SplitOptions) -> Plain | None:
     background = commonest_colour(ring)
     ring_dist = channel_max(np.abs(ring - background))
     near = ring_dist <= options.tolerance
-    if near.mean() < options.plain_border or _longest_circular_run(~near) > options.frame_cut * len(near):
+    if near.mean() < options.plain_border or longest_circular_run(~near)[1] > options.frame_cut * len(near):
         return None
     noise = np.percentile(ring_dist[near], NOISE_SHARE * 100)
     if options.noise_factor * noise > options.tolerance and near.mean() < NOISE_SHARE:
@@ -55,19 +55,28 @@ def grain(rgb: np.ndarray, mask: np.ndarray, sheet: Plain | None, boxes: np.ndar
     sheet (no noise) nothing is: faint ink there is a pale item."""
     if sheet is None or not sheet.noise or not len(boxes):
         return np.zeros(len(boxes), bool)
-    clear = cv2.bitwise_and(ink_mask(rgb, sheet.colour, sheet.tol + options.grain * sheet.noise), mask)
-    total = cv2.integral(clear)  # per box, in four reads: how much ink stands clear of the grain
+    total = cv2.integral(clear_ink(rgb, mask, sheet, options))  # per box, in four reads: how much ink stands clear of the grain
     x0, y0, x1, y1 = boxes.T
     return total[y1, x1] - total[y0, x1] - total[y1, x0] + total[y0, x0] == 0
 
 
-def _longest_circular_run(flags: np.ndarray) -> int:
-    """Length of the longest run of True in ``flags`` read as a circle."""
+def clear_ink(rgb: np.ndarray, mask: np.ndarray, sheet: Plain, options: SplitOptions) -> np.ndarray:
+    """The ink of ``mask`` that stands clear of the sheet's grain (see ``grain``)."""
+    return cv2.bitwise_and(ink_mask(rgb, sheet.colour, sheet.tol + options.grain * sheet.noise), mask)
+
+
+def longest_circular_run(flags: np.ndarray) -> tuple[int, int]:
+    """Start and length of the longest run of True in ``flags`` read as a circle (a run
+    may wrap past the end; (0, 0) when there is none)."""
     if flags.all():
-        return len(flags)
-    start = int(np.argmin(flags))  # a False: unroll the circle there
-    runs = np.diff(np.flatnonzero(np.diff(np.r_[0, np.roll(flags, -start).astype(np.int8), 0])))[::2]
-    return int(runs.max()) if len(runs) else 0
+        return 0, len(flags)
+    shift = int(np.argmin(flags))  # a False: unroll the circle there
+    edges = np.diff(np.r_[0, np.roll(flags, -shift).astype(np.int8), 0])
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    if not len(starts):
+        return 0, 0
+    best = int(np.argmax(ends - starts))
+    return (int(starts[best]) + shift) % len(flags), int(ends[best] - starts[best])
 
 
 def remove_rules(mask: np.ndarray, options: SplitOptions) -> tuple[np.ndarray, np.ndarray]:

@@ -30,6 +30,7 @@ class SplitOptions:
     tolerance: int = 24           # least colour distance (max over channels) from background that counts as ink
     noise_factor: float = 3.0     # tolerance is at least this × the border's noise (JPEG)
     grain: float = 1.5            # ink no farther than the tolerance and this × the sheet's noise is its grain
+    shade_blocks: int = 96        # a sheet's lighting is read off blocks this many to its shorter side
     alpha_threshold: int = 16     # alpha above this is ink when the background is transparent
     plain_border: float = 0.6     # share of border pixels in the background colour for a plain background
     rule_length: float = 0.5      # a ruled line spans at least this share of the image side

@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from benchmarks.boxes import iou, overlap
 from benchmarks.devheap.degrade import degrade
-from benchmarks.devheap.sets import DEV
+from benchmarks.devheap.sets import DEV, SHADED
 from imaging.decode import Picture, decode
 from importer.split import split
 
@@ -404,8 +404,6 @@ def test_a_noisy_scan_of_a_sheet_still_splits(grain):
     assert_items(Picture(np.clip(noisy, 0, 255).astype(np.uint8), None), truth)
 
 
-@pytest.mark.xfail(strict=True, reason="open: the frame of paper mottled this strongly varies as a scene's does, "
-                   "so the sheet is read as one picture (plain_colour)")
 def test_icons_on_a_small_page_of_mottled_paper_still_split():
     """Ten icons on a 590 × 280 page of paper mottled by ±25 levels (the dev heap's paper
     texture, ``degrade``) with fine grain: a sheet, one crop an icon."""
@@ -414,6 +412,55 @@ def test_icons_on_a_small_page_of_mottled_paper_still_split():
     style = replace(DEV.style, paper=(25.0, 25.0), noise=(3.0, 3.0))  # the dev heap's own paper texture
     paper = degrade(Image.fromarray(rgb).convert("RGBA"), Random(0), style).convert("RGB")
     assert_items(Picture(np.asarray(paper), None), truth)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_icons_on_an_unevenly_lit_sheet_still_split(seed):
+    """Ten icons on a sheet whose light falls off across it by 20-80 levels (a linear
+    gradient or a vignette, the shaded heap's ``degrade``) over mottled paper: the frame
+    varies far past the ink tolerance, yet the sheet is a sheet, one crop an icon."""
+    rgb = canvas(5 * 120 + 60, 2 * 130 + 60, (244, 240, 232))
+    truth = [paste(rgb, icon(path), 40 + 120 * (i % 5), 40 + 130 * (i // 5)) for i, path in enumerate(ICONS[:10])]
+    sheet = degrade(Image.fromarray(rgb).convert("RGBA"), Random(seed), SHADED.style).convert("RGB")
+    assert_items(Picture(np.asarray(sheet), None), truth)
+
+
+def lit_unevenly(rgb: np.ndarray, depth: float) -> np.ndarray:
+    """``rgb`` darkened from its left edge (full light) to its right by ``depth`` levels."""
+    falloff = np.linspace(1, 1 - depth / 255, rgb.shape[1], dtype=np.float32)[None, :, None]
+    return (rgb * falloff).round().astype(np.uint8)
+
+
+def test_a_grey_gradient_wallpaper_with_one_logo_is_one_picture():
+    """A wallpaper: the matplotlib logo on grey falling off by 70 levels. Taking the
+    gradient off would leave one item on a plain sheet; a sheet lit unevenly shows two
+    items or more, so this is one picture, the whole frame."""
+    logo = np.asarray(Image.open(MPL / "images" / "matplotlib_large.png").convert("RGBA"))
+    rgb = canvas(640, 360, (225, 225, 225))
+    paste(rgb, logo, 300, 160)
+    assert split(Picture(lit_unevenly(rgb, 70), None)) == [(0, 0, 640, 360)]
+
+
+def test_a_texture_lit_unevenly_is_one_picture():
+    """Dark specks strewn over the whole of a beige frame, lit unevenly: taking the light off
+    leaves a plain sheet, but its specks cross the frame (a texture, a photo of a surface),
+    so it is one picture, not a sheet of specks."""
+    rgb = canvas(600, 400, (226, 214, 190))
+    rng = np.random.default_rng(4)
+    for y, x in zip(rng.integers(0, 396, 900), rng.integers(0, 594, 900)):
+        rgb[y:y + rng.integers(2, 5), x:x + rng.integers(2, 7)] = (120, 100, 80)
+    assert split(Picture(lit_unevenly(rgb, 60), None)) == [(0, 0, 600, 400)]
+
+
+def test_icons_on_a_gradient_between_two_hues_are_one_picture():
+    """A gradient fill from blue to purple is designed, not light falling off: its hue
+    changes, so the picture is not read as a sheet lit unevenly (open: icons set on such a
+    fill stay one picture)."""
+    rgb = np.zeros((300, 640, 3), np.uint8)
+    rgb[:] = np.linspace((40, 90, 200), (150, 40, 160), 640)[None].round().astype(np.uint8)
+    for i, path in enumerate(ICONS[:4]):
+        paste(rgb, icon(path), 60 + 150 * i, 120)
+    assert split(Picture(rgb, None)) == [(0, 0, 640, 300)]
 
 
 def test_a_scan_full_of_dust_specks_still_splits():
