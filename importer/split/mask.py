@@ -55,7 +55,7 @@ def grain(rgb: np.ndarray, mask: np.ndarray, sheet: Plain | None, boxes: np.ndar
     sheet (no noise) nothing is: faint ink there is a pale item."""
     if sheet is None or not sheet.noise or not len(boxes):
         return np.zeros(len(boxes), bool)
-    total = cv2.integral(clear_ink(rgb, mask, sheet, options))  # per box, in four reads: how much ink stands clear of the grain
+    total = cv2.integral(clear_ink(rgb, mask, sheet, options))  # per box, in four reads: ink clear of the grain
     x0, y0, x1, y1 = boxes.T
     return total[y1, x1] - total[y0, x1] - total[y1, x0] + total[y0, x0] == 0
 

@@ -18,7 +18,7 @@ from importer.split import SplitOptions, split
 from importer.split.captions import one_ink
 from importer.split.grids import join_cells
 from importer.split.grouping import join_groups
-from importer.split.mask import grain
+from importer.split.mask import grain, longest_circular_run
 from importer.split.options import Plain
 from importer.split.patches import _cards
 from importer.split.pixels import Inks, ink_mask
@@ -425,3 +425,11 @@ def test_a_strong_patch_is_a_card_only_beside_three_faint_cards_of_its_colour():
     assert _cards(two, tol=24) == {0, 1}
     three = {**two, 4: (box, tan - 5, True)}
     assert _cards(three, tol=24) == {0, 1, 2, 4}
+
+
+def test_the_longest_run_round_a_frame_may_wrap_past_its_end():
+    """A frame is read as a circle: a run may start near its end and go on at its start."""
+    assert longest_circular_run(np.array([1, 1, 0, 1, 0, 1, 1, 1], bool)) == (5, 5)
+    assert longest_circular_run(np.array([0, 1, 1, 1, 0, 1], bool)) == (1, 3)
+    assert longest_circular_run(np.zeros(4, bool)) == (0, 0)
+    assert longest_circular_run(np.ones(3, bool)) == (0, 3)
