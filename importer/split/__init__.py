@@ -94,7 +94,7 @@ def _unevenly_lit(picture: Picture, options: SplitOptions) -> list[Box]:
         return []
     picture = replace(picture, rgb=flat)
     fg = foreground(picture, options)
-    if fg is None or frame(clear_ink(flat, *fg, options)).any():
+    if fg is None or clear_ink(frame(flat)[None], frame(fg[0])[None], fg[1], options).any():  # the frame alone
         return []
     items = _items(picture, *fg, options)
     return items if len(items) >= 2 else []

@@ -33,9 +33,9 @@ def flatten(rgb: np.ndarray, options: SplitOptions) -> np.ndarray | None:
 
 def _block_medians(rgb: np.ndarray, k: int) -> np.ndarray:
     """Per ``k`` × ``k`` block (float32, the ragged right and bottom edges left out), the
-    median of the mean colours of its 8 × 8 sub-blocks: the grain averages out within a
-    sub-block, a thin stroke or a speck moves few of them, an item covering most of the
-    block moves the median."""
+    median of the mean colours of its 8 × 8 sub-blocks (of its pixels when smaller): the
+    grain averages out within a sub-block, a thin stroke or a speck moves few of them, an
+    item covering most of the block moves the median."""
     m = min(8, k)
     hb, wb = rgb.shape[0] // k, rgb.shape[1] // k
     sub = cv2.resize(rgb[:hb * k, :wb * k], (wb * m, hb * m), interpolation=cv2.INTER_AREA)
