@@ -47,12 +47,17 @@ data/stress/%/oracle.jsonl:
 data/shaded/oracle.jsonl:
 	$(PY) -m benchmarks.devheap --set shaded --out data/shaded
 
+## The stress sources framed as scans: border lines, scanners' edges, beds round the page (a fourth).
+data/framed/oracle.jsonl:
+	$(PY) -m benchmarks.devheap --set framed --out data/framed
+
 ## Split benchmark on both heaps side by side (ours against the classic splitter, speed ratio in the
 ## same run), offline-replay and backend benchmarks (the backend one against a Label Studio it
 ## starts); figures in docs/.
-bench: venv data/dev2/oracle.jsonl data/val/oracle.jsonl $(STRESS:%=data/stress/%/oracle.jsonl) data/shaded/oracle.jsonl
+bench: venv data/dev2/oracle.jsonl data/val/oracle.jsonl $(STRESS:%=data/stress/%/oracle.jsonl) \
+		data/shaded/oracle.jsonl data/framed/oracle.jsonl
 	$(PY) -m benchmarks.split_bench --dev data/dev2 --validation data/val --out docs --repeat 2 \
-		--stress $(STRESS:%=data/stress/%) data/shaded
+		--stress $(STRESS:%=data/stress/%) data/shaded data/framed
 	$(PY) -m importer split data/dev2 --out data/dev2-crops
 	$(PY) -m benchmarks.replay data/dev2-crops data/dev2/oracle.jsonl --out docs --name replay_dev2
 	$(PY) -m importer split data/val --out data/val-crops

@@ -1,4 +1,4 @@
-"""python -m benchmarks.devheap --out DIR [--set dev|validation|stress|shaded] [--layout L]
+"""python -m benchmarks.devheap --out DIR [--set dev|validation|stress|shaded|framed] [--layout L]
 [--sheets N] [--seed S] [--small] [--offline]"""
 import argparse
 import json
@@ -15,8 +15,9 @@ def main() -> None:
     ap.add_argument("--set", choices=sorted(SETS), default="dev",
                     help="source set: dev (to develop on), validation (disjoint sources, kept for "
                          "checking that rules generalise) or stress (dev's sources, more text fonts, a wider "
-                         "style: a second development heap, best built one layout at a time) or shaded (the "
-                         "stress sources lit unevenly on mottled paper); default dev")
+                         "style: a second development heap, best built one layout at a time) shaded (the "
+                         "stress sources lit unevenly on mottled paper) or framed (the stress sources inside "
+                         "border lines, scanners' edges and beds); default dev")
     ap.add_argument("--layout", choices=LAYOUTS + sorted(SINGLES),
                     help="only files of this layout (a stress heap of one failure class)")
     ap.add_argument("--sheets", type=int,

@@ -16,7 +16,7 @@ from random import Random
 from PIL import Image
 
 from . import items as it
-from .degrade import degrade
+from .degrade import degrade, frame
 from .layouts import Captions, Patches, Sheet, grid, scattered, single, sprites
 from .pictures import make_photo, make_text
 from .sets import DEV, SourceSet
@@ -53,6 +53,9 @@ def build_heap(out: Path, sheets: int = DEFAULT_SHEETS, seed: int = 0,
             continue
         if layout != "sprites" and rng.random() < src.style.degraded:
             img = degrade(img, rng, src.style)
+        if src.style.framed and rng.random() < src.style.framed:
+            img, (dx, dy) = frame(img, rng)
+            boxes = [([x + dx, y + dy, w, h], label) for (x, y, w, h), label in boxes]
         rel = save(img, out, rng, i, names, lossless=layout == "sprites")
         kind = "sprites" if layout == "sprites" else "single" if layout in SINGLES else "sheet"
         truth[rel] = {"kind": kind, "layout": layout,

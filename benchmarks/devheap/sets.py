@@ -25,6 +25,7 @@ class Style:
     paper: tuple[float, float]  # amplitude of the paper texture (grey levels)
     degraded: float  # share of opaque sheets that get noise and texture
     shading: tuple[float, float] = (0.0, 0.0)  # depth of uneven lighting (a scan's falloff, grey levels)
+    framed: float = 0.0  # share of opaque files framed: a border line, a scanner's edge, the bed round a page
 
 
 @dataclass(frozen=True)
@@ -163,4 +164,10 @@ SHADED = replace(
     style=replace(STRESS.style, paper=(1.0, 25.0), shading=(20.0, 80.0), degraded=1.0),
 )
 
-SETS = {s.name: s for s in (DEV, VALIDATION, STRESS, SHADED)}
+# The stress sources framed as scans and saved pictures are: every opaque file (sheets and
+# single pictures) inside a border line drawn round its margin, with a scanner's dark edge
+# along one or two sides, or on the scanner's bed or a table showing round the page. Neither
+# the dev nor the validation style frames a file.
+FRAMED = replace(STRESS, name="framed", style=replace(STRESS.style, framed=1.0))
+
+SETS = {s.name: s for s in (DEV, VALIDATION, STRESS, SHADED, FRAMED)}

@@ -1,13 +1,14 @@
 """Split a picture into the boxes of the items it holds.
 
-Steps: foreground mask (alpha when the background is transparent, else distance to the
-border's dominant colour with a noise-adapted tolerance) → ruled lines removed, with what
-is left of them at crossings → connected components (on a sheet packed with no spacing,
-cut where two frames touch) → components grouped into items with a gap scale read off the
-image itself → small parts (dots, accents) joined to their items → parts sharing a grid
-cell, or a cell of a packed sheet's shelves, united, items spanning several grid cells cut
-at their edges → captions dropped → single picture or collection decided → items on
-patches trimmed → a lossy format's fringes trimmed.
+Steps: bands framing the sheet peeled off (a border line, a scanner's edge, the bed round
+a page: the rest is read inside them) → foreground mask (alpha when the background is
+transparent, else distance to the border's dominant colour with a noise-adapted tolerance)
+→ ruled lines removed, with what is left of them at crossings → connected components (on a
+sheet packed with no spacing, cut where two frames touch) → components grouped into items
+with a gap scale read off the image itself → small parts (dots, accents) joined to their
+items → parts sharing a grid cell, or a cell of a packed sheet's shelves, united, items
+spanning several grid cells cut at their edges → captions dropped → single picture or
+collection decided → items on patches trimmed → a lossy format's fringes trimmed.
 
 Assumptions, each a documented heuristic rather than a tuned constant:
 - the sheet's background is plain and shows on most of its border (else the whole image is
@@ -17,6 +18,12 @@ Assumptions, each a documented heuristic rather than a tuned constant:
   (``shading.flatten``), it must leave a plain frame that no ink clear of its grain
   crosses (a texture's does) and at least two items (a wallpaper with a logo is one
   picture);
+- a sheet may lie inside bands along its sides that are no part of it (``borders``):
+  lines of one colour end to end, then, at an edge, its margin in another colour; a band
+  is peeled off where it is neither the colour of the paper (the picture's commonest
+  colour) nor of the plain frame, or where it is a border drawn all round (thin as a rule,
+  on all four sides, round a margin of the paper); a margin round a single picture is the
+  sheet it lies on, not a band;
 - parts of one item lie closer together than neighbouring items do, so the merge gap is
   half the typical distance between an item and its nearest neighbour (and at most half
   the typical item height), read once between components and once more between the
@@ -59,6 +66,7 @@ import numpy as np
 
 from imaging.border import frame
 from imaging.decode import Picture
+from importer.split.borders import inner_sheet
 from importer.split.captions import one_ink, without_captions
 from importer.split.fringes import without_fringes
 from importer.split.geometry import all_in, as_one, merge_overlaps, to_boxes, weighted_median
@@ -79,9 +87,25 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     """Boxes ``(x, y, w, h)`` of the items in ``picture``, in reading order."""
     h, w = picture.rgb.shape[:2]
     fg = foreground(picture, options)
-    if fg is None:
-        return _unevenly_lit(picture, options) or [(0, 0, w, h)]
-    return _items(picture, *fg, options)
+    if fg is None:  # no plain frame: a sheet lit unevenly, a framed sheet, or one picture
+        return _unevenly_lit(picture, options) or _framed(picture, None, options) or [(0, 0, w, h)]
+    mask, sheet = fg
+    if sheet is None:  # a transparent sheet
+        return _items(picture, mask, sheet, options)
+    return _framed(picture, sheet.colour, options) or _items(picture, mask, sheet, options)
+
+
+def _framed(picture: Picture, sheet: np.ndarray | None, options: SplitOptions) -> list[Box]:
+    """The items of a sheet framed by bands (a border line, a scanner's edge, the bed round a
+    scanned page: ``inner_sheet``; ``sheet``: the plain frame's colour, if any), read inside
+    them (a framed photo is the photo); [] when no band frames ``picture``."""
+    window = inner_sheet(picture.rgb, sheet, options)
+    if window is None:
+        return []
+    x0, y0, x1, y1 = window
+    inner = replace(picture, rgb=picture.rgb[y0:y1, x0:x1],
+                    alpha=None if picture.alpha is None else picture.alpha[y0:y1, x0:x1])
+    return [(x + x0, y + y0, w, h) for x, y, w, h in split(inner, options)]
 
 
 def _unevenly_lit(picture: Picture, options: SplitOptions) -> list[Box]:

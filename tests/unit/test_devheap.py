@@ -12,7 +12,7 @@ from PIL import Image
 
 from benchmarks.devheap import SMALL_SHEETS, build_heap
 from benchmarks.devheap import items as it
-from benchmarks.devheap.degrade import degrade
+from benchmarks.devheap.degrade import degrade, frame
 from benchmarks.devheap.heap import caption_style, make_file, make_sheet
 from benchmarks.devheap.sets import DEV, STRESS, VALIDATION
 from benchmarks.devheap.sources import SPRITE_SIDE, Sources, index_sprites, offline_sources, sheet_frames
@@ -219,6 +219,19 @@ def test_scan_noise_is_faint_and_spares_transparency():
     assert 0 < diff.mean() < 8
     clear = Image.new("RGBA", (20, 20))
     assert degrade(clear, Random("n"), src.style) is clear
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_frame_keeps_the_sheet_whole_and_moves_its_boxes(seed):
+    """Framing pads the sheet (border line, scanner's edge or bed), never covers it: the
+    sheet's pixels reappear at the shift ``frame`` returns, and something surrounds them."""
+    img, _ = make_file("grid", Random("frame"), offline_sources()).render()
+    out, (dx, dy) = frame(img, Random(seed))
+    sheet, framed = np.asarray(img.convert("RGB")), np.asarray(out.convert("RGB"))
+    h, w = sheet.shape[:2]
+    assert framed.shape[0] > h or framed.shape[1] > w
+    assert np.array_equal(framed[dy:dy + h, dx:dx + w], sheet)
+    assert frame(Image.new("RGBA", (20, 20)), Random(seed)) == (Image.new("RGBA", (20, 20)), (0, 0))
 
 
 @pytest.mark.parametrize("kit", [DEV, STRESS])

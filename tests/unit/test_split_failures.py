@@ -463,6 +463,75 @@ def test_icons_on_a_gradient_between_two_hues_are_one_picture():
     assert split(Picture(rgb, None)) == [(0, 0, 640, 300)]
 
 
+def framed(rgb: np.ndarray, sides: tuple[int, int, int, int], colour) -> np.ndarray:
+    """``rgb`` inside bands of ``colour``, ``sides`` (left, top, right, bottom) px wide,
+    grained as a scanned surface is."""
+    left, top, right, bottom = sides
+    out = canvas(rgb.shape[1] + left + right, rgb.shape[0] + top + bottom, colour).astype(np.float64)
+    out += np.random.default_rng(1).normal(0, 3, out.shape)
+    out[top:top + rgb.shape[0], left:left + rgb.shape[1]] = rgb
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+FRAMES = {  # (sides, colour): a border line round a margin, a scanner's edge, the bed round a page
+    "border line": ((2, 2, 2, 2), (40, 40, 40)),
+    "scanner's edge on two sides": ((18, 24, 0, 0), (22, 22, 22)),
+    "scanner's edge on a short side": ((0, 0, 0, 30), (22, 22, 22)),
+    "bed round a page laid in its corner": ((0, 0, 36, 28), (150, 156, 160)),
+}
+
+
+@pytest.mark.parametrize("kind", FRAMES)
+def test_icons_on_a_framed_sheet_still_split(kind):
+    """Ten icons on a page inside a frame, as scans and saved pictures come: a border line
+    drawn round the page's margin, a scanner's dark edge, the scanner's bed showing round
+    the page. The frame is not the sheet: read inside it, one crop an icon."""
+    page = canvas(5 * 120 + 60, 2 * 130 + 60, (246, 244, 238))
+    truth = [paste(page, icon(path), 40 + 120 * (i % 5), 40 + 130 * (i // 5)) for i, path in enumerate(ICONS[:10])]
+    sides, colour = FRAMES[kind]
+    moved = [(x + sides[0], y + sides[1], w, h) for x, y, w, h in truth]
+    assert_items(Picture(framed(page, sides, colour), None), moved)
+
+
+def test_a_wallpaper_of_icons_on_a_margin_is_one_picture():
+    """Icons set on a dark wallpaper, the wallpaper on a wide white margin: the margin is
+    the sheet the wallpaper lies on, no frame round a sheet of icons, so it is one picture,
+    the wallpaper's box (a band in the colour of the frame's sheet is not peeled)."""
+    wall = canvas(600, 360, (52, 50, 64))
+    for i, path in enumerate(ICONS[:8]):
+        paste(wall, icon(path), 40 + 140 * (i % 4), 60 + 160 * (i // 4))
+    rgb = canvas(760, 500, WHITE)
+    rgb[60:420, 80:680] = wall
+    assert split(Picture(rgb, None)) == [(80, 60, 600, 360)]
+
+
+def test_a_photo_inside_a_scanners_edge_is_one_picture():
+    """A photo scanned with the scanner's dark edge along two sides: its own edge is no
+    plain margin, so no band is read and it stays one picture, frame and all."""
+    photo = np.asarray(Image.open(MPL / "sample_data" / "grace_hopper.jpg").convert("RGB"))
+    rgb = framed(photo, (20, 16, 0, 0), (22, 22, 22))
+    assert split(Picture(rgb, None)) == [(0, 0, rgb.shape[1], rgb.shape[0])]
+
+
+def test_an_icon_on_a_page_inside_a_border_line_is_the_icon():
+    """One icon on a page whose margin a border line runs round: read inside the border,
+    the page is a single picture on its margin, trimmed to the icon."""
+    page = canvas(300, 240, (246, 244, 238))
+    x, y, w, h = paste(page, icon(ICONS[3]), 110, 80)
+    assert split(Picture(framed(page, (2, 2, 2, 2), (60, 60, 60)), None)) == [(x + 2, y + 2, w, h)]
+
+
+def test_a_wallpaper_shaded_along_one_side_with_one_logo_is_one_picture():
+    """A light wallpaper darkening towards its left side, a logo in its middle: each column
+    of the shade is plain, but the shade has no edge (each column a small step from the
+    next), so it is no band framing a sheet, and the wallpaper is one picture."""
+    logo = np.asarray(Image.open(MPL / "images" / "matplotlib_large.png").convert("RGBA"))
+    rgb = canvas(640, 360, (245, 245, 245))
+    rgb[:, :240] = np.linspace(205, 245, 240).round().astype(np.uint8)[None, :, None]
+    paste(rgb, logo, 300, 160)
+    assert split(Picture(rgb, None)) == [(0, 0, 640, 360)]
+
+
 def test_a_scan_full_of_dust_specks_still_splits():
     """Thousands of dust specks (2 × 2 px, too small to be any item's part) on a scanned
     sheet of icons: more pieces than a sheet holds, but the specks go and the icons are
