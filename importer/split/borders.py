@@ -7,7 +7,7 @@ from typing import NamedTuple
 import numpy as np
 
 from importer.split.options import NOISE_SHARE, SplitOptions
-from importer.split.pixels import channel_max, commonest_colour, sample_step
+from importer.split.pixels import channel_max, commonest_colour, ink_mask, sample_step
 
 CHUNK = 16  # lines read at once while a run of plain lines goes on
 SOFT_EDGE = 2  # lines a lossy format or resampling blends an edge over
@@ -41,14 +41,15 @@ def inner_sheet(rgb: np.ndarray, sheet: np.ndarray | None, options: SplitOptions
     rule, is the sheet it lies on. One layer is read; a sheet framed twice is read again
     inside."""
     h, w = rgb.shape[:2]
-    bands = [_band(_lines(rgb, side), options) for side in range(4)]
+    thin = max(2, options.rule_thickness * min(h, w))
+    bands = [_band(_lines(rgb, side), sheet, thin, options) for side in range(4)]
     if not any(bands):
         return None
     step = sample_step(h, w)
     paper = commonest_colour(rgb[::step, ::step])
     peel = [bool(b) and not _alike(b.colour, paper, options)
             and (sheet is None or not _alike(b.colour, sheet, options)) for b in bands]
-    if sheet is not None and all(bands) and not any(peel) and _drawn_border(bands, paper, min(h, w), options):
+    if sheet is not None and all(bands) and not any(peel) and _drawn_border(bands, paper, thin, options):
         peel = [True] * 4
     if not any(peel):
         return None
@@ -56,10 +57,9 @@ def inner_sheet(rgb: np.ndarray, sheet: np.ndarray | None, options: SplitOptions
     return depth[0], depth[1], w - depth[2], h - depth[3]
 
 
-def _drawn_border(bands: list[Band], paper: np.ndarray, side: int, options: SplitOptions) -> bool:
-    """Whether four ``bands`` in the frame's colour are a border drawn round the sheet: as
-    thin as a ruled line (on a picture ``side`` px across), round a margin of ``paper``."""
-    thin = max(2, options.rule_thickness * side)
+def _drawn_border(bands: list[Band], paper: np.ndarray, thin: float, options: SplitOptions) -> bool:
+    """Whether four ``bands`` in the frame's colour are a border drawn round the sheet: no
+    deeper than ``thin`` (a ruled line's thickness), round a margin of ``paper``."""
     return all(b.depth <= thin and _alike(b.margin, paper, options) for b in bands)
 
 
@@ -70,16 +70,21 @@ def _lines(region: np.ndarray, side: int) -> np.ndarray:
     return lines[::-1] if side >= 2 else lines
 
 
-def _band(lines: np.ndarray, options: SplitOptions) -> Band | None:
-    """The band ``lines`` (outermost first) start with (see ``inner_sheet``), or None."""
+def _band(lines: np.ndarray, sheet: np.ndarray | None, thin: float, options: SplitOptions) -> Band | None:
+    """The band ``lines`` (outermost first) start with (see ``inner_sheet``), or None. One
+    in the plain frame's colour (``sheet``) can only be a border drawn round the sheet, so
+    it is looked for no deeper than ``thin``: a sheet's own margin is not read through."""
     limit = (len(lines) - 1) // 2
     if limit < 1:
         return None
     colour = commonest_colour(lines[0])
+    if sheet is not None and _alike(colour, sheet, options):
+        limit = min(limit, int(thin) + 1)
     run = _run(lines[:limit], colour, NOISE_SHARE, options.tolerance)
     if not run:
         return None
-    spread = channel_max(np.abs(lines[:run].mean(axis=1) - colour)).max()  # how far its own lines stray
+    sampled = lines[np.unique(np.linspace(0, run - 1, CHUNK).astype(int))]
+    spread = channel_max(np.abs(sampled.mean(axis=1) - colour)).max()  # how far its own lines stray
     for depth in range(run, min(run + SOFT_EDGE + 1, limit)):  # the edge's blended lines go with the band
         margin = commonest_colour(lines[depth])
         if (channel_max(np.abs(margin - colour)) > spread + options.tolerance
@@ -98,8 +103,8 @@ def _run(lines: np.ndarray, colour: np.ndarray, share: float, tol: float) -> int
     within ``tol`` of ``colour`` in every channel."""
     run = 0
     while run < len(lines):
-        chunk = lines[run:run + CHUNK]
-        plain = (channel_max(np.abs(chunk - colour)) <= tol).mean(axis=1) >= share
+        chunk = np.ascontiguousarray(lines[run:run + CHUNK])
+        plain = np.count_nonzero(ink_mask(chunk, colour, tol), axis=1) <= (1 - share) * chunk.shape[1]
         if not plain.all():
             return run + int(np.argmin(plain))
         run += len(chunk)
