@@ -46,39 +46,46 @@ def _falloff(w: int, h: int, rng: Random) -> np.ndarray:
 
 def frame(img: Image.Image, rng: Random) -> tuple[Image.Image, tuple[int, int]]:
     """An opaque ``img`` framed as a scan or a saved picture, and how far its content moved
-    (left, top): a border line (1-4 px, contrasting with the sheet) drawn round a margin of
-    the sheet's own colour, a scanner's dark edge along one or two adjacent sides, or the
-    scanner's bed or a table (2-4 sides) showing round the page. Transparent images are
-    returned as they are."""
+    (left, top): a border line drawn round a margin of the sheet's own colour, a scanner's
+    dark edge along one or two adjacent sides, or the scanner's bed or a table (2-4 sides)
+    showing round the page. Transparent images are returned as they are."""
     if img.getextrema()[3][0] < 255:
         return img, (0, 0)
     rgb = np.asarray(img.convert("RGB"))
-    paper = np.median(np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]), axis=0)
-    kind = rng.choice(["border", "edge", "bed"])
-    if kind == "border":
-        margin = rng.randint(3, 24)
-        rgb = _pad(rgb, (margin,) * 4, paper)
-        line = (rng.randint(0, 90) if paper.mean() > 128 else rng.randint(170, 255),) * 3
-        sides = (rng.randint(1, 4),) * 4
-    elif kind == "edge":
-        first = rng.randrange(4)
-        sides = [0] * 4
-        for side in {first, (first + rng.choice([1, 3])) % 4} if rng.random() < 0.5 else {first}:
-            sides[side] = rng.randint(6, 40)
-        line = (rng.randint(5, 60),) * 3
-    else:
-        sides = [rng.randint(10, 60) if rng.random() < 0.75 else 0 for _ in range(4)]
-        if not any(sides):
-            sides[rng.randrange(4)] = rng.randint(10, 60)
-        line = tuple(rng.randint(90, 200) for _ in range(3))
-    framed = _pad(rgb, sides, np.array(line, np.float64))
+    rgb, inside, sides, colour = {"border": _border, "edge": _edge, "bed": _bed}[
+        rng.choice(["border", "edge", "bed"])](rgb, rng)
+    framed = _pad(rgb, sides, np.array(colour, np.float64))
     noise = np.random.default_rng(rng.getrandbits(32)).normal(0, 3, framed.shape)
     mask = np.ones(framed.shape[:2], bool)
     mask[sides[1]:framed.shape[0] - sides[3], sides[0]:framed.shape[1] - sides[2]] = False
     framed[mask] += noise[mask]  # the frame is a scanned surface, not a flat fill
     out = Image.fromarray(np.clip(framed, 0, 255).astype(np.uint8)).convert("RGBA")
-    inside = margin if kind == "border" else 0
     return out, (sides[0] + inside, sides[1] + inside)
+
+
+def _border(rgb: np.ndarray, rng: Random) -> tuple[np.ndarray, int, list, tuple]:
+    """A 1-4 px line contrasting with the sheet round a 3-24 px margin of its colour:
+    (the sheet with its margin, the margin, the line's width per side, its colour)."""
+    paper = np.median(np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]), axis=0)
+    margin = rng.randint(3, 24)
+    line = (rng.randint(0, 90) if paper.mean() > 128 else rng.randint(170, 255),) * 3
+    return _pad(rgb, (margin,) * 4, paper), margin, [rng.randint(1, 4)] * 4, line
+
+
+def _edge(rgb: np.ndarray, rng: Random) -> tuple[np.ndarray, int, list, tuple]:
+    """A scanner's dark edge, 6-40 px, along one side or two adjacent ones (as ``_border``)."""
+    first, sides = rng.randrange(4), [0] * 4
+    for side in {first, (first + rng.choice([1, 3])) % 4} if rng.random() < 0.5 else {first}:
+        sides[side] = rng.randint(6, 40)
+    return rgb, 0, sides, (rng.randint(5, 60),) * 3
+
+
+def _bed(rgb: np.ndarray, rng: Random) -> tuple[np.ndarray, int, list, tuple]:
+    """A scanner's bed or a table, 10-60 px, in a mid colour round the page (as ``_border``)."""
+    sides = [rng.randint(10, 60) if rng.random() < 0.75 else 0 for _ in range(4)]
+    if not any(sides):
+        sides[rng.randrange(4)] = rng.randint(10, 60)
+    return rgb, 0, sides, tuple(rng.randint(90, 200) for _ in range(3))
 
 
 def _pad(rgb: np.ndarray, sides, colour: np.ndarray) -> np.ndarray:
