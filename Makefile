@@ -58,6 +58,7 @@ bench: venv data/dev2/oracle.jsonl data/val/oracle.jsonl $(STRESS:%=data/stress/
 		data/shaded/oracle.jsonl data/framed/oracle.jsonl
 	$(PY) -m benchmarks.split_bench --dev data/dev2 --validation data/val --out docs --repeat 2 \
 		--stress $(STRESS:%=data/stress/%) data/shaded data/framed
+	$(PY) -m benchmarks.perturb_bench data/dev2 --out docs
 	$(PY) -m importer split data/dev2 --out data/dev2-crops
 	$(PY) -m benchmarks.replay data/dev2-crops data/dev2/oracle.jsonl --out docs --name replay_dev2
 	$(PY) -m importer split data/val --out data/val-crops
