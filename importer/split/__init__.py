@@ -3,12 +3,13 @@
 Steps: bands framing the sheet peeled off (a border line, a scanner's edge, the bed round
 a page: the rest is read inside them) → foreground mask (alpha when the background is
 transparent, else distance to the border's dominant colour with a noise-adapted tolerance)
-→ ruled lines removed, with what is left of them at crossings → connected components (on a
-sheet packed with no spacing, cut where two frames touch) → components grouped into items
-with a gap scale read off the image itself → small parts (dots, accents) joined to their
-items → parts sharing a grid cell, or a cell of a packed sheet's shelves, united, items
-spanning several grid cells cut at their edges → captions dropped → single picture or
-collection decided → items on patches trimmed → a lossy format's fringes trimmed.
+→ a table askew turned straight → ruled lines removed, with what is left of them at
+crossings → connected components (on a sheet packed with no spacing, cut where two frames
+touch) → components grouped into items with a gap scale read off the image itself → small
+parts (dots, accents) joined to their items → parts sharing a grid cell, or a cell of a
+packed sheet's shelves, united, items spanning several grid cells cut at their edges →
+captions dropped → single picture or collection decided → items on patches trimmed → a
+lossy format's fringes trimmed.
 
 Assumptions, each a documented heuristic rather than a tuned constant:
 - the sheet's background is plain and shows on most of its border (else the whole image is
@@ -24,6 +25,10 @@ Assumptions, each a documented heuristic rather than a tuned constant:
   colour) nor of the plain frame, or where it is a border drawn all round (thin as a rule,
   on all four sides, round a margin of the paper); a margin round a single picture is the
   sheet it lies on, not a band;
+- a table is ruled both ways; where a piece of ink is as long as a rule but the sheet is
+  not ruled both ways, it may be a table scanned askew (``skew``): turned by the angle its
+  long straight lines show, it is read straight when it is then ruled both ways and holds
+  two items or more, each box the box round it turned back;
 - parts of one item lie closer together than neighbouring items do, so the merge gap is
   half the typical distance between an item and its nearest neighbour (and at most half
   the typical item height), read once between components and once more between the
@@ -78,13 +83,15 @@ from importer.split.packing import join_shelves, unpack
 from importer.split.patches import trim_patches
 from importer.split.pixels import Inks
 from importer.split.shading import flatten
+from importer.split.skew import box_back, skew, turn
 from importer.split.text import is_text
 
 __all__ = ["Box", "Plain", "SplitOptions", "split"]
 
 
-def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]:
-    """Boxes ``(x, y, w, h)`` of the items in ``picture``, in reading order."""
+def split(picture: Picture, options: SplitOptions = SplitOptions(), straight: bool = False) -> list[Box]:
+    """Boxes ``(x, y, w, h)`` of the items in ``picture``, in reading order (``straight``:
+    the picture was turned straight already, its skew is not read again)."""
     h, w = picture.rgb.shape[:2]
     fg = foreground(picture, options)
     if fg is None:  # no plain frame: a sheet lit unevenly, a framed sheet, or one picture
@@ -92,7 +99,7 @@ def split(picture: Picture, options: SplitOptions = SplitOptions()) -> list[Box]
     mask, sheet = fg
     if sheet is None:  # a transparent sheet
         return _items(picture, mask, sheet, options)
-    return _framed(picture, sheet.colour, options) or _items(picture, mask, sheet, options)
+    return _framed(picture, sheet.colour, options) or _items(picture, mask, sheet, options, straight)
 
 
 def _framed(picture: Picture, sheet: np.ndarray | None, options: SplitOptions) -> list[Box]:
@@ -106,6 +113,24 @@ def _framed(picture: Picture, sheet: np.ndarray | None, options: SplitOptions) -
     inner = replace(picture, rgb=picture.rgb[y0:y1, x0:x1],
                     alpha=None if picture.alpha is None else picture.alpha[y0:y1, x0:x1])
     return [(x + x0, y + y0, w, h) for x, y, w, h in split(inner, options)]
+
+
+def _turned(picture: Picture, mask: np.ndarray, sheet: Plain, options: SplitOptions) -> list[Box]:
+    """The items of a table scanned askew, read turned straight (its corners filled with the
+    sheet), each box the box round it turned back; [] unless long straight lines in ``mask``
+    show the sheet turned (``skew``) and, turned straight, it is ruled both ways and holds
+    two items or more (a picture with a frame drawn askew stays as it is)."""
+    angle = skew(mask, options)
+    if not angle:
+        return []
+    h, w = picture.rgb.shape[:2]
+    rgb, back = turn(picture.rgb, angle, sheet.colour)
+    upright = replace(picture, rgb=rgb, alpha=None)
+    fg = foreground(upright, options)
+    if fg is None or not all(flags.any() for flags in remove_rules(fg[0], options)):
+        return []
+    items = split(upright, options, straight=True)
+    return [box_back(box, back, w, h) for box in items] if len(items) >= 2 else []
 
 
 def _unevenly_lit(picture: Picture, options: SplitOptions) -> list[Box]:
@@ -124,12 +149,19 @@ def _unevenly_lit(picture: Picture, options: SplitOptions) -> list[Box]:
     return items if len(items) >= 2 else []
 
 
-def _items(picture: Picture, mask: np.ndarray, sheet: Plain | None, options: SplitOptions) -> list[Box]:
-    """The items' boxes on ``picture``'s sheet, read off its foreground ``mask``."""
+def _items(picture: Picture, mask: np.ndarray, sheet: Plain | None, options: SplitOptions,
+           straight: bool = True) -> list[Box]:
+    """The items' boxes on ``picture``'s sheet, read off its foreground ``mask``; a table
+    askew (see ``_turned``; not looked for where ``straight``) is read turned straight."""
     h, w = picture.rgb.shape[:2]
     rule_rows, rule_cols = remove_rules(mask, options)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     ids, stats = np.arange(1, n), stats[1:]
+    if not straight and not (rule_rows.any() and rule_cols.any()) and (
+            (stats[:, 2] >= options.rule_length * w) | (stats[:, 3] >= options.rule_length * h)).any():
+        turned = _turned(picture, mask, sheet, options)  # a piece as long as a rule, yet no table: askew?
+        if turned:
+            return turned
     debris = all_in(rule_rows, stats[:, 1], stats[:, 3]) | all_in(rule_cols, stats[:, 0], stats[:, 2])
     keep = (stats[:, 4] >= 3) & ~debris  # 1–2 px specks are noise, debris what is left of rules
     ids, stats = ids[keep], stats[keep]

@@ -931,6 +931,38 @@ def test_a_ruled_table_holds_one_item_a_cell():
     assert_items(Picture(rgb, None), truth)
 
 
+def turned(rgb: np.ndarray, degrees: float, truth: list) -> tuple[np.ndarray, list]:
+    """``rgb`` turned anticlockwise by ``degrees`` about its middle, as a page laid askew on a
+    scanner (corners white), and each true box the box round its turned corners."""
+    h, w = rgb.shape[:2]
+    m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), degrees, 1.0)
+    out = cv2.warpAffine(rgb, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=WHITE)
+    boxes = []
+    for x, y, bw, bh in truth:
+        corners = np.array([[x - 0.5, y - 0.5, 1], [x + bw - 0.5, y - 0.5, 1], [x - 0.5, y + bh - 0.5, 1],
+                            [x + bw - 0.5, y + bh - 0.5, 1]]) @ m.T + 0.5
+        (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
+        boxes.append((round(x0), round(y0), round(x1 - x0), round(y1 - y0)))
+    return out, boxes
+
+
+@pytest.mark.parametrize("degrees", [1.0, -1.5, 3.0])
+def test_a_ruled_table_scanned_askew_holds_one_item_a_cell(degrees):
+    """Matplotlib's icons in a table ruled 2 px thick, scanned a degree or three askew: no
+    row holds a whole rule, so the rules were ink and the table one crop; its long straight
+    lines show the angle, and turned straight it holds one item a cell."""
+    rgb, truth = canvas(5 * 110 + 40, 3 * 110 + 40, WHITE), []
+    for k, path in enumerate(ICONS[:15]):
+        r, c = divmod(k, 5)
+        truth.append(paste(rgb, icon(path), 45 + c * 110, 45 + r * 110))
+    for k in range(6):
+        rgb[:, 19 + 110 * k:21 + 110 * k] = (60, 60, 60)
+    for k in range(4):
+        rgb[19 + 110 * k:21 + 110 * k, 19:571] = (60, 60, 60)
+    askew, boxes = turned(rgb, degrees, truth)
+    assert_items(Picture(askew, None), boxes)
+
+
 @pytest.mark.parametrize("frame", [True, False])
 def test_a_small_table_ruled_three_pixels_thick_holds_one_item_a_cell(frame):
     """matplotlib's icons in a small table (two rows of six cells, 60 px square, 10 px in

@@ -1,0 +1,73 @@
+"""A table scanned a little askew: its ruled lines run straight once it is turned back."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from importer.split.options import Box, SplitOptions
+
+MAX_SKEW = 5.0  # degrees: a page laid on a scanner's glass by hand is straight to within a few
+SAMPLE = 640  # px along the longer side the lines are looked for at
+STEP = 0.125  # degrees between the angles lines are read at: less is no skew
+
+
+def skew(mask: np.ndarray, options: SplitOptions) -> float:
+    """The angle (degrees, anticlockwise) the sheet of ``mask`` is turned by, read off its long
+    straight lines (its ink as thin as a rule, a filled area's rows left out): segments
+    at least ``rule_length`` × the shorter side long, within ``MAX_SKEW`` of level or
+    upright (their median, at ``STEP``), then refined to a fifth of that where the level
+    lines gather into rows most sharply; 0 where none show, or where they lie within
+    ``STEP`` of level."""
+    h, w = mask.shape
+    side = 2 * max(2, round(options.rule_thickness * min(h, w))) + 1
+    lines = cv2.subtract(mask, cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((side, side), np.uint8)))
+    scale = min(1.0, SAMPLE / max(h, w))
+    small = cv2.resize(lines, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    length = options.rule_length * min(small.shape)
+    segments = cv2.HoughLinesP((small >= 64).astype(np.uint8), 1, np.radians(STEP), int(length),
+                               minLineLength=length, maxLineGap=2)
+    if segments is None:
+        return 0.0
+    x0, y0, x1, y1 = segments[:, 0].T.astype(np.float64)
+    level = (np.degrees(np.arctan2(y1 - y0, x1 - x0)) + 45) % 90 - 45  # upright lines read as level ones
+    level = level[np.abs(level) <= MAX_SKEW]
+    if not len(level):
+        return 0.0
+    rough = -float(np.median(level))  # rows run down: a line rising to the right is turned anticlockwise
+    ys, xs = np.nonzero(lines)
+    angle = max(rough + np.linspace(-STEP, STEP, 11), key=lambda a: _sharpness(ys, xs - w / 2, a))
+    return angle if abs(angle) >= STEP else 0.0
+
+
+def _sharpness(ys: np.ndarray, xs: np.ndarray, angle: float) -> float:
+    """How sharply the ink pixels (``ys``, ``xs`` from the middle column) gather into rows
+    once each column is shifted as turning by ``angle`` degrees would: the sum of the
+    squared row counts, greatest where level lines lie each in the fewest rows."""
+    rows = np.round(ys + xs * np.tan(np.radians(angle))).astype(np.int64)
+    counts = np.bincount(rows - rows.min())
+    return float(np.dot(counts, counts))
+
+
+def turn(rgb: np.ndarray, angle: float, fill: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``rgb`` turned clockwise by ``angle`` degrees (so a sheet turned anticlockwise by it
+    lies straight) on a canvas holding all of it, filled with ``fill``; and the affine map
+    back from the turned picture's coordinates to ``rgb``'s."""
+    h, w = rgb.shape[:2]
+    m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), -angle, 1.0)
+    cos, sin = abs(m[0, 0]), abs(m[0, 1])
+    size = int(np.ceil(w * cos + h * sin)), int(np.ceil(w * sin + h * cos))
+    m[:, 2] += ((size[0] - 1) / 2 - (w - 1) / 2, (size[1] - 1) / 2 - (h - 1) / 2)
+    turned = cv2.warpAffine(rgb, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                            borderValue=tuple(float(v) for v in fill))
+    return turned, cv2.invertAffineTransform(m)
+
+
+def box_back(box: Box, back: np.ndarray, w: int, h: int) -> Box:
+    """The box round ``box``'s corners mapped ``back`` (pixel centres at whole coordinates:
+    a box's edges lie half a pixel out), within a ``w`` × ``h`` picture."""
+    x, y, bw, bh = box
+    x0, y0, x1, y1 = x - 0.5, y - 0.5, x + bw - 0.5, y + bh - 0.5
+    corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]]) @ back.T
+    left, top = np.clip(np.floor(corners.min(axis=0) + 0.5), 0, (w, h)).astype(int)
+    right, bottom = np.clip(np.ceil(corners.max(axis=0) + 0.5), 0, (w, h)).astype(int)
+    return int(left), int(top), int(right - left), int(bottom - top)
