@@ -34,6 +34,7 @@ Change = Callable[[np.ndarray], tuple[np.ndarray, Callable[[list], list]]]  # rg
 
 
 def jpeg(quality: int) -> Change:
+    """Saved as a JPEG of ``quality`` and read back; the boxes stay."""
     def change(rgb):
         buf = io.BytesIO()
         Image.fromarray(rgb).save(buf, "JPEG", quality=quality)
@@ -42,6 +43,7 @@ def jpeg(quality: int) -> Change:
 
 
 def scaled(factor: float) -> Change:
+    """Resized by ``factor`` (area-averaged down, bilinear up); the boxes scale with it."""
     def change(rgb):
         h, w = rgb.shape[:2]
         size = (round(w * factor), round(h * factor))
@@ -136,6 +138,7 @@ def run(heap: Path, most: int) -> dict:
 
 
 def markdown(result: dict) -> str:
+    """``run``'s figures as the page docs/perturb_benchmark.md holds."""
     rows = [f"| {name} | {f['found']} / {f['items']} ({f['found'] / max(f['items'], 1):.3f}) | {f['wrong']} | "
             + (", ".join(f"{k} {v}" for k, v in sorted(f["files losing a fifth"].items())) or "-") + " |"
             for name, f in result["changes"].items()]
