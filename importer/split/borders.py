@@ -6,7 +6,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from importer.split.mask import rule_thickness
 from importer.split.options import NOISE_SHARE, SplitOptions
 from importer.split.pixels import channel_max, commonest_colour, ink_mask, sample_step
 
@@ -42,7 +41,7 @@ def inner_sheet(rgb: np.ndarray, sheet: np.ndarray | None, options: SplitOptions
     rule, is the sheet it lies on. One layer is read; a sheet framed twice is read again
     inside."""
     h, w = rgb.shape[:2]
-    thin = rule_thickness(rgb.shape, options, both_ways=True)  # a border drawn round is ruled both ways
+    thin = max(2, options.rule_thickness * min(h, w))
     bands = [_band(_lines(rgb, side), sheet, thin, options) for side in range(4)]
     if not any(bands):
         return None

@@ -4,7 +4,6 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from importer.split.mask import rule_thickness
 from importer.split.options import Box, SplitOptions
 
 MAX_SKEW = 5.0  # degrees: a page laid on a scanner's glass by hand is straight to within a few
@@ -20,7 +19,7 @@ def skew(mask: np.ndarray, options: SplitOptions) -> float:
     lines gather into rows most sharply; 0 where none show, or where they lie within
     ``STEP`` of level."""
     h, w = mask.shape
-    side = 2 * rule_thickness(mask.shape, options) + 1
+    side = 2 * max(2, round(options.rule_thickness * min(h, w))) + 1
     lines = cv2.subtract(mask, cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((side, side), np.uint8)))
     scale = min(1.0, SAMPLE / max(h, w))
     small = cv2.resize(lines, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)

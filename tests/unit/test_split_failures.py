@@ -493,16 +493,6 @@ def test_icons_on_a_framed_sheet_still_split(kind):
     assert_items(Picture(framed(page, sides, colour), None), moved)
 
 
-def test_icons_on_a_small_page_inside_a_three_pixel_border_still_split():
-    """A small page (six icons, 200 px tall) inside a 3 px border line: thicker than a
-    hundredth of the page, as thick as a table's rules may be (a border drawn round is
-    ruled both ways), so it is read as the border, and the page inside it."""
-    page = canvas(3 * 100 + 20, 2 * 90 + 20, (246, 244, 238))
-    truth = [paste(page, icon(path), 25 + 100 * (i % 3), 20 + 90 * (i // 3)) for i, path in enumerate(ICONS[:6])]
-    moved = [(x + 3, y + 3, w, h) for x, y, w, h in truth]
-    assert_items(Picture(framed(page, (3, 3, 3, 3), (50, 50, 50)), None), moved)
-
-
 def test_a_wallpaper_of_icons_on_a_margin_is_one_picture():
     """Icons set on a dark wallpaper, the wallpaper on a wide white margin: the margin is
     the sheet the wallpaper lies on, no frame round a sheet of icons, so it is one picture,
