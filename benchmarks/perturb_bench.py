@@ -29,6 +29,7 @@ from benchmarks.boxes import MATCH_IOU, iou
 from imaging.border import border_colour
 from imaging.decode import Picture, decode
 from importer.split import split
+from importer.split.skew import mapped_box
 
 Change = Callable[[np.ndarray], tuple[np.ndarray, Callable[[list], list]]]  # rgb -> (rgb, box mover)
 
@@ -61,10 +62,8 @@ def turned(degrees: float) -> Change:
         out = cv2.warpAffine(rgb, m, (w, h), flags=cv2.INTER_LINEAR,
                              borderValue=tuple(int(v) for v in border_colour(rgb)))
 
-        def move(box):  # OpenCV's coordinates are pixel centres: a box's edges lie half a pixel out
-            x0, y0, x1, y1 = box[0] - 0.5, box[1] - 0.5, box[0] + box[2] - 0.5, box[1] + box[3] - 0.5
-            corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]]) @ m.T
-            (left, top), (right, bottom) = corners.min(axis=0) + 0.5, corners.max(axis=0) + 0.5
+        def move(box):
+            left, top, right, bottom = mapped_box(box, m)
             return [round(left), round(top), round(right - left), round(bottom - top)]
         return out, move
     return change

@@ -88,11 +88,17 @@ def remove_rules(mask: np.ndarray, options: SplitOptions) -> tuple[np.ndarray, n
     table, ruled both ways and at least three times one way, a pixel more (a 2 px rule
     drawn off the pixel grid, a 3 px one): a stroke that thick with no lines across it may
     be an item's (the bars of letters set close, in a line of text)."""
-    thin = max(2, round(options.rule_thickness * min(mask.shape)))
+    thin = rule_thickness(mask.shape, options)
     rows, cols = (_rule_bands(m, thin + 1, options.rule_length) for m in (mask, mask.T))
     counts = sorted(len(bands) for bands in (rows, cols))
     thickness = thin + 1 if counts[0] >= 1 and counts[1] >= 3 else thin
     return _erase(mask, rows, thickness), _erase(mask.T, cols, thickness)
+
+
+def rule_thickness(shape: tuple[int, ...], options: SplitOptions) -> int:
+    """The most pixels a ruled line on a picture of ``shape`` may be thick outside a table:
+    ``rule_thickness`` × its shorter side, 2 at least."""
+    return max(2, round(options.rule_thickness * min(shape[:2])))
 
 
 def _rule_bands(mask: np.ndarray, thickness: int, share: float) -> list[tuple[int, int]]:

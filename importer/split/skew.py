@@ -4,6 +4,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from importer.split.mask import rule_thickness
 from importer.split.options import Box, SplitOptions
 
 MAX_SKEW = 5.0  # degrees: a page laid on a scanner's glass by hand is straight to within a few
@@ -19,7 +20,7 @@ def skew(mask: np.ndarray, options: SplitOptions) -> float:
     lines gather into rows most sharply; 0 where none show, or where they lie within
     ``STEP`` of level."""
     h, w = mask.shape
-    side = 2 * max(2, round(options.rule_thickness * min(h, w))) + 1
+    side = 2 * rule_thickness(mask.shape, options) + 1
     lines = cv2.subtract(mask, cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((side, side), np.uint8)))
     scale = min(1.0, SAMPLE / max(h, w))
     small = cv2.resize(lines, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
@@ -63,11 +64,20 @@ def turn(rgb: np.ndarray, angle: float, fill: np.ndarray) -> tuple[np.ndarray, n
 
 
 def box_back(box: Box, back: np.ndarray, w: int, h: int) -> Box:
-    """The box round ``box``'s corners mapped ``back`` (pixel centres at whole coordinates:
-    a box's edges lie half a pixel out), within a ``w`` × ``h`` picture."""
+    """The box round ``box``'s corners mapped ``back`` (see ``mapped_box``), within a
+    ``w`` × ``h`` picture."""
+    left, top, right, bottom = mapped_box(box, back)
+    left, top = np.clip(np.floor((left, top)), 0, (w, h)).astype(int)
+    right, bottom = np.clip(np.ceil((right, bottom)), 0, (w, h)).astype(int)
+    return int(left), int(top), int(right - left), int(bottom - top)
+
+
+def mapped_box(box: Box, m: np.ndarray) -> tuple[float, float, float, float]:
+    """(left, top, right, bottom) of the box round the corners of ``box`` (x, y, w, h) mapped
+    by the affine ``m`` (2 × 3), as OpenCV maps pixels: pixel centres lie at whole
+    coordinates, so a box's edges lie half a pixel out."""
     x, y, bw, bh = box
     x0, y0, x1, y1 = x - 0.5, y - 0.5, x + bw - 0.5, y + bh - 0.5
-    corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]]) @ back.T
-    left, top = np.clip(np.floor(corners.min(axis=0) + 0.5), 0, (w, h)).astype(int)
-    right, bottom = np.clip(np.ceil(corners.max(axis=0) + 0.5), 0, (w, h)).astype(int)
-    return int(left), int(top), int(right - left), int(bottom - top)
+    corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]]) @ m.T
+    (left, top), (right, bottom) = corners.min(axis=0) + 0.5, corners.max(axis=0) + 0.5
+    return float(left), float(top), float(right), float(bottom)

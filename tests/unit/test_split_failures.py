@@ -21,6 +21,7 @@ from benchmarks.devheap.degrade import degrade
 from benchmarks.devheap.sets import DEV, SHADED
 from imaging.decode import Picture, decode
 from importer.split import split
+from importer.split.skew import mapped_box
 
 MPL = Path(matplotlib.get_data_path())
 TTF = MPL / "fonts" / "ttf"
@@ -937,12 +938,8 @@ def turned(rgb: np.ndarray, degrees: float, truth: list) -> tuple[np.ndarray, li
     h, w = rgb.shape[:2]
     m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), degrees, 1.0)
     out = cv2.warpAffine(rgb, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=WHITE)
-    boxes = []
-    for x, y, bw, bh in truth:
-        corners = np.array([[x - 0.5, y - 0.5, 1], [x + bw - 0.5, y - 0.5, 1], [x - 0.5, y + bh - 0.5, 1],
-                            [x + bw - 0.5, y + bh - 0.5, 1]]) @ m.T + 0.5
-        (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
-        boxes.append((round(x0), round(y0), round(x1 - x0), round(y1 - y0)))
+    boxes = [(round(x0), round(y0), round(x1 - x0), round(y1 - y0))
+             for x0, y0, x1, y1 in (mapped_box(box, m) for box in truth)]
     return out, boxes
 
 
