@@ -114,17 +114,32 @@ def _rule_bands(mask: np.ndarray, thickness: int, share: float) -> list[tuple[in
 
 def _erase(mask: np.ndarray, bands: list[tuple[int, int]], thickness: int) -> np.ndarray:
     """Erase the ``bands`` (see ``_rule_bands``) at most ``thickness`` rows thick, and flag
-    the rows within ``thickness`` of them. Only columns where the band has background just
-    above and below are erased, so ink that crosses a line survives."""
+    the rows within ``thickness`` of them. In each column the band is erased with the ink
+    running on from it above and below (a blurred or lossy line's fringe) when that run is
+    no thicker than a line may be; a longer run is ink crossing the line and survives."""
     near = np.zeros(mask.shape[0], bool)
     for top, bottom in bands:
-        if bottom - top > thickness:
+        slack = thickness - (bottom - top)
+        if slack < 0:
             continue
-        above = mask[top - 1] if top > 0 else np.zeros_like(mask[0])
-        below = mask[bottom] if bottom < mask.shape[0] else np.zeros_like(mask[0])
-        mask[top:bottom, (above == 0) & (below == 0)] = 0
+        up, down = _run_on(mask[top - 1::-1] if top else mask[:0], slack), _run_on(mask[bottom:], slack)
+        line = up + down <= slack
+        mask[top:bottom, line] = 0
+        for k in range(1, slack + 1):  # the fringe, row by row: up >= k only where row top - k exists
+            mask[top - k, line & (up >= k)] = 0
+            if bottom - 1 + k < len(mask):
+                mask[bottom - 1 + k, line & (down >= k)] = 0
         near[max(0, top - thickness):bottom + thickness] = True
     return near
+
+
+def _run_on(rows: np.ndarray, most: int) -> np.ndarray:
+    """Per column, how many of ``rows``' first rows hold ink without a break, counted up to
+    ``most`` + 1."""
+    ink = rows[:most + 1] != 0
+    if not len(ink):
+        return np.zeros(rows.shape[1], np.int64)
+    return np.where(ink.all(axis=0), len(ink), ink.argmin(axis=0))
 
 
 def _hold_runs(rows: np.ndarray, length: int) -> np.ndarray:

@@ -932,7 +932,7 @@ def test_a_ruled_table_holds_one_item_a_cell():
     assert_items(Picture(rgb, None), truth)
 
 
-def turned(rgb: np.ndarray, degrees: float, truth: list) -> tuple[np.ndarray, list]:
+def turned(rgb: np.ndarray, truth: list, degrees: float) -> tuple[np.ndarray, list]:
     """``rgb`` turned anticlockwise by ``degrees`` about its middle, as a page laid askew on a
     scanner (corners white), and each true box the box round its turned corners."""
     h, w = rgb.shape[:2]
@@ -943,21 +943,39 @@ def turned(rgb: np.ndarray, degrees: float, truth: list) -> tuple[np.ndarray, li
     return out, boxes
 
 
-@pytest.mark.parametrize("degrees", [1.0, -1.5, 3.0])
-def test_a_ruled_table_scanned_askew_holds_one_item_a_cell(degrees):
-    """Matplotlib's icons in a table ruled 2 px thick, scanned a degree or three askew: no
-    row holds a whole rule, so the rules were ink and the table one crop; its long straight
-    lines show the angle, and turned straight it holds one item a cell."""
+def icon_table(rule=(60, 60, 60)) -> tuple[np.ndarray, list]:
+    """Matplotlib's icons in a table of three rows of five cells ruled 2 px thick in the
+    colour ``rule``, lines running across the page, and the icons' boxes."""
     rgb, truth = canvas(5 * 110 + 40, 3 * 110 + 40, WHITE), []
     for k, path in enumerate(ICONS[:15]):
         r, c = divmod(k, 5)
         truth.append(paste(rgb, icon(path), 45 + c * 110, 45 + r * 110))
     for k in range(6):
-        rgb[:, 19 + 110 * k:21 + 110 * k] = (60, 60, 60)
+        rgb[:, 19 + 110 * k:21 + 110 * k] = rule
     for k in range(4):
-        rgb[19 + 110 * k:21 + 110 * k, 19:571] = (60, 60, 60)
-    askew, boxes = turned(rgb, degrees, truth)
+        rgb[19 + 110 * k:21 + 110 * k, 19:571] = rule
+    return rgb, truth
+
+
+@pytest.mark.parametrize("degrees", [1.0, -1.5, 3.0])
+def test_a_ruled_table_scanned_askew_holds_one_item_a_cell(degrees):
+    """The icon table scanned a degree or three askew: no row holds a whole rule, so the
+    rules were ink and the table one crop; its long straight lines show the angle, and
+    turned straight it holds one item a cell."""
+    askew, boxes = turned(*icon_table(), degrees)
     assert_items(Picture(askew, None), boxes)
+
+
+@pytest.mark.parametrize("quality", [75, 50])
+def test_a_ruled_table_saved_as_a_jpeg_and_scaled_up_holds_one_item_a_cell(quality):
+    """The icon table ruled in mid grey, saved as a JPEG and scaled up twice: each rule is
+    blended into the pixel beside it on either side, a fringe just past the ink tolerance in
+    some places only (the JPEG's noise), so the rules were left standing wherever it showed,
+    and joined the cells into crops of several icons. A fringe no thicker than a line may be
+    is the line's."""
+    rgb, truth = icon_table((155, 155, 155))
+    big = cv2.resize(jpeg(rgb, quality), None, fx=2, fy=2, interpolation=cv2.INTER_LINEAR)
+    assert_items(Picture(big, None, format="JPEG", lossy=True), [tuple(2 * v for v in box) for box in truth])
 
 
 @pytest.mark.parametrize("frame", [True, False])
