@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from scipy.ndimage import maximum_filter1d
 
 from imaging.border import frame
 from imaging.decode import Picture
 from importer.split.geometry import consecutive
-from importer.split.options import NOISE_SHARE, Plain, SplitOptions
+from importer.split.options import JPEG_BLOCK, NOISE_SHARE, Plain, SplitOptions
 from importer.split.pixels import channel_max, commonest_colour, ink_mask
 
 
@@ -20,20 +21,21 @@ def foreground(picture: Picture, options: SplitOptions) -> tuple[np.ndarray, Pla
     alpha = picture.alpha
     if alpha is not None and (frame(alpha) <= options.alpha_threshold).mean() >= options.plain_border:
         return cv2.threshold(alpha, options.alpha_threshold, 255, cv2.THRESH_BINARY)[1], None
-    plain = plain_colour(picture.rgb, options)
+    plain = plain_colour(picture.rgb, options, picture.lossy)
     if plain is None:
         return None
     return ink_mask(picture.rgb, plain.colour, plain.tol), plain
 
 
-def plain_colour(rgb: np.ndarray, options: SplitOptions) -> Plain | None:
+def plain_colour(rgb: np.ndarray, options: SplitOptions, lossy: bool = False) -> Plain | None:
     """The plain frame around ``rgb`` (its colour, the ink tolerance its noise calls for and
     that noise), or None when the frame is not plain (see ``foreground``).
 
     The noise is read off the frame's pixels near its colour (their 95th percentile). When
-    it raises the tolerance, it must be the whole frame's noise: then at most the tail it
-    leaves out, one pixel in twenty, lies farther off. A frame whose colour varies more
-    widely than that (a dark photo, a texture) is no noisy sheet but a picture."""
+    the frame's own noise (``_own_noise``: a lossy picture's ringing where ink meets the frame
+    left out) raises the tolerance, it must be the whole frame's noise: then at most the
+    tail it leaves out, one pixel in twenty, lies farther off. A frame whose colour varies
+    more widely than that (a dark photo, a texture) is no noisy sheet but a picture."""
     ring = frame(rgb).reshape(-1, 3)
     background = commonest_colour(ring)
     ring_dist = channel_max(np.abs(ring - background))
@@ -41,9 +43,17 @@ def plain_colour(rgb: np.ndarray, options: SplitOptions) -> Plain | None:
     if near.mean() < options.plain_border or longest_circular_run(~near)[1] > options.frame_cut * len(near):
         return None
     noise = np.percentile(ring_dist[near], NOISE_SHARE * 100)
-    if options.noise_factor * noise > options.tolerance and near.mean() < NOISE_SHARE:
+    if options.noise_factor * _own_noise(ring_dist, near, lossy) > options.tolerance and near.mean() < NOISE_SHARE:
         return None
     return Plain(background, max(options.tolerance, options.noise_factor * noise), float(noise))
+
+
+def _own_noise(ring_dist: np.ndarray, near: np.ndarray, lossy: bool) -> float:
+    """The noise of a frame's own pixels (``near`` its colour; ``ring_dist`` their distance
+    from it): on a ``lossy`` picture, of those farther than a JPEG block from where ink
+    meets the frame, whose ringing there is the ink's."""
+    alone = near & ~maximum_filter1d(~near, 2 * JPEG_BLOCK + 1, mode="wrap") if lossy else near
+    return float(np.percentile(ring_dist[alone if alone.any() else near], NOISE_SHARE * 100))
 
 
 def grain(rgb: np.ndarray, mask: np.ndarray, sheet: Plain | None, boxes: np.ndarray,

@@ -381,18 +381,20 @@ DARK_PHOTOS = [  # (Label Studio's sample photo, inverted, gamma, window row, wi
 ]
 
 
+@pytest.mark.parametrize("lossy", [False, True])
 @pytest.mark.parametrize("name,inverted,gamma,row,column", DARK_PHOTOS)
-def test_a_dark_photo_whose_frame_varies_as_a_scene_does_is_one_picture(name, inverted, gamma, row, column):
+def test_a_dark_photo_whose_frame_varies_as_a_scene_does_is_one_picture(name, inverted, gamma, row, column, lossy):
     """A night shot or an underexposed scan: most of its frame lies near one dark colour,
     the rest is scene, not noise. A half-size window of a real photo (shipped with Label
-    Studio, the server this project runs), darkened; the splitter cut each into 4-21 pieces."""
+    Studio, the server this project runs), darkened; the splitter cut each into 4-21 pieces.
+    Read as a JPEG (``lossy``), its scene is still no ringing of ink."""
     samples = Path(pytest.importorskip("label_studio").__file__).parent / "core" / "static_build" / "samples"
     photo = np.asarray(Image.open(samples / name).convert("RGB"))
     photo = 255 - photo if inverted else photo
     h, w = photo.shape[:2]
     dark = (255 * (photo / 255.0) ** gamma).astype(np.uint8)
     window = np.ascontiguousarray(dark[row * h // 4:row * h // 4 + h // 2, column * w // 4:column * w // 4 + w // 2])
-    assert_items(Picture(window, None), [(0, 0, window.shape[1], window.shape[0])])
+    assert_items(Picture(window, None, lossy=lossy), [(0, 0, window.shape[1], window.shape[0])])
 
 
 @pytest.mark.parametrize("grain", [4.0, 7.0])
@@ -564,6 +566,21 @@ def jpeg(rgb: np.ndarray, quality: int) -> np.ndarray:
     buf = io.BytesIO()
     Image.fromarray(rgb).save(buf, "JPEG", quality=quality)
     return np.asarray(Image.open(buf).convert("RGB"))
+
+
+@pytest.mark.parametrize("quality", [30, 50, 75])
+def test_icons_on_a_sheet_cut_to_them_and_saved_as_a_jpeg_still_split(quality):
+    """Matplotlib's icons in three rows of five, 18 px apart, on a white sheet cut close
+    round them (the outer icons touch its frame), saved as a JPEG: its ringing where the
+    icons meet the frame read as the sheet's noise, too much for a plain sheet with ink on a
+    fifth of its frame, and the sheet was one picture. Ringing within a JPEG block of the
+    ink is the ink's: the sheet is plain and each icon a crop."""
+    rgb, truth, icons = canvas(5 * 50 - 18, 3 * 50 - 18, WHITE), [], iter(ICONS * 2)
+    for r in range(3):
+        for c in range(5):
+            im = np.asarray(Image.fromarray(icon(next(icons))).resize((32, 32), Image.LANCZOS))
+            truth.append(paste(rgb, im, c * 50, r * 50))
+    assert_items(Picture(jpeg(rgb, quality), None, format="JPEG", lossy=True), truth)
 
 
 @pytest.mark.parametrize("quality", [None, 75])
