@@ -3,7 +3,7 @@
 Steps: bands framing the sheet peeled off (a border line, a scanner's edge, the bed round
 a page: the rest is read inside them) → foreground mask (alpha when the background is
 transparent, else distance to the border's dominant colour with a noise-adapted tolerance)
-→ a table askew turned straight → ruled lines removed, with what is left of them at
+→ a table or grid askew turned straight → ruled lines removed, with what is left of them at
 crossings → connected components (on a sheet packed with no spacing, cut where two frames
 touch) → components grouped into items with a gap scale read off the image itself → small
 parts (dots, accents) joined to their items → parts sharing a grid cell, or a cell of a
@@ -29,6 +29,10 @@ Assumptions, each a documented heuristic rather than a tuned constant:
   not ruled both ways, it may be a table scanned askew (``skew``): turned by the angle its
   long straight lines show, it is read straight when it is then ruled both ways and holds
   two items or more, each box the box round it turned back;
+- so may a regular grid be (``row_skew``): where turning it parts its pieces into over
+  twice as many rows as it shows level, and so turned they stand in rows and columns at a
+  steady pitch, it is read turned (a scattered sheet parts into rows at some angle too, but
+  they keep no pitch);
 - parts of one item lie closer together than neighbouring items do, so the merge gap is
   half the typical distance between an item and its nearest neighbour (and at most half
   the typical item height), read once between components and once more between the
@@ -83,7 +87,7 @@ from importer.split.packing import join_shelves, unpack
 from importer.split.patches import trim_patches
 from importer.split.pixels import Inks
 from importer.split.shading import flatten
-from importer.split.skew import box_back, skew, turn
+from importer.split.skew import box_back, row_skew, skew, turn
 from importer.split.text import is_text
 
 __all__ = ["Box", "Plain", "SplitOptions", "split"]
@@ -115,20 +119,21 @@ def _framed(picture: Picture, sheet: np.ndarray | None, options: SplitOptions) -
     return [(x + x0, y + y0, w, h) for x, y, w, h in split(inner, options)]
 
 
-def _turned(picture: Picture, mask: np.ndarray, sheet: Plain, options: SplitOptions) -> list[Box]:
-    """The items of a table scanned askew, read turned straight (its corners filled with the
-    sheet), each box the box round it turned back; [] unless long straight lines in ``mask``
-    show the sheet turned (``skew``) and, turned straight, it is ruled both ways and holds
-    two items or more (a picture with a frame drawn askew stays as it is)."""
-    angle = skew(mask, options)
+def _turned(picture: Picture, sheet: Plain, options: SplitOptions, angle: float, ruled: bool) -> list[Box]:
+    """The items of a sheet scanned askew by ``angle`` (see ``skew``, ``row_skew``), read
+    turned straight (its corners filled with the sheet), each box the box round it turned
+    back; [] unless, turned straight, it holds two items or more and, where ``ruled`` (a
+    table's lines showed the angle), is ruled both ways (a picture with a frame drawn askew
+    stays as it is)."""
     if not angle:
         return []
     h, w = picture.rgb.shape[:2]
     rgb, back = turn(picture.rgb, angle, sheet.colour)
     upright = replace(picture, rgb=rgb, alpha=None)
-    fg = foreground(upright, options)
-    if fg is None or not all(flags.any() for flags in remove_rules(fg[0], options)):
-        return []
+    if ruled:
+        fg = foreground(upright, options)
+        if fg is None or not all(flags.any() for flags in remove_rules(fg[0], options)):
+            return []
     items = split(upright, options, straight=True)
     return [box_back(box, back, w, h) for box in items] if len(items) >= 2 else []
 
@@ -152,14 +157,15 @@ def _unevenly_lit(picture: Picture, options: SplitOptions) -> list[Box]:
 def _items(picture: Picture, mask: np.ndarray, sheet: Plain | None, options: SplitOptions,
            straight: bool = True) -> list[Box]:
     """The items' boxes on ``picture``'s sheet, read off its foreground ``mask``; a table
-    askew (see ``_turned``; not looked for where ``straight``) is read turned straight."""
+    askew, or a grid (see ``_turned``; not looked for where ``straight``), is read turned
+    straight."""
     h, w = picture.rgb.shape[:2]
     rule_rows, rule_cols = remove_rules(mask, options)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     ids, stats = np.arange(1, n), stats[1:]
     if not straight and not (rule_rows.any() and rule_cols.any()) and (
             (stats[:, 2] >= options.rule_length * w) | (stats[:, 3] >= options.rule_length * h)).any():
-        turned = _turned(picture, mask, sheet, options)  # a piece as long as a rule, yet no table: askew?
+        turned = _turned(picture, sheet, options, skew(mask, options), ruled=True)  # a rule's length, no table
         if turned:
             return turned
     debris = all_in(rule_rows, stats[:, 1], stats[:, 3]) | all_in(rule_cols, stats[:, 0], stats[:, 2])
@@ -174,6 +180,11 @@ def _items(picture: Picture, mask: np.ndarray, sheet: Plain | None, options: Spl
         return [(0, 0, w, h)]
     boxes = np.column_stack([stats[:, 0], stats[:, 1], stats[:, 0] + stats[:, 2],
                              stats[:, 1] + stats[:, 3]]).astype(np.int64)
+    if not straight and sheet is not None:  # a grid parted into rows only once turned: askew?
+        angle = row_skew(boxes[stats[:, 4] >= options.min_area], w, h, options)
+        turned = _turned(picture, sheet, options, angle, ruled=False)
+        if turned:
+            return turned
     boxes, areas, packed = unpack(labels, ids, boxes, stats[:, 4].astype(np.int64))
     typical_height = weighted_median(boxes[:, 3] - boxes[:, 1], areas)
     inks = Inks(picture.rgb, mask, sheet, options.tolerance)

@@ -19,8 +19,8 @@ def join_cells(items: np.ndarray, options: SplitOptions) -> np.ndarray:
     for on_grid in (np.ones(len(items), bool), ~wordlike(items)):
         if on_grid.sum() < 4:
             continue
-        cols = _bands(items[on_grid, 0], items[on_grid, 2], options.pitch_tolerance)
-        rows = _bands(items[on_grid, 1], items[on_grid, 3], options.pitch_tolerance)
+        cols = pitch_bands(items[on_grid, 0], items[on_grid, 2], options.pitch_tolerance)
+        rows = pitch_bands(items[on_grid, 1], items[on_grid, 3], options.pitch_tolerance)
         if cols is None or rows is None:
             continue
         col, row = _band_of(items[:, 0], items[:, 2], *cols[:2]), _band_of(items[:, 1], items[:, 3], *rows[:2])
@@ -42,7 +42,7 @@ def _parts_in_cells(items: np.ndarray, cell: np.ndarray) -> np.ndarray:
     return connected_components(csr_matrix(near), directed=False)[1]
 
 
-def _bands(lo: np.ndarray, hi: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray, float, int] | None:
+def pitch_bands(lo: np.ndarray, hi: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray, float, int] | None:
     """Starts and ends of the bands the intervals ``[lo, hi)`` form (overlapping intervals
     share a band, and so do neighbouring bands that fit in one pitch, see ``_within_pitch``),
     that pitch, and which of the bands' edges keep it best: 0 their starts, 1 their centres,
@@ -130,7 +130,7 @@ def cut_cells(items: np.ndarray, mask: np.ndarray, options: SplitOptions) -> np.
     for lo, hi in ((0, 2), (1, 3)):
         if interval_runs(items[ordinary, 1 - lo], items[ordinary, 3 - lo])[1].size < 2:
             return items
-        bands = _bands(items[ordinary, lo], items[ordinary, hi], options.pitch_tolerance)
+        bands = pitch_bands(items[ordinary, lo], items[ordinary, hi], options.pitch_tolerance)
         lattices.append(_lattice(*bands) if bands else _aligned(items[:, lo], items[:, hi], options.pitch_tolerance))
     cols, rows = lattices
     if cols is None or rows is None:
@@ -177,7 +177,7 @@ def _pitch(edge: np.ndarray) -> tuple[float, float]:
 
 
 def _lattice(starts: np.ndarray, ends: np.ndarray, step: float, kept: int) -> tuple[float, int, int]:
-    """A grid's pitch and its gutter, the space between its bands (``_bands``, ``kept`` the
+    """A grid's pitch and its gutter, the space between its bands (``pitch_bands``, ``kept`` the
     edge that keeps the pitch) that none of them reaches: (pitch, first and last coordinate
     where the first cell edge may lie). Where items stand on their cells' floor (``kept``
     2), a cell ends where the bands do; where they hang from its ceiling (0), a cell starts

@@ -1,9 +1,11 @@
-"""A table scanned a little askew: its ruled lines run straight once it is turned back."""
+"""A sheet scanned a little askew: a table's ruled lines run straight once it is turned back,
+and rows of items stand apart, empty rows between them."""
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
+from importer.split.grids import pitch_bands
 from importer.split.mask import rule_thickness
 from importer.split.options import Box, SplitOptions
 
@@ -38,6 +40,39 @@ def skew(mask: np.ndarray, options: SplitOptions) -> float:
     ys, xs = np.nonzero(lines)
     angle = max(rough + np.linspace(-STEP, STEP, 11), key=lambda a: _sharpness(ys, xs - w / 2, a))
     return angle if abs(angle) >= STEP else 0.0
+
+
+def row_skew(boxes: np.ndarray, width: int, height: int, options: SplitOptions) -> float:
+    """The angle (degrees, anticlockwise) a regular grid of items is turned by, read off its
+    pieces' ``boxes`` (x0, y0, x1, y1) on a ``width`` × ``height`` picture: the angle, at
+    ``STEP``, that parts it into the most rows (empty rows across it between them; the middle
+    of the angles that do), where that is over twice as many gaps as level shows and, so
+    turned, the pieces stand in rows and columns at a steady pitch (``pitch_bands``); else 0."""
+    angles = np.arange(-MAX_SKEW, MAX_SKEW + STEP / 2, STEP)
+    rows = _corridors(*_turned_spans(boxes, width, np.tan(np.radians(angles))))
+    best = round(float(np.median(angles[rows == rows.max()])) / STEP) * STEP  # the middle of the best
+    if rows.max() < max(2, 2 * rows[len(angles) // 2] + 1):
+        return 0.0
+    tan = np.tan(np.radians([best]))
+    spans = _turned_spans(boxes, width, tan), _turned_spans(boxes[:, [1, 0, 3, 2]], height, -tan)
+    return best if all(pitch_bands(lo[0], hi[0], options.pitch_tolerance) for lo, hi in spans) else 0.0
+
+
+def _turned_spans(boxes: np.ndarray, width: int, tan: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per slope in ``tan`` (rows), the spans (top, bottom) the ``boxes`` (x0, y0, x1, y1, on
+    a picture ``width`` wide) cover once each is shifted by that slope from the middle column
+    (its span grown by the slope across its half width)."""
+    x0, y0, x1, y1 = boxes.T.astype(np.float64)
+    shift, spread = ((x0 + x1) / 2 - width / 2) * tan[:, None], np.abs(tan[:, None]) * (x1 - x0) / 2
+    return y0 + shift - spread, y1 + shift + spread
+
+
+def _corridors(tops: np.ndarray, bottoms: np.ndarray) -> np.ndarray:
+    """Per row of ``tops`` and ``bottoms`` (intervals' ends), how many gaps part the intervals:
+    tops lying past the bottom of every interval starting above them."""
+    order = np.argsort(tops, axis=1)
+    tops, bottoms = np.take_along_axis(tops, order, 1), np.take_along_axis(bottoms, order, 1)
+    return (tops[:, 1:] > np.maximum.accumulate(bottoms, axis=1)[:, :-1]).sum(axis=1)
 
 
 def _sharpness(ys: np.ndarray, xs: np.ndarray, angle: float) -> float:

@@ -983,6 +983,38 @@ def test_a_ruled_table_scanned_askew_holds_one_item_a_cell(degrees):
     assert_items(Picture(askew, None), boxes)
 
 
+@pytest.mark.parametrize("columns,pitch,degrees", [(12, 50, 2.0), (16, 50, -1.5), (24, 44, 1.0)])
+def test_a_grid_of_icons_scanned_askew_holds_one_item_a_cell(columns, pitch, degrees):
+    """Matplotlib's icons in four long rows at a steady pitch, no rules, scanned a degree or
+    two askew: each row drifts down across the sheet by more than the space between rows,
+    so no empty row parts them and the rows were read as one shelf of a packed sheet, its
+    cells (the columns) one item each. Turned by the angle that parts the most rows, the
+    icons stand in rows and columns at a steady pitch: one item a cell."""
+    rgb, truth, icons = canvas(columns * pitch + 20, 4 * pitch + 20, (250, 246, 232)), [], iter(ICONS * 10)
+    for r in range(4):
+        for c in range(columns):
+            im = np.asarray(Image.fromarray(icon(next(icons))).resize((32, 32), Image.LANCZOS))
+            truth.append(paste(rgb, im, 10 + c * pitch + 9, 10 + r * pitch + 9))
+    askew, boxes = turned(rgb, truth, degrees)
+    assert_items(Picture(askew, None), boxes)
+
+
+@pytest.mark.parametrize("seed", [2, 5, 36])
+def test_icons_scattered_at_random_are_not_read_askew(seed):
+    """The guard for the rule above: matplotlib's icons, 16-64 px, scattered at random on a
+    wide sheet; turned by some angle, empty rows part them into several rows, but those rows
+    keep no pitch, so the sheet is read as it lies (turned, each box grew by the turn)."""
+    rng, rgb, truth = Random(seed), canvas(1000, 360, (232, 240, 250)), []
+    while len(truth) < 40:
+        side = rng.choice([16, 24, 32, 48, 64])
+        x, y = rng.randrange(8, 1000 - side - 8), rng.randrange(8, 360 - side - 8)
+        if not any(x < b[0] + b[2] + 12 and b[0] < x + side + 12 and y < b[1] + b[3] + 12 and b[1] < y + side + 12
+                   for b in truth):
+            im = np.asarray(Image.fromarray(icon(ICONS[len(truth) % len(ICONS)])).resize((side, side), Image.LANCZOS))
+            truth.append(paste(rgb, im, x, y))
+    assert_items(Picture(rgb, None), truth)
+
+
 @pytest.mark.parametrize("quality", [75, 50])
 def test_a_ruled_table_saved_as_a_jpeg_and_scaled_up_holds_one_item_a_cell(quality):
     """The icon table ruled in mid grey, saved as a JPEG and scaled up twice: each rule is
