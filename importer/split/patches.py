@@ -18,8 +18,9 @@ def trim_patches(rgb: np.ndarray, mask: np.ndarray, sheet: Plain | None, items: 
     show round the content, on at least two sides of the box's frame. Its content is what
     differs from both the patch and the sheet by the sheet's ink tolerance, specks of noise
     left out. A patch is told from an item's own outline by the plain margin between them:
-    what touches the box's frame (the patch's rounded edge, its shadow, its outline) lies
-    nearer the frame than any of the content does (where it is faint and lines the sides it
+    what touches the box's frame (the patch's rounded edge, its shadow, its outline; or
+    comes within a pixel of it, no deeper than an eighth of the box, where scaling blended
+    its outermost line into the sheet) lies nearer the frame than any of the content does (where it is faint and lines the sides it
     lies by, nearer each of those sides: a shadow along two sides leaves the content free to
     lie near the other two); an item's outline reaches as deep as what it holds. And the
     patch differs from the sheet by less than ``patch_contrast`` × its content differs from
@@ -98,7 +99,8 @@ def _content(crop: np.ndarray, patch: np.ndarray, mask: np.ndarray, options: Spl
     deepest, shallowest = np.zeros(n, np.int64), np.full(n, np.iinfo(np.int64).max)
     np.maximum.at(deepest, own, depth)
     np.minimum.at(shallowest, own, depth)
-    edge = (shallowest == 0)[own]
+    deep = max(2, min(mask.shape) // 8)  # as deep as a band lining the frame reaches (see _inside_bands)
+    edge = ((shallowest == 0) | ((shallowest <= 1) & (deepest <= deep)))[own]  # on the frame, or a blended pixel in
     reach = depth[edge].max(initial=-1)  # how deep the ink on the frame reaches
     inner = (deepest > reach) & (shallowest <= deepest)  # specks left out have no pixels; slivers
     inner[0] = False  # within that reach (a shadow round a corner) are edge too

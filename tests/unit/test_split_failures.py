@@ -589,6 +589,24 @@ def test_items_on_cards_get_their_own_box(card, radius, shadow, outline, quality
     """Icons each on a plain card a little darker than the sheet, square or rounded, with
     a shadow or an outline, as drawn and saved as a JPEG: the crop is the icon, the card's
     plain margin trimmed."""
+    rgb, truth = on_cards(card, radius, shadow, outline)
+    assert_items(Picture(jpeg(rgb, quality) if quality else rgb, None), truth)
+
+
+@pytest.mark.parametrize("scale", [1.5, 2.0, 3.0])
+def test_items_on_cards_with_a_shadow_scaled_up_get_their_own_box(scale):
+    """The icons on rounded cards with a shadow along two sides, scaled up: the shadow's
+    outermost line blends into the sheet, so the shadow lies a pixel inside the item's box
+    rather than on its frame, was read as content and the crop was the card. Ink that comes
+    within a pixel of the frame and lies no deeper than a band is the card's edge too."""
+    rgb, truth = on_cards((225, 225, 225), 12, (200, 200, 200), None)
+    big = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
+    assert_items(Picture(big, None), [tuple(round(scale * v) for v in box) for box in truth])
+
+
+def on_cards(card, radius: int, shadow, outline) -> tuple[np.ndarray, list]:
+    """Matplotlib's icons each on a card (its colour, corner radius, shadow and outline, see
+    ``CARD_EDGES``) on a white sheet, and the icons' boxes."""
     sheet, truth, icons = Image.new("RGB", (5 * 100 + 20, 2 * 100 + 20), WHITE), [], []
     draw = ImageDraw.Draw(sheet)
     for k, path in enumerate(ICONS):
@@ -601,7 +619,7 @@ def test_items_on_cards_get_their_own_box(card, radius, shadow, outline, quality
     rgb = np.asarray(sheet).copy()
     for im, x0, y0 in icons:
         truth.append(paste(rgb, im, x0 + (84 - im.shape[1]) // 2, y0 + (84 - im.shape[0]) // 2))
-    assert_items(Picture(jpeg(rgb, quality) if quality else rgb, None), truth)
+    return rgb, truth
 
 
 @pytest.mark.parametrize("sheet,card,shadow,quality", [
