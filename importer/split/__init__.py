@@ -28,7 +28,7 @@ Assumptions, each a documented heuristic rather than a tuned constant:
 - a table is ruled both ways; where a piece of ink is as long as a rule but the sheet is
   not ruled both ways, it may be a table scanned askew (``skew``): turned by the angle its
   long straight lines show, it is read straight when it is then ruled both ways and holds
-  two items or more, each box the box round it turned back;
+  two items or more, each box the box round its ink turned back;
 - so may a regular grid be (``row_skew``): where turning it parts its pieces into over
   twice as many rows as it shows level, and so turned they stand in rows and columns at a
   steady pitch, it is read turned (a scattered sheet parts into rows at some angle too, but
@@ -87,7 +87,7 @@ from importer.split.packing import join_shelves, unpack
 from importer.split.patches import trim_patches
 from importer.split.pixels import Inks
 from importer.split.shading import flatten
-from importer.split.skew import box_back, row_skew, skew, turn
+from importer.split.skew import ink_box_back, row_skew, skew, turn
 from importer.split.text import is_text
 
 __all__ = ["Box", "Plain", "SplitOptions", "split"]
@@ -121,21 +121,23 @@ def _framed(picture: Picture, sheet: np.ndarray | None, options: SplitOptions) -
 
 def _turned(picture: Picture, sheet: Plain, options: SplitOptions, angle: float, ruled: bool) -> list[Box]:
     """The items of a sheet scanned askew by ``angle`` (see ``skew``, ``row_skew``), read
-    turned straight (its corners filled with the sheet), each box the box round it turned
-    back; [] unless, turned straight, it holds two items or more and, where ``ruled`` (a
-    table's lines showed the angle), is ruled both ways (a picture with a frame drawn askew
-    stays as it is)."""
+    turned straight (its corners filled with the sheet), each box the box round its ink
+    turned back; [] unless, turned straight, it holds two items or more and, where
+    ``ruled`` (a table's lines showed the angle), is ruled both ways (a picture with a frame
+    drawn askew stays as it is)."""
     if not angle:
         return []
     h, w = picture.rgb.shape[:2]
     rgb, back = turn(picture.rgb, angle, sheet.colour)
     upright = replace(picture, rgb=rgb, alpha=None)
-    if ruled:
-        fg = foreground(upright, options)
-        if fg is None or not all(flags.any() for flags in remove_rules(fg[0], options)):
-            return []
+    fg = foreground(upright, options)
+    if fg is None:
+        return []
+    rules = remove_rules(fg[0], options)  # the ink left is the items'
+    if ruled and not all(flags.any() for flags in rules):
+        return []
     items = split(upright, options, straight=True)
-    return [box_back(box, back, w, h) for box in items] if len(items) >= 2 else []
+    return [ink_box_back(box, fg[0], back, w, h) for box in items] if len(items) >= 2 else []
 
 
 def _unevenly_lit(picture: Picture, options: SplitOptions) -> list[Box]:

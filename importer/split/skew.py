@@ -98,6 +98,20 @@ def turn(rgb: np.ndarray, angle: float, fill: np.ndarray) -> tuple[np.ndarray, n
     return turned, cv2.invertAffineTransform(m)
 
 
+def ink_box_back(box: Box, mask: np.ndarray, back: np.ndarray, w: int, h: int) -> Box:
+    """The box round the ink of ``mask`` (the picture turned straight) inside ``box``, each
+    ink pixel mapped ``back`` (see ``turn``), within a ``w`` × ``h`` picture: the item's own
+    box on the picture as it lies; ``box_back`` where ``box`` holds no ink."""
+    x, y, bw, bh = box
+    ys, xs = np.nonzero(mask[y:y + bh, x:x + bw])
+    if not len(xs):
+        return box_back(box, back, w, h)
+    points = np.column_stack([xs + x, ys + y, np.ones(len(xs))]) @ back.T  # pixel centres, mapped
+    left, top = np.clip(np.round(points.min(axis=0)), 0, (w, h)).astype(int)
+    right, bottom = np.clip(np.round(points.max(axis=0)) + 1, 0, (w, h)).astype(int)
+    return int(left), int(top), int(right - left), int(bottom - top)
+
+
 def box_back(box: Box, back: np.ndarray, w: int, h: int) -> Box:
     """The box round ``box``'s corners mapped ``back`` (see ``mapped_box``), within a
     ``w`` × ``h`` picture."""
