@@ -53,14 +53,14 @@ def scaled(factor: float) -> Change:
     return change
 
 
-def turned(degrees: float) -> Change:
-    """Turned about the middle, the corners filled with the sheet's colour; a true box
-    becomes the box round its turned corners."""
+def turned(degrees: float, bed: int | None = None) -> Change:
+    """Turned about the middle, the corners filled with the sheet's colour (or a scanner's
+    ``bed`` of that grey showing there); a true box becomes the box round its turned corners."""
     def change(rgb):
         h, w = rgb.shape[:2]
         m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), degrees, 1.0)  # about the middle pixel
-        out = cv2.warpAffine(rgb, m, (w, h), flags=cv2.INTER_LINEAR,
-                             borderValue=tuple(int(v) for v in border_colour(rgb)))
+        fill = border_colour(rgb) if bed is None else (bed, bed, bed)
+        out = cv2.warpAffine(rgb, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=tuple(int(v) for v in fill))
 
         def move(box):
             left, top, right, bottom = mapped_box(box, m)
@@ -87,6 +87,7 @@ CHANGES: dict[str, Change] = {
     "JPEG quality 90": jpeg(90), "JPEG quality 50": jpeg(50), "JPEG quality 30": jpeg(30),
     "scaled 0.5": scaled(0.5), "scaled 1.5": scaled(1.5), "scaled 2": scaled(2.0),
     "turned 1 degree": turned(1.0), "turned 3 degrees": turned(3.0),
+    "turned 2 degrees on a dark bed": turned(2.0, 40),
     "scanner's edge, two sides": framed((12, 12, 0, 0), 30),
     "border line round a margin": framed((2, 2, 2, 2), 40, margin=6),
     "bed on two sides": framed((0, 0, 25, 25), 150),

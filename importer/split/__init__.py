@@ -1,7 +1,8 @@
 """Split a picture into the boxes of the items it holds.
 
-Steps: bands framing the sheet peeled off (a border line, a scanner's edge, the bed round
-a page: the rest is read inside them) → foreground mask (alpha when the background is
+Steps: a page askew on a scanner's bed turned straight and read inside its edges → bands
+framing the sheet peeled off (a border line, a scanner's edge, the bed round a page: the
+rest is read inside them) → foreground mask (alpha when the background is
 transparent, else distance to the border's dominant colour with a noise-adapted tolerance)
 → a table or grid askew turned straight → ruled lines removed, with what is left of them at
 crossings → connected components (on a sheet packed with no spacing, cut where two frames
@@ -19,6 +20,10 @@ Assumptions, each a documented heuristic rather than a tuned constant:
   (``shading.flatten``), it must leave a plain frame that no ink clear of its grain
   crosses (a texture's does) and at least two items (a wallpaper with a logo is one
   picture);
+- a page scanned askew shows the scanner's bed in a wedge at each corner (``bed``), in one
+  colour other than the page's; the longer wedges' edges lie at one angle, a few degrees
+  off level: turned straight by it, the page is read inside them when it holds two items
+  or more, each box the box round it turned back;
 - a sheet may lie inside bands along its sides that are no part of it (``borders``):
   lines of one colour end to end, then, at an edge, its margin in another colour; a band
   is peeled off where it is neither the colour of the paper (the picture's commonest
@@ -75,6 +80,7 @@ import numpy as np
 
 from imaging.border import frame
 from imaging.decode import Picture
+from importer.split.bed import Askew, page_askew, page_window
 from importer.split.borders import inner_sheet
 from importer.split.captions import one_ink, without_captions
 from importer.split.fringes import without_fringes
@@ -87,7 +93,7 @@ from importer.split.packing import join_shelves, unpack
 from importer.split.patches import trim_patches
 from importer.split.pixels import Inks
 from importer.split.shading import flatten
-from importer.split.skew import ink_box_back, row_skew, skew, turn
+from importer.split.skew import box_back, ink_box_back, row_skew, skew, turn
 from importer.split.text import is_text
 
 __all__ = ["Box", "Plain", "SplitOptions", "split"]
@@ -97,6 +103,10 @@ def split(picture: Picture, options: SplitOptions = SplitOptions(), straight: bo
     """Boxes ``(x, y, w, h)`` of the items in ``picture``, in reading order (``straight``:
     the picture was turned straight already, its skew is not read again)."""
     h, w = picture.rgb.shape[:2]
+    askew = None if straight or picture.alpha is not None else page_askew(picture.rgb, options)
+    on_bed = _on_bed(picture, askew, options) if askew else []
+    if on_bed:
+        return on_bed
     fg = foreground(picture, options)
     if fg is None:  # no plain frame: a sheet lit unevenly, a framed sheet, or one picture
         return _unevenly_lit(picture, options) or _framed(picture, None, options) or [(0, 0, w, h)]
@@ -117,6 +127,21 @@ def _framed(picture: Picture, sheet: np.ndarray | None, options: SplitOptions) -
     inner = replace(picture, rgb=picture.rgb[y0:y1, x0:x1],
                     alpha=None if picture.alpha is None else picture.alpha[y0:y1, x0:x1])
     return [(x + x0, y + y0, w, h) for x, y, w, h in split(inner, options)]
+
+
+def _on_bed(picture: Picture, askew: Askew, options: SplitOptions) -> list[Box]:
+    """The items of a page lying ``askew`` on a scanner's bed (see ``page_askew``), read
+    turned straight (past the picture, the page's colour) inside its edges, each box the
+    box round it turned back; [] unless the page holds two items or more."""
+    h, w = picture.rgb.shape[:2]
+    rgb, back = turn(picture.rgb, askew.angle, askew.colour)
+    x0, y0, x1, y1 = page_window(askew, cv2.invertAffineTransform(back))
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, rgb.shape[1]), min(y1, rgb.shape[0])
+    if min(x1 - x0, y1 - y0) < options.min_size:
+        return []
+    page = replace(picture, rgb=np.ascontiguousarray(rgb[y0:y1, x0:x1]), alpha=None)
+    items = split(page, options, straight=True)
+    return [box_back((x + x0, y + y0, bw, bh), back, w, h) for x, y, bw, bh in items] if len(items) >= 2 else []
 
 
 def _turned(picture: Picture, sheet: Plain, options: SplitOptions, angle: float, ruled: bool) -> list[Box]:

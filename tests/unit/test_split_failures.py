@@ -967,12 +967,12 @@ def test_a_ruled_table_holds_one_item_a_cell():
     assert_items(Picture(rgb, None), truth)
 
 
-def turned(rgb: np.ndarray, truth: list, degrees: float) -> tuple[np.ndarray, list]:
+def turned(rgb: np.ndarray, truth: list, degrees: float, bed=WHITE) -> tuple[np.ndarray, list]:
     """``rgb`` turned anticlockwise by ``degrees`` about its middle, as a page laid askew on a
-    scanner (corners white), and each true box the box round its turned corners."""
+    scanner (corners the ``bed``'s colour), and each true box the box round its turned corners."""
     h, w = rgb.shape[:2]
     m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), degrees, 1.0)
-    out = cv2.warpAffine(rgb, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=WHITE)
+    out = cv2.warpAffine(rgb, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=bed)
     boxes = [(round(x0), round(y0), round(x1 - x0), round(y1 - y0))
              for x0, y0, x1, y1 in (mapped_box(box, m) for box in truth)]
     return out, boxes
@@ -1010,6 +1010,20 @@ def test_small_icons_in_a_table_scanned_askew_get_their_own_box(degrees):
     and by the blur of turning twice, a third too large for so small an item; it is the box
     round its ink turned back."""
     askew, boxes = turned(*icon_table(side=20), degrees)
+    assert_items(Picture(askew, None), boxes)
+
+
+@pytest.mark.parametrize("degrees,bed", [(1.5, (30, 30, 30)), (-2.0, (128, 128, 128)), (3.0, (60, 50, 40))])
+def test_icons_on_a_page_askew_on_a_scanners_bed_still_split(degrees, bed):
+    """Matplotlib's icons in rows on a cream page, scanned a degree or three askew on a dark
+    or grey bed: the bed shows in a wedge at each corner, along half of each side, so the
+    frame was no plain sheet and the page one picture. The wedges' edges show the angle;
+    turned straight, the page is read inside them."""
+    rgb, truth, icons = canvas(10 * 60 + 20, 4 * 60 + 20, (250, 246, 232)), [], iter(ICONS * 4)
+    for r in range(4):
+        for c in range(10):
+            truth.append(paste(rgb, icon(next(icons)), 10 + c * 60 + 12, 10 + r * 60 + 12))
+    askew, boxes = turned(rgb, truth, degrees, bed)
     assert_items(Picture(askew, None), boxes)
 
 

@@ -1,0 +1,77 @@
+"""A page laid askew on a scanner's bed: the bed shows in a wedge at each corner."""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import cv2
+import numpy as np
+
+from importer.split.options import SplitOptions
+from importer.split.pixels import channel_max, commonest_colour, ink_mask
+from importer.split.skew import MAX_SKEW, STEP
+
+EDGE = 2  # px inside a page's edge that the turn and the scan blend with the bed
+
+
+class Askew(NamedTuple):
+    """A page askew on a bed: the ``angle`` it is turned by (degrees, anticlockwise), its
+    ``colour`` and its edges' points (``edges``, one array of x, y per wedge)."""
+
+    angle: float
+    colour: np.ndarray
+    edges: list[np.ndarray]
+
+
+def page_askew(rgb: np.ndarray, options: SplitOptions) -> Askew | None:
+    """The page that ``rgb`` shows askew on a scanner's bed, or None.
+
+    A page turned on the bed leaves the bed showing in a wedge at each of the picture's
+    four corners, in one colour other than the page's (the picture's commonest): what joins
+    a corner in that colour is its wedge, and the wedge's edge off the picture's frame is
+    a straight stretch of the page's edge. The longer ones (a short wedge's few points
+    read no angle) lie at one angle (within ``STEP``), ``STEP`` to ``MAX_SKEW`` degrees
+    off level or upright. A page lying straight is framed
+    by bands (see ``borders``), not wedges."""
+    h, w = rgb.shape[:2]
+    corners = rgb[[0, 0, -1, -1], [0, -1, 0, -1]].astype(np.float32)
+    bed = np.median(corners, axis=0)
+    colour = commonest_colour(rgb[::8, ::8])
+    if channel_max(np.abs(corners - bed)).max() > options.tolerance or \
+            channel_max(np.abs(colour - bed)) <= options.tolerance:
+        return None
+    _, labels = cv2.connectedComponents(cv2.bitwise_not(ink_mask(rgb, bed, options.tolerance)), connectivity=4)
+    edges, angles = [], []
+    for wedge in np.unique(labels[[0, 0, -1, -1], [0, -1, 0, -1]]):
+        contours, _ = cv2.findContours((labels == wedge).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+        points = contours[0][:, 0]
+        points = points[(points.min(axis=1) > 1) & (points[:, 0] < w - 2) & (points[:, 1] < h - 2)]  # off the frame
+        if len(points) < 2:
+            return None
+        dx, dy = cv2.fitLine(points.astype(np.float32), cv2.DIST_L2, 0, 0.01, 0.01)[:2, 0]
+        angles.append((np.degrees(np.arctan2(dy, dx)) + 45) % 90 - 45)  # upright edges read as level ones
+        edges.append(points)
+    if len(edges) < 4:
+        return None
+    sizes = np.array([len(e) for e in edges])
+    read = np.array(angles)[sizes >= 0.5 * sizes.max()]  # long wedges: a short one's few points read no angle
+    angle = -float(np.median(read))  # rows run down: an edge rising to the right is turned anticlockwise
+    if np.ptp(read) > STEP or not STEP <= abs(angle) <= MAX_SKEW:
+        return None
+    return Askew(angle, colour, edges)
+
+
+def page_window(askew: Askew, forward: np.ndarray) -> tuple[int, int, int, int]:
+    """The window (x0, y0, x1, y1) the page lies in once turned straight by the affine
+    ``forward``: each wedge's edge, so turned, runs level (a top or bottom edge) or upright
+    (a left or right one); ``EDGE`` px inside them."""
+    sides = {"x0": [], "y0": [], "x1": [], "y1": []}
+    turned = [np.c_[edge, np.ones(len(edge))] @ forward.T for edge in askew.edges]
+    middle = np.mean([points.mean(axis=0) for points in turned], axis=0)  # between the four wedges
+    for points in turned:
+        spread = np.ptp(points, axis=0)
+        axis = 1 if spread[1] < spread[0] else 0  # level: its y is the side's; upright: its x
+        at = float(np.median(points[:, axis]))
+        sides[("x", "y")[axis] + ("0" if at < middle[axis] else "1")].append(at)
+    x0, y0 = max(sides["x0"], default=-np.inf), max(sides["y0"], default=-np.inf)
+    x1, y1 = min(sides["x1"], default=np.inf), min(sides["y1"], default=np.inf)
+    return int(np.ceil(x0)) + EDGE, int(np.ceil(y0)) + EDGE, int(np.floor(x1)) - EDGE, int(np.floor(y1)) - EDGE
