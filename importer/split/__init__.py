@@ -93,7 +93,7 @@ from importer.split.packing import join_shelves, unpack
 from importer.split.patches import trim_patches
 from importer.split.pixels import Inks
 from importer.split.shading import flatten
-from importer.split.skew import box_back, ink_box_back, row_skew, skew, turn
+from importer.split.skew import ink_box_back, row_skew, skew, turn
 from importer.split.text import is_text
 
 __all__ = ["Box", "Plain", "SplitOptions", "split"]
@@ -131,30 +131,34 @@ def _framed(picture: Picture, sheet: np.ndarray | None, options: SplitOptions) -
 
 def _on_bed(picture: Picture, askew: Askew, options: SplitOptions) -> list[Box]:
     """The items of a page lying ``askew`` on a scanner's bed (see ``page_askew``), read
-    turned straight (past the picture, the page's colour) inside its edges, each box the
-    box round it turned back; [] unless the page holds two items or more."""
-    h, w = picture.rgb.shape[:2]
+    turned straight (past the picture, the page's colour) inside its edges (see
+    ``_read_straight``)."""
     rgb, back = turn(picture.rgb, askew.angle, askew.colour)
     x0, y0, x1, y1 = page_window(askew, cv2.invertAffineTransform(back))
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, rgb.shape[1]), min(y1, rgb.shape[0])
-    if min(x1 - x0, y1 - y0) < options.min_size:
+    window = max(x0, 0), max(y0, 0), min(x1, rgb.shape[1]), min(y1, rgb.shape[0])
+    if min(window[2] - window[0], window[3] - window[1]) < options.min_size:
         return []
-    page = replace(picture, rgb=np.ascontiguousarray(rgb[y0:y1, x0:x1]), alpha=None)
-    items = split(page, options, straight=True)
-    return [box_back((x + x0, y + y0, bw, bh), back, w, h) for x, y, bw, bh in items] if len(items) >= 2 else []
+    return _read_straight(picture, rgb, back, options, window)
 
 
 def _turned(picture: Picture, sheet: Plain, options: SplitOptions, angle: float, ruled: bool) -> list[Box]:
     """The items of a sheet scanned askew by ``angle`` (see ``skew``, ``row_skew``), read
-    turned straight (its corners filled with the sheet), each box the box round its ink
-    turned back; [] unless, turned straight, it holds two items or more and, where
-    ``ruled`` (a table's lines showed the angle), is ruled both ways (a picture with a frame
-    drawn askew stays as it is)."""
+    turned straight (its corners filled with the sheet, see ``_read_straight``); where
+    ``ruled`` (a table's lines showed the angle), only if it is then ruled both ways (a
+    picture with a frame drawn askew stays as it is)."""
     if not angle:
         return []
-    h, w = picture.rgb.shape[:2]
     rgb, back = turn(picture.rgb, angle, sheet.colour)
-    upright = replace(picture, rgb=rgb, alpha=None)
+    return _read_straight(picture, rgb, back, options, (0, 0, rgb.shape[1], rgb.shape[0]), ruled)
+
+
+def _read_straight(picture: Picture, rgb: np.ndarray, back: np.ndarray, options: SplitOptions,
+                   window: tuple[int, int, int, int], ruled: bool = False) -> list[Box]:
+    """The items of ``picture`` turned straight (``rgb``; ``back`` maps it back), read in
+    its ``window`` (x0, y0, x1, y1), each box the box round its ink turned back; [] unless
+    the window holds a plain sheet with two items or more, ruled both ways where ``ruled``."""
+    x0, y0, x1, y1 = window
+    upright = replace(picture, rgb=np.ascontiguousarray(rgb[y0:y1, x0:x1]), alpha=None)
     fg = foreground(upright, options)
     if fg is None:
         return []
@@ -162,7 +166,9 @@ def _turned(picture: Picture, sheet: Plain, options: SplitOptions, angle: float,
     if ruled and not all(flags.any() for flags in rules):
         return []
     items = split(upright, options, straight=True)
-    return [ink_box_back(box, fg[0], back, w, h) for box in items] if len(items) >= 2 else []
+    shifted = np.column_stack([back[:, :2], back[:, 2] + back[:, :2] @ (x0, y0)])  # from the window's corner
+    h, w = picture.rgb.shape[:2]
+    return [ink_box_back(box, fg[0], shifted, w, h) for box in items] if len(items) >= 2 else []
 
 
 def _unevenly_lit(picture: Picture, options: SplitOptions) -> list[Box]:

@@ -28,9 +28,9 @@ def page_askew(rgb: np.ndarray, options: SplitOptions) -> Askew | None:
     A page turned on the bed leaves the bed showing in a wedge at each of the picture's
     four corners, in one colour other than the page's (the picture's commonest): what joins
     a corner in that colour is its wedge, and the wedge's edge off the picture's frame is
-    a straight stretch of the page's edge. The longer ones (a short wedge's few points
-    read no angle) lie at one angle (within ``STEP``), ``STEP`` to ``MAX_SKEW`` degrees
-    off level or upright. A page lying straight is framed
+    a straight stretch of the page's edge. The longer wedges (half the longest's legs or
+    more: a short one's few pixels read no angle) lie at one angle (within ``STEP``),
+    ``STEP`` to ``MAX_SKEW`` degrees off level or upright. A page lying straight is framed
     by bands (see ``borders``), not wedges."""
     h, w = rgb.shape[:2]
     corners = rgb[[0, 0, -1, -1], [0, -1, 0, -1]].astype(np.float32)
@@ -40,24 +40,37 @@ def page_askew(rgb: np.ndarray, options: SplitOptions) -> Askew | None:
             channel_max(np.abs(colour - bed)) <= options.tolerance:
         return None
     _, labels = cv2.connectedComponents(cv2.bitwise_not(ink_mask(rgb, bed, options.tolerance)), connectivity=4)
-    edges, angles = [], []
-    for wedge in np.unique(labels[[0, 0, -1, -1], [0, -1, 0, -1]]):
-        contours, _ = cv2.findContours((labels == wedge).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-        points = contours[0][:, 0]
-        points = points[(points.min(axis=1) > 1) & (points[:, 0] < w - 2) & (points[:, 1] < h - 2)]  # off the frame
-        if len(points) < 2:
-            return None
-        dx, dy = cv2.fitLine(points.astype(np.float32), cv2.DIST_L2, 0, 0.01, 0.01)[:2, 0]
-        angles.append((np.degrees(np.arctan2(dy, dx)) + 45) % 90 - 45)  # upright edges read as level ones
-        edges.append(points)
-    if len(edges) < 4:
+    wedges = [_wedge(labels, x, y) for x, y in ((0, 0), (w - 1, 0), (w - 1, h - 1), (0, h - 1))]
+    if len({labels[y, x] for x, y in ((0, 0), (w - 1, 0), (w - 1, h - 1), (0, h - 1))}) < 4:
+        return None  # the bed joins corners: it shows round the page, not in wedges
+    reach = np.array([length for _, length, _ in wedges])
+    read = np.array([angle for angle, length, _ in wedges if length >= 0.5 * reach.max() and angle is not None])
+    if not len(read):
         return None
-    sizes = np.array([len(e) for e in edges])
-    read = np.array(angles)[sizes >= 0.5 * sizes.max()]  # long wedges: a short one's few points read no angle
-    angle = -float(np.median(read))  # rows run down: an edge rising to the right is turned anticlockwise
+    angle = float(np.median(read))  # a short wedge reads no angle
     if np.ptp(read) > STEP or not STEP <= abs(angle) <= MAX_SKEW:
         return None
-    return Askew(angle, colour, edges)
+    return Askew(angle, colour, [ends for _, _, ends in wedges])
+
+
+def _wedge(labels: np.ndarray, x: int, y: int) -> tuple[float | None, int, np.ndarray]:
+    """The wedge of bed at the picture's corner (``x``, ``y``), of ``labels``' component
+    there: the angle (degrees, anticlockwise) its edge off the picture's frame shows (a
+    line fitted to it; None where it holds under two pixels), the length of its longer leg
+    along the frame and its edge's ends (2 × 2: x, y), where its legs end."""
+    h, w = labels.shape
+    wedge = (labels == labels[y, x]).astype(np.uint8)
+    row, column = wedge[y, ::1 if x == 0 else -1], wedge[::1 if y == 0 else -1, x]
+    across, down = (w if row.all() else int(np.argmin(row))), (h if column.all() else int(np.argmin(column)))
+    ends = np.array([[x + (across if x == 0 else -across), y], [x, y + (down if y == 0 else -down)]], np.float64)
+    contours, _ = cv2.findContours(wedge, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    points = max(contours, key=len)[:, 0]
+    points = points[(points.min(axis=1) > 0) & (points[:, 0] < w - 1) & (points[:, 1] < h - 1)]  # off the frame
+    if len(points) < 2:
+        return None, max(across, down), ends
+    dx, dy = cv2.fitLine(points.astype(np.float32), cv2.DIST_L2, 0, 0.01, 0.01)[:2, 0]
+    level = (np.degrees(np.arctan2(dy, dx)) + 45) % 90 - 45  # upright edges read as level ones
+    return -float(level), max(across, down), ends  # rows run down: an edge rising to the right is anticlockwise
 
 
 def page_window(askew: Askew, forward: np.ndarray) -> tuple[int, int, int, int]:
