@@ -134,8 +134,7 @@ def _on_bed(picture: Picture, askew: Askew, options: SplitOptions) -> list[Box]:
     turned straight (past the picture, the page's colour) inside its edges (see
     ``_read_straight``)."""
     rgb, back = turn(picture.rgb, askew.angle, askew.colour)
-    x0, y0, x1, y1 = page_window(askew, cv2.invertAffineTransform(back))
-    window = max(x0, 0), max(y0, 0), min(x1, rgb.shape[1]), min(y1, rgb.shape[0])
+    window = page_window(askew, cv2.invertAffineTransform(back), rgb.shape[1::-1])
     if min(window[2] - window[0], window[3] - window[1]) < options.min_size:
         return []
     return _read_straight(picture, rgb, back, options, window)

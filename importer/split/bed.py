@@ -6,6 +6,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
+from imaging.border import frame
 from importer.split.options import SplitOptions
 from importer.split.pixels import channel_max, commonest_colour, ink_mask
 from importer.split.skew import MAX_SKEW, STEP
@@ -15,7 +16,7 @@ EDGE = 2  # px inside a page's edge that the turn and the scan blend with the be
 
 class Askew(NamedTuple):
     """A page askew on a bed: the ``angle`` it is turned by (degrees, anticlockwise), its
-    ``colour`` and its edges' points (``edges``, one array of x, y per wedge)."""
+    ``colour`` and the ends of each wedge's edge (``edges``: one 2 × 2 array of x, y a wedge)."""
 
     angle: float
     colour: np.ndarray
@@ -26,31 +27,41 @@ def page_askew(rgb: np.ndarray, options: SplitOptions) -> Askew | None:
     """The page that ``rgb`` shows askew on a scanner's bed, or None.
 
     A page turned on the bed leaves the bed showing in a wedge at each of the picture's
-    four corners, in one colour other than the page's (the picture's commonest): what joins
+    four corners, in one colour other than the page's (its commonest where it meets the
+    picture's frame, the colour the turn fills the picture's outside with): what joins
     a corner in that colour is its wedge, and the wedge's edge off the picture's frame is
     a straight stretch of the page's edge. The longer wedges (half the longest's legs or
     more: a short one's few pixels read no angle) lie at one angle (within ``STEP``),
     ``STEP`` to ``MAX_SKEW`` degrees off level or upright. A page lying straight is framed
     by bands (see ``borders``), not wedges."""
     h, w = rgb.shape[:2]
-    corners = rgb[[0, 0, -1, -1], [0, -1, 0, -1]].astype(np.float32)
-    bed = np.median(corners, axis=0)
-    colour = commonest_colour(rgb[::8, ::8])
-    if channel_max(np.abs(corners - bed)).max() > options.tolerance or \
-            channel_max(np.abs(colour - bed)) <= options.tolerance:
+    corners = [(0, 0), (w - 1, 0), (w - 1, h - 1), (0, h - 1)]
+    colours = np.array([rgb[y, x] for x, y in corners], np.float32)
+    bed = np.median(colours, axis=0)
+    if channel_max(np.abs(colours - bed)).max() > options.tolerance:
         return None
+    ring = frame(rgb).reshape(-1, 3)
+    on_bed = channel_max(np.abs(ring - bed)) <= options.tolerance
+    if on_bed.all() or len(set(_runs(on_bed)[[0, w - 1, w + h - 2, 2 * w + h - 3]])) < 4:
+        return None  # along the frame, the bed joins corners: a plain sheet, or a page inside the bed
+    colour = commonest_colour(ring[~on_bed])  # where the page meets the frame
     _, labels = cv2.connectedComponents(cv2.bitwise_not(ink_mask(rgb, bed, options.tolerance)), connectivity=4)
-    wedges = [_wedge(labels, x, y) for x, y in ((0, 0), (w - 1, 0), (w - 1, h - 1), (0, h - 1))]
-    if len({labels[y, x] for x, y in ((0, 0), (w - 1, 0), (w - 1, h - 1), (0, h - 1))}) < 4:
-        return None  # the bed joins corners: it shows round the page, not in wedges
-    reach = np.array([length for _, length, _ in wedges])
-    read = np.array([angle for angle, length, _ in wedges if length >= 0.5 * reach.max() and angle is not None])
-    if not len(read):
+    if len({labels[y, x] for x, y in corners}) < 4:
+        return None  # the bed joins corners inside the picture
+    wedges = [_wedge(labels, x, y) for x, y in corners]
+    longest = max(length for _, length, _ in wedges)
+    read = np.array([angle for angle, length, _ in wedges if length >= 0.5 * longest and angle is not None])
+    if not len(read) or np.ptp(read) > STEP or not STEP <= abs(float(np.median(read))) <= MAX_SKEW:
         return None
-    angle = float(np.median(read))  # a short wedge reads no angle
-    if np.ptp(read) > STEP or not STEP <= abs(angle) <= MAX_SKEW:
-        return None
-    return Askew(angle, colour, [ends for _, _, ends in wedges])
+    return Askew(float(np.median(read)), colour, [ends for _, _, ends in wedges])
+
+
+def _runs(flags: np.ndarray) -> np.ndarray:
+    """Per place of ``flags`` read as a circle (some False), the number of the run of True
+    it lies in or follows."""
+    shift = int(np.argmin(flags))  # a False: unroll the circle there
+    starts = np.cumsum(np.diff(np.r_[0, np.roll(flags, -shift).astype(np.int8)]) == 1)
+    return np.roll(starts, shift)
 
 
 def _wedge(labels: np.ndarray, x: int, y: int) -> tuple[float | None, int, np.ndarray]:
@@ -73,11 +84,13 @@ def _wedge(labels: np.ndarray, x: int, y: int) -> tuple[float | None, int, np.nd
     return -float(level), max(across, down), ends  # rows run down: an edge rising to the right is anticlockwise
 
 
-def page_window(askew: Askew, forward: np.ndarray) -> tuple[int, int, int, int]:
+def page_window(askew: Askew, forward: np.ndarray, size: tuple[int, int]) -> tuple[int, int, int, int]:
     """The window (x0, y0, x1, y1) the page lies in once turned straight by the affine
-    ``forward``: each wedge's edge, so turned, runs level (a top or bottom edge) or upright
-    (a left or right one); ``EDGE`` px inside them."""
-    sides = {"x0": [], "y0": [], "x1": [], "y1": []}
+    ``forward`` onto a picture of ``size`` (w, h): each wedge's edge, so turned, runs level
+    (a top or bottom edge) or upright (a left or right one); ``EDGE`` px inside them, within
+    the picture."""
+    w, h = size
+    sides = {"x0": [0.0], "y0": [0.0], "x1": [float(w)], "y1": [float(h)]}
     turned = [np.c_[edge, np.ones(len(edge))] @ forward.T for edge in askew.edges]
     middle = np.mean([points.mean(axis=0) for points in turned], axis=0)  # between the four wedges
     for points in turned:
@@ -85,6 +98,5 @@ def page_window(askew: Askew, forward: np.ndarray) -> tuple[int, int, int, int]:
         axis = 1 if spread[1] < spread[0] else 0  # level: its y is the side's; upright: its x
         at = float(np.median(points[:, axis]))
         sides[("x", "y")[axis] + ("0" if at < middle[axis] else "1")].append(at)
-    x0, y0 = max(sides["x0"], default=-np.inf), max(sides["y0"], default=-np.inf)
-    x1, y1 = min(sides["x1"], default=np.inf), min(sides["y1"], default=np.inf)
-    return int(np.ceil(x0)) + EDGE, int(np.ceil(y0)) + EDGE, int(np.floor(x1)) - EDGE, int(np.floor(y1)) - EDGE
+    return (int(np.ceil(max(sides["x0"]))) + EDGE, int(np.ceil(max(sides["y0"]))) + EDGE,
+            int(np.floor(min(sides["x1"]))) - EDGE, int(np.floor(min(sides["y1"]))) - EDGE)
