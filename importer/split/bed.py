@@ -7,11 +7,10 @@ import cv2
 import numpy as np
 
 from imaging.border import frame
+from importer.split.borders import SOFT_EDGE
 from importer.split.options import SplitOptions
 from importer.split.pixels import channel_max, commonest_colour, ink_mask
 from importer.split.skew import MAX_SKEW, STEP
-
-EDGE = 2  # px inside a page's edge that the turn and the scan blend with the bed
 
 
 class Askew(NamedTuple):
@@ -51,9 +50,10 @@ def page_askew(rgb: np.ndarray, options: SplitOptions) -> Askew | None:
     wedges = [_wedge(labels, x, y) for x, y in corners]
     longest = max(length for _, length, _ in wedges)
     read = np.array([angle for angle, length, _ in wedges if length >= 0.5 * longest and angle is not None])
-    if not len(read) or np.ptp(read) > STEP or not STEP <= abs(float(np.median(read))) <= MAX_SKEW:
+    if not len(read) or np.ptp(read) > STEP:
         return None
-    return Askew(float(np.median(read)), colour, [ends for _, _, ends in wedges])
+    angle = float(np.median(read))
+    return Askew(angle, colour, [ends for _, _, ends in wedges]) if STEP <= abs(angle) <= MAX_SKEW else None
 
 
 def _runs(flags: np.ndarray) -> np.ndarray:
@@ -87,8 +87,8 @@ def _wedge(labels: np.ndarray, x: int, y: int) -> tuple[float | None, int, np.nd
 def page_window(askew: Askew, forward: np.ndarray, size: tuple[int, int]) -> tuple[int, int, int, int]:
     """The window (x0, y0, x1, y1) the page lies in once turned straight by the affine
     ``forward`` onto a picture of ``size`` (w, h): each wedge's edge, so turned, runs level
-    (a top or bottom edge) or upright (a left or right one); ``EDGE`` px inside them, within
-    the picture."""
+    (a top or bottom edge) or upright (a left or right one); inside them by the lines the
+    turn and the scan blend with the bed (``SOFT_EDGE``), within the picture."""
     w, h = size
     sides = {"x0": [0.0], "y0": [0.0], "x1": [float(w)], "y1": [float(h)]}
     turned = [np.c_[edge, np.ones(len(edge))] @ forward.T for edge in askew.edges]
@@ -98,5 +98,5 @@ def page_window(askew: Askew, forward: np.ndarray, size: tuple[int, int]) -> tup
         axis = 1 if spread[1] < spread[0] else 0  # level: its y is the side's; upright: its x
         at = float(np.median(points[:, axis]))
         sides[("x", "y")[axis] + ("0" if at < middle[axis] else "1")].append(at)
-    return (int(np.ceil(max(sides["x0"]))) + EDGE, int(np.ceil(max(sides["y0"]))) + EDGE,
-            int(np.floor(min(sides["x1"]))) - EDGE, int(np.floor(min(sides["y1"]))) - EDGE)
+    return (int(np.ceil(max(sides["x0"]))) + SOFT_EDGE, int(np.ceil(max(sides["y0"]))) + SOFT_EDGE,
+            int(np.floor(min(sides["x1"]))) - SOFT_EDGE, int(np.floor(min(sides["y1"]))) - SOFT_EDGE)

@@ -20,9 +20,10 @@ def trim_patches(rgb: np.ndarray, mask: np.ndarray, sheet: Plain | None, items: 
     left out. A patch is told from an item's own outline by the plain margin between them:
     what touches the box's frame (the patch's rounded edge, its shadow, its outline; or
     comes within a pixel of it, no deeper than an eighth of the box, where scaling blended
-    its outermost line into the sheet) lies nearer the frame than any of the content does (where it is faint and lines the sides it
-    lies by, nearer each of those sides: a shadow along two sides leaves the content free to
-    lie near the other two); an item's outline reaches as deep as what it holds. And the
+    its outermost line into the sheet) lies nearer the frame than any of the content does
+    (where it is faint and lines the sides it lies by, nearer each of those sides: a shadow
+    along two sides leaves the content free to lie near the other two); an item's outline
+    reaches as deep as what it holds. And the
     patch differs from the sheet by less than ``patch_contrast`` × its content differs from
     it, and so does the ink on its frame from the patch: a light card round an icon, its
     shadow or outline lighter than the icon, not a coloured tile or a framed square that is

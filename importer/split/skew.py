@@ -50,9 +50,9 @@ def row_skew(boxes: np.ndarray, width: int, height: int, options: SplitOptions) 
     turned, the pieces stand in rows and columns at a steady pitch (``pitch_bands``); else 0."""
     angles = np.arange(-MAX_SKEW, MAX_SKEW + STEP / 2, STEP)
     rows = _corridors(*_turned_spans(boxes, width, np.tan(np.radians(angles))))
-    best = round(float(np.median(angles[rows == rows.max()])) / STEP) * STEP  # the middle of the best
     if rows.max() < max(2, 2 * rows[len(angles) // 2] + 1):
         return 0.0
+    best = round(float(np.median(angles[rows == rows.max()])) / STEP) * STEP  # the middle of the best
     tan = np.tan(np.radians([best]))
     spans = _turned_spans(boxes, width, tan), _turned_spans(boxes[:, [1, 0, 3, 2]], height, -tan)
     return best if all(pitch_bands(lo[0], hi[0], options.pitch_tolerance) for lo, hi in spans) else 0.0
