@@ -811,6 +811,42 @@ def test_large_sprites_packed_under_a_shelf_of_equal_tiles_stay_whole(background
 
 
 @pytest.mark.parametrize("background", [(255, 0, 255), (255, 255, 255), (0, 128, 128)])
+def test_big_and_small_sprites_packed_with_no_spacing_are_one_crop_each(background):
+    """A packer that leaves no spacing sets big sprites by small ones: four shelves of a
+    circle, a diamond and a triangle (DejaVu Sans, hard-edged) at 60, 18, 18, 40, 18 and
+    60 px in turn, each cropped to its ink and set against the one before it, hanging from
+    the shelf's top, each shelf right under the tallest of the one above. Abutting boxes
+    differ up to tenfold in size, so likeness says nothing there; the shelf lines them up
+    (their tops shared), as a packer does and a picture's parts do not."""
+    rgb, truth, y, x_end = canvas(300, 300, background), [], 4, 0
+    shapes = iter("\u25cf\u25c6\u25b2\u25cf\u25c6\u25bc" * 4)
+    for _ in range(4):
+        x, row = 4, 0
+        for size in (60, 18, 18, 40, 18, 60):
+            g = np.where(text_ink(next(shapes), "DejaVuSans.ttf", size) > 127, 255, 0).astype(np.uint8)
+            ys, xs = np.nonzero(g)
+            g = g[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+            truth.append(paint(rgb, g, x, y, ((20, 90, 30), (200, 40, 40), (30, 30, 160))[len(truth) % 3]))
+            x, row = x + g.shape[1], max(row, g.shape[0])
+        y, x_end = y + row, max(x_end, x)
+    assert_items(Picture(rgb[:y + 4, :x_end + 4].copy(), None), truth)
+
+
+@pytest.mark.parametrize("background", [(255, 0, 255), (0, 128, 128)])
+def test_big_sprites_beside_a_grid_of_small_ones_are_not_cut_at_its_cells(background):
+    """Letter sprites in equal cells (``sprite_cells``) and under them three of matplotlib's
+    icons at 100 px, 6 px apart: two and a half cells wide, two tall. The grid's edges
+    run through the icons, but no sprites meet there: a line through an icon crosses its
+    body, or leaves a sliver of its tip less than half a cell wide."""
+    grid, truth = sprite_cells(background, set())
+    rgb = np.concatenate([grid.rgb, canvas(grid.rgb.shape[1], 120, background)])
+    for k, path in enumerate(ICONS[:3]):
+        im = np.asarray(Image.fromarray(icon(path)).resize((100, 100), Image.NEAREST))
+        truth.append(paste(rgb, im, 4 + 106 * k, grid.rgb.shape[0] + 10))
+    assert_items(Picture(rgb, None), truth)
+
+
+@pytest.mark.parametrize("background", [(255, 0, 255), (255, 255, 255), (0, 128, 128)])
 def test_shapes_packed_with_no_spacing_are_one_crop_each(background):
     """A packer that leaves no spacing: four shelves, each an up and a down triangle twice
     (DejaVu Sans, 40 px) and a dot (16 px), every shape cropped to its ink and set against
