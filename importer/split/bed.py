@@ -7,7 +7,8 @@ import cv2
 import numpy as np
 
 from imaging.border import frame
-from importer.split.options import SOFT_EDGE, SplitOptions
+from importer.split.borders import SOFT_EDGE
+from importer.split.options import SplitOptions
 from importer.split.pixels import channel_max, commonest_colour, ink_mask
 from importer.split.skew import MAX_SKEW, STEP
 

@@ -6,10 +6,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from importer.split.options import NOISE_SHARE, SOFT_EDGE, SplitOptions
+from importer.split.options import NOISE_SHARE, SplitOptions
 from importer.split.pixels import channel_max, commonest_colour, ink_mask, sample_step
 
 CHUNK = 16  # lines read at once while a run of plain lines goes on
+SOFT_EDGE = 2  # lines a lossy format or resampling blends an edge over
 
 
 class Band(NamedTuple):

@@ -6,7 +6,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from importer.split.geometry import box_gaps, consecutive, group_items, interval_runs
-from importer.split.options import TOUCH, SplitOptions
+from importer.split.options import SplitOptions
 from importer.split.pixels import crossings
 from importer.split.text import wordlike
 
@@ -121,8 +121,7 @@ def cut_cells(items: np.ndarray, mask: np.ndarray, options: SplitOptions) -> np.
     whole sheet, where the fewest ink pixels cross them (sprites only touch across an edge;
     a line through a sprite crosses its body), or along the items' floor (ceiling) where
     they stand on (hang from) it: a tall sprite touching the one above crosses its cell's
-    floor there. Each item is cut only at the edges where two sprites meet (``_meeting``):
-    big sprites beside a grid of small ones are no cells of it."""
+    floor there."""
     w, h = items[:, 2] - items[:, 0], items[:, 3] - items[:, 1]
     ordinary = (w <= 1.5 * np.median(w)) & (h <= 1.5 * np.median(h))
     if ordinary.sum() < 4 or ordinary.all():
@@ -144,8 +143,7 @@ def cut_cells(items: np.ndarray, mask: np.ndarray, options: SplitOptions) -> np.
     out = []
     for item in items:
         x0, y0, x1, y1 = item[:4]
-        inner_x = x0 + _meeting(ink[y0:y1, x0:x1], xs[(xs > x0) & (xs < x1)] - x0, cols[0], rows[0], options)
-        inner_y = y0 + _meeting(ink[y0:y1, x0:x1].T, ys[(ys > y0) & (ys < y1)] - y0, rows[0], cols[0], options)
+        inner_x, inner_y = xs[(xs > x0) & (xs < x1)], ys[(ys > y0) & (ys < y1)]
         if not len(inner_x) and not len(inner_y):
             out.append(item)
             continue
@@ -216,26 +214,6 @@ def _edges(spans: np.ndarray, ink: np.ndarray, lattice: tuple[float, int, int]) 
         if best is None or cost < best:
             best, edges = cost, lines
     return edges
-
-
-def _meeting(ink: np.ndarray, lines: np.ndarray, pitch: float, across: float, options: SplitOptions
-             ) -> np.ndarray:
-    """The cell edges (columns ``lines`` of an item's ``ink``, cells ``pitch`` wide and
-    ``across`` tall) where two sprites meet: all of them where the item lies in one row of
-    cells (no taller than a cell, within ``pitch_tolerance``: sprites touching side by side)
-    or fills a block of whole cells (opaque sprites edge to edge). Elsewhere only edges few
-    ink pixels cross (``TOUCH``: sprites touching there) that leave half a cell or more on
-    either side: a line through a big sprite beside the grid crosses its body, or cuts off
-    a sliver of its tip."""
-    def whole(cells: float) -> bool:
-        return abs(cells - round(cells)) <= options.pitch_tolerance
-
-    rows, cols = ink.shape[0] / across, ink.shape[1] / pitch
-    if not len(lines) or rows <= 1 + options.pitch_tolerance or (whole(rows) and whole(cols)):
-        return lines
-    crossing = crossings(ink.T)[lines - 1]  # crossing[c - 1]: ink joined across column c's edge
-    whole_sides = (lines >= pitch / 2) & (ink.shape[1] - lines >= pitch / 2)
-    return lines[(crossing <= TOUCH * ink.any(axis=1).sum()) & whole_sides]
 
 
 def _piece(ink: np.ndarray, x: int, y: int) -> list[list[int]]:

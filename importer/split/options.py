@@ -11,8 +11,6 @@ from settings.fields import setting
 Box = tuple[int, int, int, int]
 NOISE_SHARE = 0.95  # a frame's noise: the level this share of its plain pixels stays within
 JPEG_BLOCK = 8  # a JPEG codes pixels in blocks this many wide: ringing round ink reaches that far
-SOFT_EDGE = 2  # lines a lossy format, resampling or a faint alpha blends an edge over
-TOUCH = 0.25  # sprites touching across an edge: at most this share of the lines along it cross it
 INK_SAMPLE = 65536  # a colour's statistics are read off at most about this many pixels (every k-th row and column)
 
 

@@ -7,7 +7,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from importer.split.geometry import box_gaps, group_items, interval_runs
-from importer.split.options import SOFT_EDGE, TOUCH, SplitOptions
+from importer.split.options import SplitOptions
 from importer.split.pixels import crossings
 
 
@@ -59,14 +59,14 @@ def unpack(labels: np.ndarray, ids: np.ndarray, boxes: np.ndarray, ink: np.ndarr
     A packer that leaves no spacing sets each frame's box against its neighbours': they
     abut (no empty row or column between, no overlap), and where two frames' ink touches
     they are one piece (``ids`` its labels in ``labels``) that ``_cut`` cuts where they
-    meet. The sheet is packed when most ink touches or overlaps pieces that may be a
-    packer's neighbours (``_neighbours``: alike in size, or lined up) and, so cut, most ink
-    lies in frames (pieces whose boxes overlap, united) that abut such a neighbour holding
-    no part of the pieces they were cut from; else the pieces are returned uncut."""
+    meet. The sheet is packed when most ink touches or overlaps pieces alike in size and,
+    so cut, most ink lies in frames (pieces whose boxes overlap, united) alike in size to
+    a frame whose box abuts theirs and that holds no part of the pieces they were cut
+    from; else the pieces are returned uncut."""
     gaps = box_gaps(boxes, boxes)
     np.fill_diagonal(gaps, 1)
     i, j = np.nonzero(gaps <= 0)
-    close = np.unique(i[_neighbours(boxes[i], boxes[j], ink[i], ink[j])])
+    close = np.unique(i[_alike(ink[i], ink[j])])
     if 2 * ink[close].sum() <= ink.sum():
         return boxes, ink, False
     tops = set(boxes[:, 1].tolist())
@@ -80,28 +80,15 @@ def unpack(labels: np.ndarray, ids: np.ndarray, boxes: np.ndarray, ink: np.ndarr
 
 
 def _abutting(boxes: np.ndarray, ink: np.ndarray, origin: np.ndarray) -> bool:
-    """Whether most ink lies in frames that abut a neighbour (see ``unpack``); the pieces
-    were cut from pieces ``origin``."""
+    """Whether most ink lies in frames that abut a frame alike in size (see ``unpack``); the
+    pieces were cut from pieces ``origin``."""
     frame = connected_components(csr_matrix(box_gaps(boxes, boxes) < 0), directed=False)[1]
     frames = group_items(boxes, ink, np.ones_like(ink), frame)
     sources = csr_matrix((np.ones(len(frame)), (frame, origin)))
     i, j = np.nonzero(box_gaps(frames[:, :4], frames[:, :4]) == 0)
     apart = np.asarray(sources[i].multiply(sources[j]).sum(axis=1)).ravel() == 0
-    abuts = np.unique(i[apart & _neighbours(frames[i, :4], frames[j, :4], frames[i, 4], frames[j, 4])])
+    abuts = np.unique(i[apart & _alike(frames[i, 4], frames[j, 4])])
     return 2 * frames[abuts, 4].sum() > frames[:, 4].sum()
-
-
-def _neighbours(a: np.ndarray, b: np.ndarray, ink_a: np.ndarray, ink_b: np.ndarray) -> np.ndarray:
-    """Whether touching boxes ``a`` and ``b`` (element-wise, holding ``ink_a`` and ``ink_b``
-    ink pixels) may be a packer's neighbouring frames: alike in size (``_alike``), or, whatever
-    their sizes, lined up as a packer sets them (a shelf sets a big sprite by a small one):
-    abutting side by side and sharing their top or bottom (a shelf, a row of cells), or
-    stacked and sharing their left or right side, within ``SOFT_EDGE`` (a sprite's faint edge
-    is no ink)."""
-    side = np.maximum(a[:, 0], b[:, 0]) == np.minimum(a[:, 2], b[:, 2])
-    stacked = np.maximum(a[:, 1], b[:, 1]) == np.minimum(a[:, 3], b[:, 3])
-    near = np.abs(a - b) <= SOFT_EDGE
-    return _alike(ink_a, ink_b) | (side & (near[:, 1] | near[:, 3])) | (stacked & (near[:, 0] | near[:, 2]))
 
 
 def _alike(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -138,7 +125,7 @@ def _crop(labels: np.ndarray, k: int, stat: np.ndarray) -> np.ndarray:
 
 def _cuts(piece: np.ndarray) -> list[tuple[int, int, int]]:
     """(crossing, axis, index) of each row (axis 0) or column (1) boundary of ``piece`` that
-    few ink pixels cross: some, at most ``TOUCH`` × as many as the narrower side's extent
+    few ink pixels cross: some, at most a quarter as many as the narrower side's extent
     along it (columns holding ink, for a row), each side holding a twentieth of the ink or
     more (a frame may be a tenth the size of the one it touches)."""
     out = []
@@ -150,7 +137,7 @@ def _cuts(piece: np.ndarray) -> list[tuple[int, int, int]]:
         first, last = np.argmax(p[:, used], axis=0), len(p) - 1 - np.argmax(p[::-1, used], axis=0)
         above = np.cumsum(np.bincount(first, minlength=len(p)))[:-1]  # columns with ink in rows <= r
         below = used.sum() - np.cumsum(np.bincount(last, minlength=len(p)))[:-1]  # ... in rows > r
-        ok = ((crossing > 0) & (crossing <= TOUCH * np.minimum(above, below))
+        ok = ((crossing > 0) & (crossing <= 0.25 * np.minimum(above, below))
               & (ink[:-1] >= 0.05 * ink[-1]) & (ink[:-1] <= 0.95 * ink[-1]))
         out += [(int(crossing[r]), axis, int(r) + 1) for r in np.flatnonzero(ok)]
     return out
