@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from benchmarks.devheap import build_heap
-from benchmarks.split_bench import main, missed_items, one_crop_share
+from benchmarks.split_bench import main, missed_items, one_crop_share, sprites_by_spacing
 
 
 def test_one_crop_share_counts_single_pictures_only():
@@ -34,6 +34,16 @@ def test_missed_items_says_why_each_item_is_missed():
     assert sum(missed["all"].values()) == 10
 
 
+def test_sprites_by_spacing_parts_sheets_packed_edge_to_edge_from_spaced_ones():
+    truth = {"packed.png": {"layout": "sprites", "items": [{"bbox": [x, 0, 10, 10]} for x in (0, 10, 20)]},
+             "spaced.png": {"layout": "sprites", "items": [{"bbox": [x, 0, 10, 10]} for x in (0, 12)]},
+             "grid.png": {"layout": "grid", "items": [{"bbox": [x, 0, 10, 10]} for x in (0, 10)]}}
+    crops = [{"source": "packed.png", "bbox": [0, 0, 30, 10]}, {"source": "spaced.png", "bbox": [0, 0, 10, 10]},
+             {"source": "spaced.png", "bbox": [12, 0, 10, 10]}]
+    assert sprites_by_spacing(truth, crops) == {"none": {"sheets": 1, "items": 3, "found": 0},
+                                                "some": {"sheets": 1, "items": 2, "found": 2}}
+
+
 def test_benchmark_reports_both_heaps_side_by_side(tmp_path):
     heap = tmp_path / "heap"
     build_heap(heap, 3, seed=1, offline=True)
@@ -46,6 +56,7 @@ def test_benchmark_reports_both_heaps_side_by_side(tmp_path):
         assert h["scores"]["ours"]["all"]["items"] == h["scores"]["classic"]["all"]["items"] > 0
         assert 0 < h["stages"]["files"] <= 5 and h["stages"]["split"] > 0
     assert "| text |" in md and "Gap: validation minus development" in md and "Why items are missed" in md
+    assert "Sprite sheets by spacing" in md and set(report["heaps"]["dev"]["sprites_by_spacing"]) == {"none", "some"}
     assert json.loads((tmp_path / "docs" / "split_benchmark_before.json").read_text())["heaps"]
     stress = tmp_path / "patches"
     build_heap(stress, 2, seed=1, offline=True, layout="patches")
