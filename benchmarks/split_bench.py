@@ -95,12 +95,18 @@ def one_crop_share(truth: dict, crops: list[dict]) -> dict[str, float]:
 MISSED = ["sheet as one crop", "with other items", "with a margin", "in parts", "part only", "no crop", "shifted"]
 
 
-def missed_items(truth: dict, crops: list[dict]) -> dict[str, dict[str, int]]:
-    """Why the true items no crop matches are missed, counted per layout and over all (see
-    ``miss_kind``): counts only, so a heap's failure classes show without opening its files."""
+def boxes_by_source(crops: list[dict]) -> defaultdict[str, list]:
+    """The crops' boxes, by the file they were cut from."""
     by_source = defaultdict(list)
     for c in crops:
         by_source[c["source"]].append(c["bbox"])
+    return by_source
+
+
+def missed_items(truth: dict, crops: list[dict]) -> dict[str, dict[str, int]]:
+    """Why the true items no crop matches are missed, counted per layout and over all (see
+    ``miss_kind``): counts only, so a heap's failure classes show without opening its files."""
+    by_source = boxes_by_source(crops)
     kinds: dict[str, Counter] = defaultdict(Counter)
     for source, t in truth.items():
         boxes = [i["bbox"] for i in t["items"]]
@@ -136,9 +142,7 @@ def sprites_by_spacing(truth: dict, crops: list[dict]) -> dict[str, dict[str, in
     """Sprite sheets' items found, by the sheet's spacing: "none" where its true boxes abut
     (the median gap from each to its nearest is 0: packed edge to edge), else "some".
     Counts only, as ``missed_items``."""
-    by_source = defaultdict(list)
-    for c in crops:
-        by_source[c["source"]].append(c["bbox"])
+    by_source = boxes_by_source(crops)
     out = {k: {"sheets": 0, "items": 0, "found": 0} for k in ("none", "some")}
     for source, t in truth.items():
         if t["layout"] != "sprites" or len(t["items"]) < 2:
