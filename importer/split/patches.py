@@ -100,7 +100,7 @@ def _content(crop: np.ndarray, patch: np.ndarray, mask: np.ndarray, options: Spl
     deepest, shallowest = np.zeros(n, np.int64), np.full(n, np.iinfo(np.int64).max)
     np.maximum.at(deepest, own, depth)
     np.minimum.at(shallowest, own, depth)
-    deep = max(2, min(mask.shape) // 8)  # as deep as a band lining the frame reaches (see _inside_bands)
+    deep = _frame_depth(*mask.shape)  # as deep as a band lining the frame reaches (see _inside_bands)
     edge = ((shallowest == 0) | ((shallowest <= 1) & (deepest <= deep)))[own]  # on the frame, or a blended pixel in
     reach = depth[edge].max(initial=-1)  # how deep the ink on the frame reaches
     inner = (deepest > reach) & (shallowest <= deepest)  # specks left out have no pixels; slivers
@@ -118,13 +118,20 @@ def _content(crop: np.ndarray, patch: np.ndarray, mask: np.ndarray, options: Spl
     return xs[content], ys[content], contrast, strong
 
 
+def _frame_depth(h: int, w: int) -> int:
+    """How deep a strip along an ``h`` × ``w`` box's frame is read (a patch's margin, a
+    shadow or outline lining it, the sheet just round it): an eighth of its shorter side,
+    at least 2 px."""
+    return max(2, min(h, w) // 8)
+
+
 def _off_sheet(rgb: np.ndarray, box: tuple, patch: np.ndarray, tol: float) -> bool:
     """Whether ``patch`` differs from the sheet just round ``box`` (its commonest colour in
     a frame an eighth of the box's shorter side wide) by more than that sheet's typical
     noise there: on a clouded or shaded sheet, whose slow changes make its noise as a whole
     exceed a light card's contrast, the card still stands out from the sheet beside it."""
     x0, y0, x1, y1 = box
-    d = max(2, min(x1 - x0, y1 - y0) // 8)
+    d = _frame_depth(y1 - y0, x1 - x0)
     h, w = rgb.shape[:2]
     top, left = max(0, y0 - d), max(0, x0 - d)
     outer = rgb[top:min(h, y1 + d), left:min(w, x1 + d)]
@@ -146,7 +153,7 @@ def _shows_round(crop: np.ndarray, colour: np.ndarray, sheet: np.ndarray, tol: f
     corners, its outline and on the sides its shadow leaves free. Strips are read only until
     the answer is settled."""
     h, w = crop.shape[:2]
-    d = max(2, min(h, w) // 8)
+    d = _frame_depth(h, w)
     strips = (crop[:d, w // 4:w - w // 4], crop[-d:, w // 4:w - w // 4],
               crop[h // 4:h - h // 4, :d], crop[h // 4:h - h // 4, -d:])
     count = 0
@@ -192,7 +199,7 @@ def _inside_bands(ink: np.ndarray, rgb: np.ndarray, background: np.ndarray,
     from the sheet's (``background``) by less than ``patch_contrast`` × the rest's ink does
     (90th percentile), as a patch's do; an item's own frame, a squared letter's, is as
     strong as its content. Specks are noise."""
-    deep = max(2, min(ink.shape) // 8)
+    deep = _frame_depth(*ink.shape)
     if not _lined_corner(ink, deep):
         return None
     found = _edge_bands(ink, ink, deep, options.min_area)
